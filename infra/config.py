@@ -1,0 +1,351 @@
+"""Typed stack configuration, validated against the catalog before any resource is declared.
+
+Why so strict: a typo in `Pulumi.<stack>.yaml` that silently falls back to a default, or a region
+that Azure rejects twenty minutes into `pulumi up`, costs far more than one clear line now. Every
+problem is reported (field, value, what is allowed), all at once, and nothing is half-built.
+
+Config arrives in two forms: the Pulumi runtime hands every value over as a string (structured
+values as JSON), while `maas plan` reads the YAML stack file with native lists and maps. Both go
+through `parse_stack_config`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from infra import naming
+from infra.catalog import (
+    MANAGED_BY_VALUE,
+    MODELS,
+    REGIONS,
+    REQUIRED_TAGS,
+    TAG_ENVIRONMENT,
+    TAG_MANAGED_BY,
+    TAG_PROJECT,
+    ModelSpec,
+    Persona,
+    PrincipalType,
+    normalise_region,
+)
+
+NAMESPACE: Final = "maas-fleet"
+GUID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_TAG_FORBIDDEN: Final = set('<>%&\\?/')
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the config, phrased so the user can fix it without reading code."""
+
+    field: str
+    value: Any
+    message: str
+    allowed: str = ""
+
+    def __str__(self) -> str:
+        value = "" if self.value is _MISSING else f" {self.value!r}"
+        allowed = f" (allowed: {self.allowed})" if self.allowed else ""
+        return f"{NAMESPACE}:{self.field}:{value} {self.message}{allowed}"
+
+
+_MISSING: Final = object()
+
+
+class ConfigError(Exception):
+    """Invalid stack config: carries every problem found, one per line in `str()`."""
+
+    def __init__(self, problems: Iterable[Problem], source: str = "") -> None:
+        self.problems = list(problems)
+        self.source = source
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        where = f" in {self.source}" if self.source else ""
+        head = f"invalid stack config{where} ({len(self.problems)} problem{'s' * (len(self.problems) != 1)}):"
+        return [head, *(f"  {p}" for p in self.problems)]
+
+
+class AccessEntry(BaseModel):
+    """A principal and the persona it gets in every region/project of the stack."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    principal_id: str
+    principal_type: PrincipalType
+    persona: Persona
+    display_name: str = ""  # shown in the plan; Azure never sees it
+
+    @field_validator("principal_id")
+    @classmethod
+    def _guid(cls, value: str) -> str:
+        if not GUID_PATTERN.fullmatch(value.strip()):
+            raise ValueError("is not an object id (a GUID like 00000000-0000-0000-0000-000000000000)")
+        return value.strip().lower()
+
+
+class FleetConfig(BaseModel):
+    """What one stack deploys. Field names are the camelCase keys of `maas-fleet:*`."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    prefix: str
+    environment: str = "dev"
+    regions: tuple[str, ...] = Field(min_length=1)
+    models: tuple[str, ...] = Field(default=tuple(MODELS), min_length=1)
+    projects: tuple[str, ...] = Field(default=("main",), min_length=1)
+    access: tuple[AccessEntry, ...] = ()
+    include_deploying_identity: bool = False
+    tags: dict[str, str] = Field(default_factory=dict)
+    name_suffix: str = ""
+
+    # Set by the loader from the provider's namespace, not by users under maas-fleet:*.
+    subscription_id: str | None = Field(default=None, exclude=True)
+    stack: str = Field(default="dev", exclude=True)
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _normalise_regions(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return tuple(normalise_region(v) if isinstance(v, str) else v for v in value)
+        return value
+
+    @cached_property
+    def namer(self) -> naming.Namer:
+        return naming.Namer(self.prefix, self.environment, self.name_suffix)
+
+    @cached_property
+    def model_specs(self) -> tuple[ModelSpec, ...]:
+        return tuple(MODELS[m] for m in self.models)
+
+    def units(self) -> list[tuple[str, str]]:
+        """(region, project) pairs: one resource group and one ML workspace each."""
+        return [(r, p) for r in self.regions for p in self.projects]
+
+    def endpoints(self) -> list[tuple[str, str, ModelSpec]]:
+        return [(r, p, m) for r, p in self.units() for m in self.model_specs]
+
+    def tags_for(self, project: str) -> dict[str, str]:
+        return {
+            **self.tags,
+            TAG_MANAGED_BY: MANAGED_BY_VALUE,
+            TAG_ENVIRONMENT: self.environment,
+            TAG_PROJECT: project,
+        }
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------------
+
+_FIELDS: Final = {
+    (f.alias or name): name for name, f in FleetConfig.model_fields.items() if not f.exclude
+}
+_STRUCTURED: Final = {"regions", "models", "projects", "access", "tags", "includeDeployingIdentity"}
+
+
+def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str = "") -> FleetConfig:
+    """Validate namespaced config (`maas-fleet:regions` -> value) into a FleetConfig.
+
+    Keys of other namespaces (`azure-native:location`, ...) belong to their providers and pass
+    through; only `azure-native:subscriptionId` is read, for the Azure-facing commands.
+    """
+    problems: list[Problem] = []
+    ours: dict[str, Any] = {}
+    subscription_id = None
+    for key, value in raw.items():
+        namespace, sep, name = str(key).partition(":")
+        if not sep:
+            problems.append(Problem(str(key), _MISSING, f"has no namespace; write it as {NAMESPACE}:{key}"))
+            continue
+        if namespace != NAMESPACE:
+            if key == "azure-native:subscriptionId" and isinstance(value, str):
+                subscription_id = value
+            continue
+        if name not in _FIELDS:
+            hint = difflib.get_close_matches(name, list(_FIELDS), n=1)
+            did_you_mean = f"did you mean {hint[0]!r}? " if hint else ""
+            problems.append(Problem(name, _MISSING, f"is not a known key; {did_you_mean}(a typo must not fall "
+                                    "back to a default)", ", ".join(sorted(_FIELDS))))
+            continue
+        if isinstance(value, Mapping) and set(value) == {"secure"}:
+            problems.append(Problem(name, _MISSING, "is encrypted, but no maas-fleet key holds a secret; "
+                                    "set it in plain text"))
+            continue
+        if name in _STRUCTURED and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                if name != "includeDeployingIdentity":
+                    problems.append(Problem(name, value, "is not valid JSON/YAML for a structured value"))
+                    continue
+        ours[name] = value
+
+    extra = {"subscriptionId": subscription_id, "stack": stack}
+    try:
+        config: FleetConfig | None = FleetConfig.model_validate({**ours, **extra})
+    except ValidationError as exc:
+        problems.extend(_from_pydantic(exc))
+        # Still check what did parse, so the user sees every problem in one run.
+        failed = {err["loc"][0] for err in exc.errors() if err["loc"]}
+        try:
+            config = FleetConfig.model_validate({k: v for k, v in ours.items() if k not in failed} | extra)
+        except ValidationError:
+            config = None
+    if config is not None:
+        problems.extend(semantic_problems(config, check_names=not problems))
+    if problems:
+        raise ConfigError(problems, source)
+    assert config is not None
+    return config
+
+
+def load_stack_file(path: str | Path) -> FleetConfig:
+    """Read `Pulumi.<stack>.yaml` (its `config:` map); the stack name comes from the file name."""
+    path = Path(path)
+    source = str(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([Problem("file", source, "does not exist")], source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem("file", source, f"cannot be read ({exc.__class__.__name__})")], source) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError([Problem("file", source, f"is not valid YAML{where}")], source) from None
+    if document is None:
+        document = {}
+    if not isinstance(document, Mapping) or not isinstance(document.get("config", {}), Mapping):
+        raise ConfigError([Problem("file", source, "must be a mapping with a 'config:' section")], source)
+    name = path.name
+    stack = name[len("Pulumi."):-len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else path.stem
+    return parse_stack_config(document.get("config") or {}, stack=stack, source=source)
+
+
+def stack_file(stack: str, project_dir: str | Path = ".") -> Path:
+    return Path(project_dir) / f"Pulumi.{stack}.yaml"
+
+
+def _from_pydantic(exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = list(err["loc"])
+        field = str(loc[0]) if loc else "config"
+        path = field + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])
+        message = err["msg"].removeprefix("Value error, ")
+        value: Any = err.get("input", _MISSING)
+        if err["type"] == "missing":
+            value, message = _MISSING, "is required"
+        elif err["type"] == "extra_forbidden":
+            message = "is not a known key"
+        elif field == "access" and loc[-1] == "principalType":
+            message, value = "is not a principal type", err.get("input")
+            problems.append(Problem(path, value, message, ", ".join(PrincipalType)))
+            continue
+        elif field == "access" and loc[-1] == "persona":
+            problems.append(Problem(path, err.get("input"), "is not a persona", ", ".join(Persona)))
+            continue
+        if isinstance(value, Mapping | list | tuple) and len(str(value)) > 80:
+            value = _MISSING
+        problems.append(Problem(path, value, message))
+    return problems
+
+
+def semantic_problems(config: FleetConfig, check_names: bool = True) -> list[Problem]:
+    """Everything the catalog and Azure's naming rules say about an otherwise well-typed config."""
+    problems: list[Problem] = []
+    add = problems.append
+
+    if not naming.PREFIX_PATTERN.fullmatch(config.prefix):
+        add(Problem("prefix", config.prefix, "must be 2-10 lower-case letters and digits, starting with a letter"))
+    if not naming.ENVIRONMENT_PATTERN.fullmatch(config.environment):
+        add(Problem("environment", config.environment,
+                    "must be 1-8 lower-case letters and digits, starting with a letter"))
+    if config.name_suffix and not naming.SUFFIX_PATTERN.fullmatch(config.name_suffix):
+        add(Problem("nameSuffix", config.name_suffix, "must be 1-4 lower-case letters and digits"))
+
+    for i, slug in enumerate(config.models):
+        if slug not in MODELS:
+            close = difflib.get_close_matches(slug.lower(), list(MODELS), n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            add(Problem(f"models[{i}]", slug, f"is not a known model{hint}", ", ".join(MODELS)))
+    known_models = [MODELS[s] for s in config.models if s in MODELS]
+    for field, values in (("models", config.models), ("regions", config.regions), ("projects", config.projects)):
+        for i, value in enumerate(values):
+            if value in values[:i]:
+                add(Problem(f"{field}[{i}]", value, "is listed twice"))
+
+    for i, region in enumerate(config.regions):
+        if region not in REGIONS:
+            add(Problem(f"regions[{i}]", region, "is not a region where the Stability AI serverless offer works",
+                        ", ".join(REGIONS)))
+            continue
+        for model in known_models:
+            if region not in model.regions:
+                add(Problem(f"regions[{i}]", region, f"does not offer {model.slug}", ", ".join(model.regions)))
+
+    for i, project in enumerate(config.projects):
+        if not naming.PROJECT_PATTERN.fullmatch(project) or len(project) > naming.PROJECT_MAX_LEN:
+            add(Problem(f"projects[{i}]", project, f"must be 1-{naming.PROJECT_MAX_LEN} lower-case letters, digits "
+                        "and single hyphens, starting with a letter"))
+
+    seen_access: set[tuple[str, str]] = set()
+    for i, entry in enumerate(config.access):
+        pair = (entry.principal_id, str(entry.persona))
+        if pair in seen_access:
+            add(Problem(f"access[{i}]", entry.principal_id, f"already has persona {entry.persona!s}"))
+        seen_access.add(pair)
+
+    reserved = set(REQUIRED_TAGS)
+    for key, value in config.tags.items():
+        if key in reserved:
+            add(Problem(f"tags.{key}", value, "is set by maas-fleet itself; remove it"))
+        elif not key or len(key) > 512 or _TAG_FORBIDDEN & set(key):
+            add(Problem(f"tags.{key}", key, "is not a valid tag name (1-512 characters, none of <>%&\\?/)"))
+        elif len(value) > 256:
+            add(Problem(f"tags.{key}", value[:20] + "...", "is longer than 256 characters"))
+
+    if check_names and not problems:  # names are only meaningful once their parts are valid
+        problems.extend(_name_problems(config))
+    return problems
+
+
+def _name_problems(config: FleetConfig) -> list[Problem]:
+    """One line per project and kind of name, quoting the longest offender (regions differ in length)."""
+    worst: dict[tuple[str, str], tuple[str, str]] = {}  # (project, kind) -> (name, problem)
+
+    def note(project: str, kind: str, name: str, problem: str | None) -> None:
+        if problem and len(name) >= len(worst.get((project, kind), ("",))[0]):
+            worst[(project, kind)] = (name, problem)
+
+    namer = config.namer
+    for region, project in config.units():
+        for kind, name in namer.workspace_names(region, project).items():
+            note(project, kind, name, naming.RULES[kind].problem(name))
+    seen: dict[tuple[str, str], str] = {}
+    collisions: list[Problem] = []
+    for region, project, model in config.endpoints():
+        name = namer.endpoint(project, model)
+        note(project, naming.ENDPOINT_RULE.kind, name, naming.ENDPOINT_RULE.problem(name))
+        owner = seen.setdefault((region, name.lower()), f"{project}/{model.slug}")
+        if owner != f"{project}/{model.slug}":
+            collisions.append(Problem(f"projects[{config.projects.index(project)}]", project,
+                                      f"gives endpoint name {name!r} that collides in {region} with {owner}"))
+    problems = []
+    for (project, kind), (name, problem) in worst.items():
+        over = len(name) - naming.RULES[kind].max_len
+        advice = f"; shorten prefix, environment or project by {over}" if over > 0 else ""
+        problems.append(Problem(f"projects[{config.projects.index(project)}]", project,
+                                f"makes an invalid name: {problem}{advice}"))
+    return problems + collisions

@@ -1,0 +1,50 @@
+"""Where the CLI writes: results on stdout (machine-readable when asked), everything else on stderr.
+
+Why: pipelines pipe `maas ... --format json` into files and jq; progress bars, warnings and error
+lines must never corrupt that stream, and every line passes through the secret scrubber.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Any, NoReturn
+
+from rich.console import Console
+
+from provisioning.errors import ExitCode
+from provisioning.redact import REDACTOR
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+def emit_json(document: Any) -> None:
+    """Plain JSON on stdout (no Rich markup, no wrapping), scrubbed of registered secrets."""
+    text = json.dumps(document, indent=2, sort_keys=False, default=str)
+    sys.stdout.write(REDACTOR.scrub(text) + "\n")
+    sys.stdout.flush()
+
+
+def emit_text(text: str) -> None:
+    sys.stdout.write(REDACTOR.scrub(text) + ("" if text.endswith("\n") else "\n"))
+    sys.stdout.flush()
+
+
+def error_lines(lines: list[str]) -> None:
+    for line in lines:
+        stderr.print(REDACTOR.scrub(line), markup=False)
+
+
+def fail(lines: str | list[str], code: ExitCode = ExitCode.BAD_INPUT) -> NoReturn:
+    """Print one line per problem on stderr and exit with `code`, never a traceback."""
+    error_lines([lines] if isinstance(lines, str) else lines)
+    raise SystemExit(int(code))

@@ -1,0 +1,145 @@
+"""The endpoint inventory: the stack's `endpoints` output shape (DESIGN §3), read and written here.
+
+Producers: `pulumi stack output --json --show-secrets`, `maas endpoints --inventory-out`,
+`maas emulate --inventory-out`. Consumer: `maas verify`. One model, so a field renamed in one
+place cannot silently break the others; keys are `SecretStr` and are registered with the
+redactor the moment they are read.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from infra.catalog import MODELS
+from provisioning.errors import BadInput
+from provisioning.redact import REDACTOR
+
+Dialect = Literal["azure", "hosted"]
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class InventoryEndpoint(BaseModel):
+    """One deployed (or emulated) endpoint, as the stack output describes it."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+
+    region: str
+    project: str = "main"
+    model: str  # catalog slug
+    name: str
+    uri: str  # target URL without the route
+    workspace: str = ""
+    resource_group: str = Field(default="", alias="resourceGroup")
+    key_secret_uri: str = Field(default="", alias="keySecretUri")
+    key: SecretStr | None = None
+    dialect: Dialect | None = None  # None: the verifier's --dialect decides
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        if value not in MODELS:
+            raise ValueError(f"{value!r} is not a catalog model slug (allowed: {', '.join(MODELS)})")
+        return value
+
+    @field_validator("uri")
+    @classmethod
+    def _safe_uri(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            raise ValueError(f"{value!r} uses plain http to a non-loopback host; keys only travel over https")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError(f"{value!r} must not carry a query, fragment or credentials")
+        return value.rstrip("/")
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.key is not None:
+            REDACTOR.add(self.key.get_secret_value())
+
+    def public_dict(self) -> dict[str, Any]:
+        """The entry without its key: what reports and logs may show."""
+        return self.model_dump(by_alias=True, exclude={"key"}, exclude_none=True)
+
+    def inventory_dict(self) -> dict[str, Any]:
+        """The entry with its key in clear, for an inventory file (written 0600)."""
+        data = self.public_dict()
+        if self.key is not None:
+            data["key"] = self.key.get_secret_value()
+        return data
+
+
+def parse_inventory(document: Any, source: str = "inventory") -> list[InventoryEndpoint]:
+    """Accept the `endpoints` list itself or an object holding it under `endpoints`
+    (what `pulumi stack output --json --show-secrets` prints). One problem per line."""
+    if isinstance(document, Mapping):
+        if "endpoints" not in document:
+            raise BadInput(f"{source}: no 'endpoints' list at the top level")
+        document = document["endpoints"]
+    if not isinstance(document, list):
+        raise BadInput(f"{source}: 'endpoints' must be a list of endpoint objects")
+    problems: list[str] = []
+    endpoints: list[InventoryEndpoint] = []
+    for i, item in enumerate(document):
+        if not isinstance(item, Mapping):
+            problems.append(f"{source}: endpoints[{i}] is not an object")
+            continue
+        try:
+            endpoints.append(InventoryEndpoint.model_validate(item))
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                field = ".".join(str(p) for p in err["loc"]) or "entry"
+                message = err["msg"].removeprefix("Value error, ")
+                if err["type"] == "missing":
+                    message = "is required"
+                problems.append(f"{source}: endpoints[{i}].{field} {message}")
+    if not problems and not endpoints:
+        problems.append(f"{source}: the endpoints list is empty")
+    if problems:
+        raise BadInput(problems)
+    return endpoints
+
+
+def load_inventory(path: str | Path) -> list[InventoryEndpoint]:
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{source}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{source}: cannot be read ({exc.__class__.__name__})") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    return parse_inventory(document, source)
+
+
+def write_inventory(path: str | Path, endpoints: Iterable[InventoryEndpoint]) -> None:
+    """Write `{"endpoints": [...]}` with keys, readable by the owner only (0600 from the start)."""
+    data = json.dumps({"endpoints": [e.inventory_dict() for e in endpoints]}, indent=2) + "\n"
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data.encode())
+    finally:
+        os.close(fd)

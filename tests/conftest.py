@@ -1,0 +1,14 @@
+"""Shared test fixtures. Network tests talk to 127.0.0.1 only, with bounded loops and timeouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return ROOT
