@@ -98,7 +98,8 @@ class ArmRest:
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("https://", "http://")):
             parts = urlsplit(path_or_url)
-            if parts.scheme != "https" or parts.netloc.lower() != self.settings.host:
+            ours = urlsplit(self.settings.arm_endpoint)
+            if parts.scheme != "https" or (parts.hostname, parts.port or 443) != (ours.hostname, ours.port or 443):
                 raise ArmError("following an Azure link", None, "UntrustedLink",
                                f"refusing to send the token to {parts.scheme}://{parts.netloc} (not "
                                f"{self.settings.arm_endpoint})", "report this answer; ARM links stay on its host")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Final
 
 from infra.catalog import MODELS, REGISTRY, RESOURCE_PROVIDERS
@@ -169,6 +170,30 @@ def from_sdk_error(exc: Exception, what: str) -> ArmError:
                         "check --arm-endpoint / MAAS_ARM_ENDPOINT and the network", ExitCode.BAD_INPUT)
     headers = dict(response.headers) if response is not None else None
     return from_response(what, int(status), {"error": {"code": code, "message": message}}, headers)
+
+
+@contextmanager
+def azure_errors(endpoint: str) -> Iterator[None]:
+    """Around a command's Azure work: whatever the SDKs raise becomes one readable line."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
+
+    try:
+        yield
+    except ClientAuthenticationError as exc:
+        if getattr(exc, "status_code", None) is None:  # raised by a credential, not by ARM
+            from provisioning.azure import credential_error
+
+            raise credential_error(exc) from None
+        raise from_sdk_error(exc, "authenticating to Azure") from None
+    except HttpResponseError as exc:
+        raise from_sdk_error(exc, "calling Azure Resource Manager") from None
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        raise from_transport_error(exc, "calling Azure Resource Manager", endpoint) from None
 
 
 def from_transport_error(exc: Exception, what: str, endpoint: str) -> ArmError:

@@ -7,6 +7,8 @@ stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -73,6 +75,16 @@ def _azure_stack_config(stack: str | None, config: Path | None, required: bool) 
     return None
 
 
+@contextmanager
+def _azure_session(arm_endpoint: str | None) -> Iterator[Any]:
+    """An AzureSession whose SDK exceptions all leave as one readable line (and the right exit code)."""
+    from provisioning.arm_errors import azure_errors
+    from provisioning.azure import open_session
+
+    with open_session(arm_endpoint) as session, azure_errors(session.settings.arm_endpoint):
+        yield session
+
+
 def _say(line: str) -> None:
     from provisioning.console import error_lines
 
@@ -90,7 +102,6 @@ def preflight_command(
     output: Annotated[str, typer.Option("--format", callback=_table_or_json, help="table or json.")] = "table",
 ) -> None:
     """Check credential, subscription, providers, permissions, regions and endpoint names before `pulumi up`."""
-    from provisioning.azure import open_session
     from provisioning.console import emit_json, stdout
     from provisioning.preflight import Check, Status, run_preflight
 
@@ -108,7 +119,7 @@ def preflight_command(
             line += f" [dim]->[/] fix: {escape(REDACTOR.scrub(check.fix))}"
         stdout.print(line)
 
-    with open_session(arm_endpoint) as session:
+    with _azure_session(arm_endpoint) as session:
         resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
         if resolved.note:
             _say(resolved.note)
@@ -135,13 +146,12 @@ def endpoints_command(
     """List the serverless endpoints that exist in Azure."""
     from rich.table import Table
 
-    from provisioning.azure import open_session
     from provisioning.console import emit_json, stdout
     from provisioning.endpoints import list_endpoints, list_workspaces, stack_workspaces, to_inventory
     from provisioning.inventory import write_inventory
 
     fleet = _azure_stack_config(stack, config, required=False)
-    with open_session(arm_endpoint) as session:
+    with _azure_session(arm_endpoint) as session:
         resolved = session.resolve_subscriptions(subscription or [], fleet)
         for sub in resolved:
             if sub.note:
@@ -214,12 +224,11 @@ def keys_show_command(
     import json
     import sys
 
-    from provisioning.azure import open_session
     from provisioning.console import emit_json, stdout
     from provisioning.keys import show_keys
     from provisioning.redact import mask
 
-    with open_session(arm_endpoint) as session:
+    with _azure_session(arm_endpoint) as session:
         ref = _endpoint_ref(name, resource_group, workspace, subscription, session)
         keys = show_keys(session, ref)
     primary, secondary = keys.primary.get_secret_value(), keys.secondary.get_secret_value()
@@ -255,7 +264,6 @@ def keys_rotate_command(
     output: Annotated[str, typer.Option("--format", callback=_table_or_json, help="table or json.")] = "table",
 ) -> None:
     """Regenerate endpoint keys and update the Key Vault secret the program created."""
-    from provisioning.azure import open_session
     from provisioning.console import emit_json, stdout
     from provisioning.errors import BadInput
     from provisioning.keys import KeyKind, rotate_keys
@@ -263,7 +271,7 @@ def keys_rotate_command(
     if key is not None and key.lower() not in ("primary", "secondary"):
         raise BadInput(f"--key {key!r} is not one of: primary, secondary")
     kind = KeyKind(key.lower()) if key else None
-    with open_session(arm_endpoint) as session:
+    with _azure_session(arm_endpoint) as session:
         ref = _endpoint_ref(name, resource_group, workspace, subscription, session)
         result = rotate_keys(session, ref, key=kind, both=both, timeout=timeout, grace=grace, say=_say)
     if output == "json":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
-from fake_arm import SUB, FakeArm, FakeArmServer
+from fake_arm import SUB, FakeArm, FakeArmServer, write_stack
 
 from provisioning.arm import ArmId, ArmResponse, parse_retry_after
 from provisioning.arm_errors import ArmError
@@ -204,3 +207,35 @@ def test_sdk_clients_errors_are_translated_too(arm: FakeArm) -> None:
     line = str(from_sdk_error(raised.value, "listing providers"))
     assert line.startswith("listing providers: HTTP 409 Conflict: Another operation is in progress. -> ")
     assert "wait and retry" in line
+
+
+def test_an_unreachable_endpoint_is_one_line_and_exit_2(arm: FakeArm, maas: Any, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MAAS_ARM_ENDPOINT", f"https://127.0.0.1:{port}")
+    monkeypatch.setenv("MAAS_ARM_RETRY_BACKOFF", "0")
+    run = maas("endpoints", "--subscription", SUB)
+    assert run.code == 2
+    assert run.stderr.count("\n") == 1 and "cannot reach Azure Resource Manager" in run.stderr
+    assert f"127.0.0.1:{port}" in run.stderr and "Traceback" not in run.output
+    run = maas("preflight", "--config", str(write_stack(tmp_path)))
+    assert run.code == 2 and "cannot reach Azure Resource Manager" in run.stderr
+
+
+def test_next_links_with_an_explicit_default_port_are_followed(arm: FakeArm) -> None:
+    from provisioning.arm import ArmRest
+    from provisioning.azure import AzureSettings
+
+    rest = ArmRest(AzureSettings("https://management.azure.com"), credential=None)
+    try:
+        assert rest._url("https://management.azure.com:443/x?a=1") == "https://management.azure.com:443/x?a=1"
+        with pytest.raises(ArmError):
+            rest._url("https://management.azure.com.evil.example/x")
+        with pytest.raises(ArmError):
+            rest._url("https://management.azure.com:8443/x")
+    finally:
+        rest.close()
