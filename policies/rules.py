@@ -80,6 +80,8 @@ class Finding:
     fix: str
 
 
+ANY_TYPE: Final = "*"  # in Rule.types: the rule reads resources of every type
+
 ResourceCheck = Callable[[ResourceRecord], Iterable[Finding]]
 StackCheck = Callable[[Sequence[ResourceRecord]], Iterable[Finding]]
 
@@ -106,7 +108,7 @@ class Rule:
         return RuleScope.RESOURCE if self.resource_check is not None else RuleScope.STACK
 
     def applies_to(self, record: ResourceRecord) -> bool:
-        return canonical_type(record.type) in self.types
+        return ANY_TYPE in self.types or canonical_type(record.type) in self.types
 
     def check_resource(self, record: ResourceRecord) -> list[Violation]:
         if self.resource_check is None or not self.applies_to(record):
@@ -691,7 +693,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         "keys-only-as-secrets", _M,
         "Endpoint keys appear only as Pulumi secrets: Key Vault secret values, stack outputs and inputs.",
-        "wrap keys in pulumi.Output.secret; export Key Vault secret URIs", (KEY_VAULT_SECRET, STACK),
+        "wrap keys in pulumi.Output.secret; export Key Vault secret URIs", (ANY_TYPE,),
         resource_check=_keys_as_secrets, needs_secret_markers=True,
     ),
     Rule(
