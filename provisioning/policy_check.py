@@ -153,7 +153,8 @@ def _check_version(version: Any, source: str) -> None:
 def records_from_deployment(deployment: Any, source: str) -> list[ResourceRecord]:
     if not isinstance(deployment, Mapping):
         raise BadInput(f"{source}: deployment: expected an object, found {_json_type(deployment)}")
-    resources = deployment.get("resources") or []
+    resources = deployment.get("resources")
+    resources = [] if resources is None else resources
     if not isinstance(resources, list):
         raise BadInput(f"{source}: deployment.resources: expected a list, found {_json_type(resources)}")
     records: list[ResourceRecord] = []
@@ -168,7 +169,8 @@ def records_from_deployment(deployment: Any, source: str) -> list[ResourceRecord
 
 
 def records_from_preview(document: Mapping[str, Any], source: str) -> tuple[list[ResourceRecord], list[str]]:
-    steps = document.get("steps") or []
+    steps = document.get("steps")
+    steps = [] if steps is None else steps
     if not isinstance(steps, list):
         raise BadInput(f"{source}: steps: expected a list, found {_json_type(steps)}")
     by_urn: dict[str, ResourceRecord] = {}
@@ -379,31 +381,36 @@ def violation_rows(violations: Sequence[Violation]) -> list[tuple[str, str, str,
     ]
 
 
-def render_table(report: PolicyReport) -> Table:
+def summary_line(report: PolicyReport) -> str:
     s = report.summary()
-    table = Table(
-        title=f"Policy check: {report.source} ({report.kind})",
-        caption=f"{s['resources']} resources, {s['endpoints']} endpoints in {s['regions']} regions: "
-        f"{s['mandatory']} mandatory, {s['advisory']} advisory violations",
-        show_lines=True,
+    return (
+        f"{s['resources']} resources, {s['endpoints']} endpoints in {s['regions']} regions: "
+        f"{s['mandatory']} mandatory, {s['advisory']} advisory violations"
     )
-    for column in ("Severity", "Policy", "Resource", "Message", "Fix"):
-        table.add_column(column, overflow="fold")
-    for severity, *rest in violation_rows(report.violations):
+
+
+def render_table(report: PolicyReport) -> Table | Text:
+    """A Rich table of violations (message with its fix underneath), or one line when there are none."""
+    if not report.violations:
+        return Text(f"Policy check: {report.source} ({report.kind}): no violations. {summary_line(report)}",
+                    style="green")
+    table = Table(title=f"Policy check: {report.source} ({report.kind})", caption=summary_line(report),
+                  show_lines=True)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Policy", overflow="fold", max_width=24)
+    table.add_column("Resource", overflow="fold", max_width=28)
+    table.add_column("Problem and fix", overflow="fold", ratio=1)
+    for severity, policy, resource, message, fix in violation_rows(report.violations):
         style = "bold red" if severity == Severity.MANDATORY else "yellow"
-        table.add_row(Text(severity, style=style), *(Text(c) for c in rest))
+        detail = Text(message)
+        if fix:
+            detail.append(f"\nfix: {fix}", style="cyan")
+        table.add_row(Text(severity, style=style), policy, resource, detail)
     return table
 
 
 def render_markdown(report: PolicyReport) -> str:
-    s = report.summary()
-    lines = [
-        f"## Policy check: `{report.source}` ({report.kind})",
-        "",
-        f"{s['resources']} resources, {s['endpoints']} endpoints in {s['regions']} regions: "
-        f"**{s['mandatory']} mandatory**, {s['advisory']} advisory violations.",
-        "",
-    ]
+    lines = [f"## Policy check: `{report.source}` ({report.kind})", "", summary_line(report) + ".", ""]
     if report.violations:
         lines += ["| Severity | Policy | Resource | Message | Fix |", "|---|---|---|---|---|"]
         lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in violation_rows(report.violations)]
