@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, Final
 
 from policies.records import ResourceRecord
@@ -53,6 +54,7 @@ def is_type(record: ResourceRecord, *types: str) -> bool:
 _INDEX: Final = re.compile(r"\[(\d+|\*)\]")
 
 
+@lru_cache(maxsize=4096)
 def split_path(path: str) -> tuple[str, ...]:
     """`endpoints[0].key`, `endpoints.0.key` -> ('endpoints', '0', 'key')."""
     return tuple(part for part in _INDEX.sub(r".\1", path).split(".") if part)
@@ -73,10 +75,21 @@ def _covers(prefix: tuple[str, ...], parts: tuple[str, ...]) -> bool:
     return len(prefix) <= len(parts) and all(p in ("*", q) for p, q in zip(prefix, parts, strict=False))
 
 
+@lru_cache(maxsize=256)
+def _path_index(prefixes: tuple[str, ...]) -> tuple[frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...]]:
+    """Exact prefixes as a set (one lookup per ancestor), `[*]` patterns apart (usually none or few):
+    a stack exporting hundreds of endpoint keys must not make every lookup scan all of them."""
+    split = [split_path(p) for p in prefixes]
+    return frozenset(s for s in split if "*" not in s), tuple(s for s in split if "*" in s)
+
+
 def path_in(path: str | Sequence[str | int], prefixes: Sequence[str]) -> bool:
     """True when `path` or one of its ancestors is listed (a secret object makes its children secret)."""
+    if not prefixes:
+        return False
     parts = split_path(path) if isinstance(path, str) else tuple(str(p) for p in path)
-    return any(_covers(split_path(prefix), parts) for prefix in prefixes)
+    exact, patterns = _path_index(tuple(prefixes))
+    return any(parts[:k] in exact for k in range(1, len(parts) + 1)) or any(_covers(p, parts) for p in patterns)
 
 
 def is_secret(record: ResourceRecord, path: str | Sequence[str | int]) -> bool:
