@@ -323,6 +323,13 @@ ENDPOINT_SKU: Final = "Consumption"
 ENDPOINT_AUTH_MODE: Final = "Key"
 CONTENT_SAFETY_ENABLED: Final = "Enabled"
 LOG_RETENTION_DAYS: Final = 30
+LOG_ANALYTICS_SKU: Final = "PerGB2018"
+STORAGE_SKU: Final = "Standard_LRS"
+KEY_VAULT_SKU: Final = "standard"
+# The minimum Azure allows: with purge protection on, a destroyed vault's name stays taken this long.
+KEY_VAULT_SOFT_DELETE_DAYS: Final = 7
+WORKSPACE_SKU: Final = "Basic"
+KEY_SECRET_CONTENT_TYPE: Final = "maas-fleet/serverless-endpoint-key"
 
 # Every taggable resource the program creates carries these tags (the policy pack checks them).
 TAG_MANAGED_BY: Final = "managed-by"

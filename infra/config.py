@@ -349,3 +349,13 @@ def _name_problems(config: FleetConfig) -> list[Problem]:
         problems.append(Problem(f"projects[{config.projects.index(project)}]", project,
                                 f"makes an invalid name: {problem}{advice}"))
     return problems + collisions
+
+
+def load_from_pulumi() -> FleetConfig:
+    """The running stack's config, as the Pulumi language host handed it to this process."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    stack = pulumi.get_stack()
+    return parse_stack_config(raw, stack=stack, source=f"stack {stack!r}")
