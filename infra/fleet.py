@@ -104,6 +104,7 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
         FleetAccessArgs(
             subscription_id=client.subscription_id,
             deploying_object_id=client.object_id,
+            deploying_client_id=client.client_id,
             roles=rbac.custom_roles(config),
             grants=rbac.grants(config),
             units=scopes,

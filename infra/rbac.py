@@ -53,7 +53,7 @@ class Grant:
     """One role assignment to be made: principal x persona x role x scope (x unit)."""
 
     principal_id: str  # object id, or DEPLOYING_IDENTITY
-    principal_type: PrincipalType | None  # None only for the deploying identity (not known offline)
+    principal_type: PrincipalType | None  # None: the deploying identity, typed from its sign-in client
     label: str
     persona: Persona
     scope: GrantScope
@@ -96,7 +96,9 @@ def grants(config: FleetConfig) -> list[Grant]:
         (e.principal_id, e.principal_type, e.display_name or e.principal_id, e.persona) for e in config.access
     ]
     if config.include_deploying_identity:
-        principals.append((DEPLOYING_IDENTITY, None, "identity running pulumi", Persona.DEPLOYER))
+        principals.append(
+            (DEPLOYING_IDENTITY, config.deploying_identity_type, "identity running pulumi", Persona.DEPLOYER)
+        )
     units = [naming.unit_id(r, p) for r, p in config.units()]
     return [g for principal in principals for g in _persona_grants(*principal, units)]
 
@@ -123,6 +125,13 @@ def _persona_grants(
                       grant(GrantScope.WORKSPACE, unit, builtin=catalog.READER))
         ]
     return [grant(GrantScope.SUBSCRIPTION, None, builtin=catalog.READER)]
+
+
+def principal_type_of_client(client_id: str) -> PrincipalType:
+    """A caller signed in through a Microsoft public client (az login, ...) is a User; else an app."""
+    if client_id.lower() in catalog.USER_SIGN_IN_CLIENT_IDS:
+        return PrincipalType.USER
+    return PrincipalType.SERVICE_PRINCIPAL
 
 
 def builtin_role_definition_id(subscription_id: str, role: BuiltInRole) -> str:

@@ -263,6 +263,12 @@ def _urn_name(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
+def _is_stack(urn: str) -> bool:
+    """True for no parent or the root stack (`urn:pulumi:stack::project::[parents$]type::name`)."""
+    parts = urn.split("::")
+    return len(parts) < 4 or parts[2].rsplit("$", 1)[-1] == "pulumi:pulumi:Stack"
+
+
 # --------------------------------------------------------------------------------------------------
 # Running the program
 # --------------------------------------------------------------------------------------------------
@@ -298,14 +304,14 @@ def run_program(
             PlannedResource(
                 type=reg.type,
                 name=reg.name,
-                parent=_urn_name(reg.parent_urn) if reg.parent_urn and "pulumi:pulumi:Stack" not in reg.parent_urn
-                else None,
+                parent=None if _is_stack(reg.parent_urn) else _urn_name(reg.parent_urn),
                 depends_on=tuple(dict.fromkeys(_urn_name(u) for u in reg.dependency_urns)),
                 inputs=_mask_paths(inputs, secrets),
                 secret_paths=tuple(secrets),
                 custom=reg.custom,
             )
         )
+    resources.sort(key=lambda r: r.name)  # registration order is async; the plan must not be
     return resources, result.get("value")
 
 

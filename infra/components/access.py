@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import authorization
@@ -33,13 +34,26 @@ class UnitScopes:
 class FleetAccessArgs:
     subscription_id: pulumi.Input[str]
     deploying_object_id: pulumi.Input[str]
+    deploying_client_id: pulumi.Input[str]
     roles: list[rbac.RoleSpec]
     grants: list[rbac.Grant]
     units: Mapping[str, UnitScopes] = field(default_factory=dict)
 
 
+def _role_output(spec: rbac.RoleSpec, role: authorization.RoleDefinition) -> pulumi.Output[dict[str, Any]]:
+    def shape(parts: list[Any]) -> dict[str, Any]:
+        return {"name": spec.name, "id": parts[0], "scope": str(spec.scope), "actions": list(spec.actions),
+                "assignableScopes": parts[1]}
+
+    return pulumi.Output.all(role.id, role.assignable_scopes).apply(shape)
+
+
+def _type_of_client(client_id: str) -> str:
+    return rbac.principal_type_of_client(client_id).value
+
+
 class FleetAccess(pulumi.ComponentResource):
-    role_definitions: pulumi.Output[list[dict]]
+    role_definitions: pulumi.Output[list[dict[str, Any]]]
 
     def __init__(self, name: str, args: FleetAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
@@ -47,7 +61,7 @@ class FleetAccess(pulumi.ComponentResource):
         sub = pulumi.Output.from_input(args.subscription_id)
         sub_scope = sub.apply(lambda s: f"/subscriptions/{s}")
 
-        def scopes_of(scope: Scope) -> pulumi.Input[list[str]]:
+        def scopes_of(scope: Scope) -> list[pulumi.Input[str]]:
             if scope is Scope.SUBSCRIPTION:
                 return [sub_scope]
             if scope is Scope.RESOURCE_GROUP:
@@ -88,9 +102,12 @@ class FleetAccess(pulumi.ComponentResource):
                 assert grant.builtin is not None
                 builtin = grant.builtin
                 role_id = sub.apply(lambda s, b=builtin: rbac.builtin_role_definition_id(s, b))  # type: ignore[misc]
-            principal = (
-                args.deploying_object_id if grant.principal_id == rbac.DEPLOYING_IDENTITY else grant.principal_id
-            )
+            principal: pulumi.Input[str] = grant.principal_id
+            principal_type: pulumi.Input[str] | None = grant.principal_type.value if grant.principal_type else None
+            if grant.principal_id == rbac.DEPLOYING_IDENTITY:
+                principal = args.deploying_object_id
+                if principal_type is None:
+                    principal_type = pulumi.Output.from_input(args.deploying_client_id).apply(_type_of_client)
             authorization.RoleAssignment(
                 f"{name}-{grant.persona}-{grant.principal_id[:8]}-{grant.role_key}-{grant.unit or 'subscription'}",
                 role_assignment_name=pulumi.Output.all(scope_id, role_id, principal).apply(
@@ -99,23 +116,12 @@ class FleetAccess(pulumi.ComponentResource):
                 scope=scope_id,
                 role_definition_id=role_id,
                 principal_id=principal,
-                principal_type=grant.principal_type.value if grant.principal_type else None,
+                principal_type=principal_type,
                 description=f"maas-fleet {grant.persona}: {grant.label}",
                 opts=child,
             )
 
         self.role_definitions = pulumi.Output.all(
-            *[
-                pulumi.Output.all(r.id, r.assignable_scopes).apply(
-                    lambda parts, s=spec: {
-                        "name": s.name,
-                        "id": parts[0],
-                        "scope": str(s.scope),
-                        "actions": list(s.actions),
-                        "assignableScopes": parts[1],
-                    }
-                )
-                for spec, r in ((spec, roles[spec.scope]) for spec in args.roles)
-            ]
+            *[_role_output(spec, roles[spec.scope]) for spec in args.roles]
         ).apply(list)
         self.register_outputs({"roleDefinitions": self.role_definitions})

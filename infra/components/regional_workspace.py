@@ -10,8 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import applicationinsights, keyvault, machinelearningservices, operationalinsights
-from pulumi_azure_native import resources, storage
+from pulumi_azure_native import (
+    applicationinsights,
+    keyvault,
+    machinelearningservices,
+    operationalinsights,
+    resources,
+    storage,
+)
 
 from infra import catalog
 from infra.naming import WorkspaceNames
