@@ -388,3 +388,30 @@ def test_key_vault_rbac_and_purge_protection() -> None:
     hit = assert_violation("key-vault-purge-protection", changed(vault(), "properties.enablePurgeProtection", DELETE))
     assert hit.severity is Severity.ADVISORY
     assert_no_violation("key-vault-rbac-authorization", changed(vault(), "properties", DELETE))
+
+
+# --------------------------------------------------------------------------------------------------
+# The rules on what `maas plan` really declares (the lead's program under mocks)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_rules_on_the_planned_example_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example stack plans clean under every rule except the one region we take away from a model
+    here: proof that the rules read the records the program really produces."""
+    from pathlib import Path
+
+    from infra.config import load_stack_file
+    from provisioning.plan import plan
+
+    config = load_stack_file(Path(__file__).resolve().parents[2] / "Pulumi.dev.yaml")
+    narrowed = replace(MODELS["stable-image-core"], regions=("westus3",))
+    monkeypatch.setattr(catalog, "MODELS_BY_ASSET_ID",
+                        MappingProxyType({**catalog.MODELS_BY_ASSET_ID, narrowed.asset_id.lower(): narrowed}))
+    result = plan(config)
+    endpoints = [r for r in result.resources if r.type == t.SERVERLESS_ENDPOINT]
+    assert len(endpoints) == 2 * len(MODELS)
+    found = {(v.policy, v.resource) for v in result.violations}
+    assert found == {
+        ("endpoint-region-allowed", "eastus2-main-stable-image-core-endpoint"),
+        ("workspace-region-allowed", "eastus2-main-mlw"),
+    }
