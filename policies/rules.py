@@ -210,6 +210,14 @@ def _of_type(records: Sequence[ResourceRecord], type_token: str) -> list[Resourc
     return [r for r in records if is_type(r, type_token)]
 
 
+def shown(record: ResourceRecord, path: str) -> str:
+    """The value at `path` as a message shows it: repr, `not set`, or withheld when it is a secret."""
+    if is_secret(record, path):
+        return "(a secret value, withheld)"
+    value = dig(record.properties, path)
+    return "not set" if value is MISSING else repr(value)
+
+
 def _status_check(
     record: ResourceRecord, path: str, expected: str, what: str, consequence: str, fix: str
 ) -> Iterator[Finding]:
@@ -222,7 +230,7 @@ def _status_check(
     if value is MISSING or value is None:
         yield Finding(record.name, f"{label(record)} does not set {path}; {consequence}", fix)
     elif not (isinstance(value, str) and value.lower() == expected.lower()):
-        yield Finding(record.name, f"{label(record)} has {path} = {value!r}; {what}", fix)
+        yield Finding(record.name, f"{label(record)} has {path} = {shown(record, path)}; {what}", fix)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -238,7 +246,7 @@ def _endpoint_region(record: ResourceRecord) -> Iterator[Finding]:
     if normalise_region(location) not in model.regions:
         yield Finding(
             record.name,
-            f"{label(record)} is in region {location!r}, where {model.name} is not offered "
+            f"{label(record)} is in region {shown(record, 'location')}, where {model.name} is not offered "
             f"(allowed: {_regions(model)}); Azure answers ServerlessModelNotAvailableInRegion",
             f"deploy {model.name} only into a workspace in one of: {_regions(model)} "
             "(set the endpoint's location to that workspace's region)",
@@ -272,8 +280,8 @@ def _endpoint_sku(record: ResourceRecord) -> Iterator[Finding]:
     if sku is not None and sku.lower() != ENDPOINT_SKU.lower():
         yield Finding(
             record.name,
-            f"{label(record)} has sku.name = {sku!r}; serverless (pay-as-you-go) endpoints are sold only "
-            f"as {ENDPOINT_SKU!r}",
+            f"{label(record)} has sku.name = {shown(record, 'sku.name')}; serverless (pay-as-you-go) endpoints are "
+            f"sold only as {ENDPOINT_SKU!r}",
             f"set sku.name = {ENDPOINT_SKU!r}",
         )
 
@@ -410,8 +418,8 @@ def _workspace_region(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
         seen.add((ws.name, model.slug))
         yield Finding(
             ws.name,
-            f"{label(ws)} is in region {location!r}, but {model.name} (used there by {label(user)}) is offered "
-            f"only in: {_regions(model)}",
+            f"{label(ws)} is in region {shown(ws, 'location')}, but {model.name} (used there by {label(user)}) is "
+            f"offered only in: {_regions(model)}",
             f"move the workspace to one of {_regions(model)} (a new region in the stack config), "
             f"or stop deploying {model.name} into it",
         )
@@ -429,7 +437,8 @@ def _endpoint_in_workspace_region(records: Sequence[ResourceRecord]) -> Iterator
         if normalise_region(location) != normalise_region(ws_location):
             yield Finding(
                 endpoint.name,
-                f"{label(endpoint)} has location {location!r} but its {label(ws)} is in {ws_location!r}; "
+                f"{label(endpoint)} has location {shown(endpoint, 'location')} but its {label(ws)} is in "
+                f"{shown(ws, 'location')}; "
                 "a serverless endpoint belongs to its workspace's region, so Azure refuses or ignores the "
                 "mismatch and audits would report the wrong region",
                 f"set the endpoint's location to {normalise_region(ws_location)!r}",
@@ -606,8 +615,8 @@ def _vault_rbac(record: ResourceRecord) -> Iterator[Finding]:
     if dig(record.properties, path) is not True:
         yield Finding(
             record.name,
-            f"{label(record)} does not use RBAC authorization ({path} is "
-            f"{_shown(dig(record.properties, path))}); access policies bypass the audited role assignments, "
+            f"{label(record)} does not use RBAC authorization ({path} is {shown(record, path)}); access policies "
+            "bypass the audited role assignments, "
             "and the consumer persona's Key Vault Secrets User role has no effect",
             f"set {path} = True",
         )
@@ -620,14 +629,10 @@ def _vault_purge_protection(record: ResourceRecord) -> Iterator[Finding]:
     if dig(record.properties, path) is not True:
         yield Finding(
             record.name,
-            f"{label(record)} has no purge protection ({path} is {_shown(dig(record.properties, path))}); "
+            f"{label(record)} has no purge protection ({path} is {shown(record, path)}); "
             "a deleted vault holding endpoint keys could be purged before anyone notices",
             f"set {path} = True (irreversible; the vault name stays reserved for the soft-delete retention)",
         )
-
-
-def _shown(value: Any) -> str:
-    return "not set" if value is MISSING else repr(value)
 
 
 # --------------------------------------------------------------------------------------------------

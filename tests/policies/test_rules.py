@@ -174,6 +174,15 @@ def test_content_safety() -> None:
     assert_no_violation("content-safety-enabled", changed(endpoint(), "properties", DELETE))
 
 
+def test_secret_values_are_withheld_from_messages() -> None:
+    hidden = replace(changed(endpoint(), "properties.authMode", "Token-sk-live-9f8e7d6c"),
+                     secret_paths=("properties.authMode",))
+    hit = assert_violation("endpoint-auth-key", hidden, says="withheld")
+    assert "sk-live" not in hit.message
+    hidden = replace(changed(endpoint(), "location", "secret-region-x1"), secret_paths=("location",))
+    assert "secret-region" not in assert_violation("endpoint-region-allowed", hidden).message
+
+
 def test_auth_mode() -> None:
     assert_no_violation("endpoint-auth-key", endpoint())
     assert_violation("endpoint-auth-key", changed(endpoint(), "properties.authMode", "AAD"), says="'AAD'")
