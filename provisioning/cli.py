@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,7 +17,7 @@ import typer
 
 from provisioning import __version__
 from provisioning.console import error_lines
-from provisioning.errors import MaasError
+from provisioning.errors import BadInput, ExitCode, MaasError
 
 if TYPE_CHECKING:
     from infra.config import FleetConfig
@@ -43,6 +44,102 @@ def _root(
     """maas-fleet command line."""
 
 
+# --------------------------------------------------------------------------------------------------
+# plan (offline)
+# --------------------------------------------------------------------------------------------------
+
+PLAN_FORMATS = ("table", "json", "markdown")
+
+
+@app.command("plan")
+def plan_command(
+    stack: str | None = typer.Option(None, "--stack", help="Stack name: reads Pulumi.<NAME>.yaml here."),
+    config_file: Path | None = typer.Option(None, "--config", help="A Pulumi.<stack>.yaml file.", dir_okay=False),
+    output_format: str = typer.Option("table", "--format", help="table, json or markdown."),
+) -> None:
+    """Plan the fleet offline: run the Pulumi program under mocks and apply the policy rules.
+
+    No credentials, no network. Exit 0 clean, 1 on mandatory policy violations, 2 on invalid config.
+    """
+    from provisioning.stacks import load_config
+
+    if output_format not in PLAN_FORMATS:
+        raise BadInput(f"--format {output_format!r} is not one of {', '.join(PLAN_FORMATS)}")
+    config = load_config(stack, config_file)  # before the heavy imports: bad input fails fast
+
+    from provisioning import plan_render
+    from provisioning.console import emit_json, emit_text, stdout
+    from provisioning.plan import plan
+
+    result = plan(config)
+    if output_format == "json":
+        emit_json(result.to_json())
+    elif output_format == "markdown":
+        emit_text(plan_render.to_markdown(result))
+    else:
+        plan_render.print_table(result, stdout)
+    if result.mandatory_violations:
+        raise typer.Exit(int(ExitCode.FAILED))
+
+
+# --------------------------------------------------------------------------------------------------
+# Policy rules over stacks deployed elsewhere: `maas policy check FILE` (policies/, DESIGN §5, §10)
+# --------------------------------------------------------------------------------------------------
+
+policy_app = typer.Typer(
+    help="Run the maas-fleet policy rules on Pulumi documents.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(policy_app, name="policy")
+
+
+class PolicyFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+@policy_app.command("check")
+def policy_check(
+    file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE", help="A `pulumi stack export` or `pulumi preview --json` document; '-' reads stdin."
+        ),
+    ],
+    output_format: Annotated[PolicyFormat, typer.Option("--format", help="Output format.")] = PolicyFormat.TABLE,
+) -> None:
+    """Check a stack export or a preview against the policy rules (exit 1 on mandatory violations)."""
+    import sys
+
+    from provisioning.console import emit_json, emit_text, fail, stderr, stdout
+    from provisioning.policy_check import check_text, render_markdown, render_table
+
+    source = "<stdin>" if file == "-" else file
+    try:
+        raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{source}: no such file")
+    except IsADirectoryError:
+        fail(f"{source}: is a directory, expected a JSON document")
+    except UnicodeDecodeError:
+        fail(f"{source}: not UTF-8 text, expected a JSON document")
+    except OSError as exc:
+        fail(f"{source}: cannot read it ({exc.strerror})")
+    try:
+        report = check_text(raw, source)
+    except BadInput as exc:
+        fail(exc.lines())
+    if output_format is PolicyFormat.JSON:
+        emit_json(report.as_dict())
+    elif output_format is PolicyFormat.MARKDOWN:
+        emit_text(render_markdown(report))
+    else:
+        stdout.print(render_table(report))
+        for note in report.notes:
+            stderr.print(f"note: {note}", markup=False)
+    raise typer.Exit(int(report.exit_code))
+
+
 # ==================================================================================================
 # Azure operations: preflight, endpoints, keys (provisioning/azure.py builds every client)
 # ==================================================================================================
@@ -60,19 +157,13 @@ def _table_or_json(value: str) -> str:
 
 
 def _azure_stack_config(stack: str | None, config: Path | None, required: bool) -> FleetConfig | None:
-    """--stack NAME reads ./Pulumi.NAME.yaml; --config FILE reads that file; one of them at most."""
-    from infra.config import load_stack_file, stack_file
-    from provisioning.errors import BadInput
+    """Preflight needs a stack (--stack, --config, or the only Pulumi.<stack>.yaml here); endpoints
+    only narrows to one when asked."""
+    from provisioning.stacks import load_config
 
-    if stack and config:
-        raise BadInput("give either --stack or --config, not both")
-    if stack:
-        return load_stack_file(stack_file(stack))
-    if config:
-        return load_stack_file(config)
-    if required:
-        raise BadInput("give --stack NAME (reads Pulumi.NAME.yaml) or --config FILE")
-    return None
+    if not required and not stack and not config:
+        return None
+    return load_config(stack, config)
 
 
 @contextmanager
@@ -117,7 +208,7 @@ def preflight_command(
         line = f"{marks[check.status]} [bold]{escape(check.name)}[/]: {escape(REDACTOR.scrub(check.detail))}"
         if check.fix:
             line += f" [dim]->[/] fix: {escape(REDACTOR.scrub(check.fix))}"
-        stdout.print(line)
+        stdout.print(line, soft_wrap=True)  # one line per check, however long
 
     with _azure_session(arm_endpoint) as session:
         resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]

@@ -60,7 +60,12 @@ class Run:
 @pytest.fixture
 def maas(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Run the real console entry point (`provisioning.cli:main`) in-process; returns a Run."""
+    from provisioning import console
     from provisioning.cli import main
+
+    # Console widths are fixed at import from whatever stream came first; make tables deterministic.
+    monkeypatch.setattr(console.stdout, "width", 250)
+    monkeypatch.setattr(console.stderr, "width", 250)
 
     def run(*args: str) -> Run:
         capsys.readouterr()

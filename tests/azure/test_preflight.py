@@ -233,9 +233,13 @@ def test_endpoint_names_not_verifiable_fail(arm: FakeArm, maas: Maas, tmp_path: 
     assert found["endpoint name contoso-dev-main-core (eastus2)"]["status"] == "pass"
 
 
-def test_bad_input_exits_2_without_a_traceback(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
+def test_bad_input_exits_2_without_a_traceback(arm: FakeArm, maas: Maas, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no Pulumi.<stack>.yaml here
     run = maas("preflight")
     assert run.code == 2 and "--stack NAME" in run.stderr and "Traceback" not in run.output
+    run = maas("preflight", "--stack", "prod")
+    assert run.code == 2 and "no Pulumi.prod.yaml" in run.stderr
     run = maas("preflight", "--config", str(write_stack(tmp_path)), "--arm-endpoint", "http://127.0.0.1:1")
     assert run.code == 2 and "must be an https URL" in run.stderr
     run = maas("preflight", "--config", str(write_stack(tmp_path, regions=["mars"])))
