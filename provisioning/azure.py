@@ -274,6 +274,16 @@ def _quiet_azure_logging() -> None:
     logging.getLogger("azure.identity").setLevel(logging.ERROR)
 
 
+def _quiet_ml_logging() -> None:
+    """azure-ai-ml's import gives its package logger an INFO stderr handler of its own (and logs an
+    "experimental method" banner per call): silence it; its failures reach us as exceptions."""
+    logger = logging.getLogger("azure.ai.ml")
+    logger.setLevel(logging.CRITICAL)
+    for handler in logger.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+
+
 @dataclass
 class AzureSession:
     """Credential and client factories for one command run. Close it (or use `with`)."""
@@ -367,6 +377,7 @@ class AzureSession:
             with warnings.catch_warnings():  # azure-ai-ml's schema modules warn on import (marshmallow 4)
                 warnings.simplefilter("ignore")
                 from azure.ai.ml import MLClient
+            _quiet_ml_logging()
 
             kwargs = self.client_kwargs()
             kwargs.pop("base_url")

@@ -47,8 +47,11 @@ def wait_for(check: Callable[[], Poll[T]], description: str, timeout: float, *,
     """Call `check` until it reports done or `timeout` seconds pass (WaitTimeout)."""
     start = clock()
     interval = initial_interval
+    if not stderr.is_terminal:  # CI logs: one line saying what we wait for, no redrawn bar
+        stderr.print(f"{description} (up to {timeout:g} s)...", markup=False, soft_wrap=True)
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.fields[state]}"), TimeElapsedColumn(), console=stderr, transient=True)
+                        TextColumn("{task.fields[state]}"), TimeElapsedColumn(), console=stderr, transient=True,
+                        disable=not stderr.is_terminal)
     with progress:
         task = progress.add_task(description, total=timeout, state="")
         while True:

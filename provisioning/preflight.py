@@ -191,14 +191,11 @@ class Preflight:
         for namespace in RESOURCE_PROVIDERS:
             if namespace not in pending:
                 self.add(f"provider {namespace}", Status.PASS, "Registered")
-        if not pending:
-            return
-        if not self.fix:
-            for namespace in pending:
+            elif not self.fix:
                 self.add(f"provider {namespace}", Status.FAIL, f"{self._state_text(namespace)} in {self.sub}",
                          f"run `maas preflight --fix` or `az provider register --namespace {namespace}`")
-            return
-        self._register(pending)
+        if pending and self.fix:
+            self._register(pending)
 
     def _state(self, namespace: str) -> str:
         provider = self._providers.get(namespace.lower())

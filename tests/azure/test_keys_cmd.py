@@ -44,6 +44,7 @@ def test_show_masks_keys_by_default(arm: FakeArm, maas: Maas, tmp_path: Path) ->
     assert no_keys_in(run.output, endpoint.primary_key, endpoint.secondary_key)
     assert mask(endpoint.primary_key) in run.stdout and mask(endpoint.secondary_key) in run.stdout
     assert "--reveal" in run.stderr
+    assert "experimental" not in run.stderr  # azure-ai-ml's own stderr logger is silenced
     run = maas("keys", "show", *where(endpoint), "--format", "json")
     document = json.loads(run.stdout)
     assert document["primaryKey"] == mask(endpoint.primary_key) and document["revealed"] is False
