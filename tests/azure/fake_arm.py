@@ -21,7 +21,8 @@ Faults and behaviour:
     arm.async_regenerate(polls=2, final="Succeeded")                 -> 202 + Azure-AsyncOperation
     arm.page_size = 2                                                -> lists paginate with nextLink
     arm.route("POST", r"^/providers/Microsoft.ResourceGraph/resources$")(handler)  -> extend
-Observation: arm.requests (RecordedRequest: method, path, query, body, at), arm.calls(...).
+Observation: arm.requests (RecordedRequest: method, path, query, body, at, status), arm.calls(...),
+    arm.resource_rows() (Resource Graph `resources` rows of everything, to answer a Graph route).
 
 RBAC is enforced: every request needs an action the caller holds at the resource's scope or an
 ancestor (wildcards and notActions as Azure applies them), else 403 AuthorizationFailed.
@@ -531,6 +532,28 @@ class FakeArm:
             return handler
 
         return register
+
+    def resource_rows(self, subscriptions: list[str] | None = None) -> list[dict[str, Any]]:
+        """Every resource as an Azure Resource Graph `resources` row (type and resourceGroup lower-case,
+        as ARG returns them) with the full ARM body under properties: the base for a Resource Graph
+        route (POST /providers/Microsoft.ResourceGraph/resources) in the audit tests."""
+        wanted = {s.lower() for s in subscriptions} if subscriptions is not None else None
+        rows = []
+        items: list[Any] = [*self.workspaces.values(), *self.endpoints.values(), *self.marketplace.values()]
+        for item in items:
+            body = item.body()
+            rid = body["id"]
+            parts = rid.split("/")
+            sub, rg = parts[2], parts[4]
+            if wanted is not None and sub.lower() not in wanted:
+                continue
+            rows.append({
+                "id": rid, "name": body["name"], "type": body["type"].lower(), "tenantId": TENANT,
+                "kind": body.get("kind", ""), "location": body.get("location", ""), "resourceGroup": rg.lower(),
+                "subscriptionId": sub, "sku": body.get("sku"), "properties": body.get("properties", {}),
+                "tags": body.get("tags") or {}, "identity": body.get("identity"),
+            })
+        return sorted(rows, key=lambda r: r["id"].lower())
 
     def calls(self, method: str | None = None, path: str = "") -> list[RecordedRequest]:
         rx = re.compile(path, re.I)
@@ -1096,7 +1119,9 @@ class FakeArmServer:
         with self._cert_path.open("wb") as f:
             for blob in cert.cert_chain_pems:
                 f.write(blob.bytes())
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say so; without it every
+        # answer waits ~40 ms for a delayed ACK (Nagle), which made each fake call cost 45 ms.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", 0))
         self.port = self._sock.getsockname()[1]

@@ -239,3 +239,17 @@ def test_next_links_with_an_explicit_default_port_are_followed(arm: FakeArm) -> 
             rest._url("https://management.azure.com:8443/x")
     finally:
         rest.close()
+
+
+def test_fake_resource_graph_rows_cover_everything(arm: FakeArm) -> None:
+    _endpoints_path(arm, 2)
+    ws = next(iter(arm.workspaces.values()))
+    arm.add_marketplace_subscription(ws, "Stable-Image-Core",
+                                     "azureml://registries/azureml-stabilityai/models/Stable-Image-Core")
+    rows = arm.resource_rows([SUB])
+    assert {r["type"] for r in rows} == {"microsoft.machinelearningservices/workspaces",
+                                         "microsoft.machinelearningservices/workspaces/serverlessendpoints",
+                                         "microsoft.machinelearningservices/workspaces/marketplacesubscriptions"}
+    endpoint = next(r for r in rows if r["name"] == "ep-00")
+    assert endpoint["resourceGroup"] == "rg-a" and endpoint["properties"]["contentSafety"]["contentSafetyStatus"]
+    assert arm.resource_rows(["00000000-0000-0000-0000-000000000000"]) == []
