@@ -56,6 +56,13 @@ def emulate(
         list[str] | None,
         typer.Option("--models", help=f"Catalog model slugs to emulate (default: all). {_LIST_HELP}."),
     ] = None,
+    projects: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--projects",
+            help=f"Projects (one workspace each per region, all models in each; default: main). {_LIST_HELP}.",
+        ),
+    ] = None,
     latency_ms: Annotated[float, typer.Option("--latency-ms", help="Latency added to each image request (ms).")] = 0,
     jitter_ms: Annotated[float, typer.Option("--jitter-ms", help="Random extra latency, uniform 0..N ms.")] = 0,
     throttle_rate: Annotated[
@@ -88,6 +95,7 @@ def emulate(
     settings = settings_from_options(
         regions=regions,
         models=models,
+        projects=projects,
         port=port,
         latency_ms=latency_ms,
         jitter_ms=jitter_ms,

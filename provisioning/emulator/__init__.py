@@ -11,7 +11,8 @@ real endpoints: `maas verify --emulate` runs against this, credential-free.
 The contract it serves (one port; each endpoint under its own prefix `/<region>/<endpoint-name>`,
 which is the endpoint's `uri`; names from infra.naming, e.g. `maas-emu-main-sd35l`):
 
-Azure dialect (dialect="azure" in the inventory), one endpoint per region x model:
+Azure dialect (dialect="azure" in the inventory), one endpoint per region x project x model
+(`projects`, default ("main",), scales the fleet out like workspaces: 6 regions x 3 projects = 54):
   POST {uri}/images/generations   (what working clients call)
   POST {uri}/image/generations    (what the how-to page says) -- both behave identically.
   Auth: `Authorization: Bearer <key>`, the raw key in `Authorization`, or `api-key: <key>`.

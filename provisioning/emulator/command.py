@@ -29,6 +29,7 @@ from provisioning.redact import mask
 OPTION_NAMES = {
     "regions": "--regions",
     "models": "--models",
+    "projects": "--projects",
     "port": "--port",
     "latency_ms": "--latency-ms",
     "jitter_ms": "--jitter-ms",
@@ -50,20 +51,21 @@ def _split(values: Sequence[str] | None) -> tuple[str, ...] | None:
 
 
 def settings_from_options(
-    *, regions: Sequence[str] | None, models: Sequence[str] | None, **knobs: Any
+    *,
+    regions: Sequence[str] | None,
+    models: Sequence[str] | None,
+    projects: Sequence[str] | None = None,
+    **knobs: Any,
 ) -> EmulatorSettings:
     """Build settings from CLI options; BadInput with one line per problem."""
     fields: dict[str, Any] = {k: v for k, v in knobs.items() if v is not None}
-    split_regions, split_models = _split(regions), _split(models)
     problems: list[str] = []
-    if regions is not None and regions and split_regions is None:
-        problems.append("--regions: name at least one region")
-    if models is not None and models and split_models is None:
-        problems.append("--models: name at least one model")
-    if split_regions is not None:
-        fields["regions"] = split_regions
-    if split_models is not None:
-        fields["models"] = split_models
+    for name, given in (("regions", regions), ("models", models), ("projects", projects)):
+        values = _split(given)
+        if given and values is None:
+            problems.append(f"{OPTION_NAMES[name]}: name at least one value")
+        if values is not None:
+            fields[name] = values
     try:
         settings = EmulatorSettings(**fields)
     except ValidationError as exc:

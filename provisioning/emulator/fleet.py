@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 
 from infra.catalog import HOSTED_SD35_LARGE, MODELS, ModelSpec
 from infra.naming import Namer
-from provisioning.emulator.settings import EmulatorSettings
+from provisioning.emulator.settings import HOSTED_PROJECT, EmulatorSettings
 from provisioning.inventory import Dialect, InventoryEndpoint
 from provisioning.redact import REDACTOR
 
 NAMER = Namer(prefix="maas", environment="emu")
-PROJECT = "main"
-HOSTED_PROJECT = "hosted"  # the hosted provider has no workspace; the project tells it apart
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _KEY_LEN = 32  # serverless endpoint keys are 32 alphanumeric characters
 
@@ -69,12 +67,12 @@ class FakeEndpoint:
         )
 
 
-def _azure_endpoint(region: str, model: ModelSpec) -> FakeEndpoint:
-    names = NAMER.workspace_names(region, PROJECT)
-    name = NAMER.endpoint(PROJECT, model)
+def _azure_endpoint(region: str, project: str, model: ModelSpec) -> FakeEndpoint:
+    names = NAMER.workspace_names(region, project)
+    name = NAMER.endpoint(project, model)
     return FakeEndpoint(
         region=region,
-        project=PROJECT,
+        project=project,
         model=model,
         name=name,
         dialect="azure",
@@ -101,11 +99,13 @@ def _hosted_endpoint(region: str) -> FakeEndpoint:
 
 
 def build_fleet(settings: EmulatorSettings) -> tuple[FakeEndpoint, ...]:
-    """Region x model endpoints in settings order (pairs the catalog does not offer are skipped),
-    then the hosted-dialect endpoint, placed in the first region."""
+    """Region x project x model endpoints in settings order (pairs the catalog does not offer are
+    skipped), then the hosted-dialect endpoint (the hosted provider has no workspace; its project
+    `hosted` tells it apart), placed in the first region."""
     fleet = [
-        _azure_endpoint(region, MODELS[slug])
+        _azure_endpoint(region, project, MODELS[slug])
         for region in settings.regions
+        for project in settings.projects
         for slug in settings.models
         if region in MODELS[slug].regions
     ]

@@ -11,11 +11,21 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from infra.catalog import MODELS, MODELS_BY_NAME, REGIONS, REQUESTS_PER_MINUTE, normalise_region
+from infra.naming import PROJECT_MAX_LEN, PROJECT_PATTERN
 
 _MAX_WORD_LEN = 100
+HOSTED_PROJECT = "hosted"  # the hosted endpoint's project; not available for Azure projects
 
 
 def _as_tuple(value: Any) -> Any:
@@ -44,6 +54,9 @@ class EmulatorSettings(BaseModel):
     regions: tuple[str, ...] = Field(default=("eastus2", "westus3"), min_length=1)
     models: tuple[str, ...] = Field(default=tuple(MODELS), min_length=1)
     hosted: bool = True
+    # One workspace per project per region, each with one endpoint per model: the real scale-out unit,
+    # and the way to emulate many endpoints (6 regions x 3 projects x 3 models = 54).
+    projects: tuple[str, ...] = Field(default=("main",), min_length=1)
     port: int = Field(default=0, ge=0, le=65535)
     latency_ms: float = Field(default=0, ge=0, le=600_000)
     jitter_ms: float = Field(default=0, ge=0, le=600_000)
@@ -63,6 +76,24 @@ class EmulatorSettings(BaseModel):
     @classmethod
     def _split_models(cls, value: Any) -> Any:
         return _as_tuple(value)
+
+    @field_validator("projects", mode="before")
+    @classmethod
+    def _split_projects(cls, value: Any) -> Any:
+        return _as_tuple(value)
+
+    @field_validator("projects")
+    @classmethod
+    def _project_names(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        bad = [p for p in value if not PROJECT_PATTERN.fullmatch(p) or len(p) > PROJECT_MAX_LEN]
+        if bad:
+            raise ValueError(
+                f"{', '.join(repr(p) for p in bad)}: a project must be 1-{PROJECT_MAX_LEN} lower-case letters, "
+                "digits and single hyphens, starting with a letter"
+            )
+        if info.data.get("hosted", True) and HOSTED_PROJECT in value:
+            raise ValueError(f"project {HOSTED_PROJECT!r} names the hosted-dialect endpoint; choose another name")
+        return _dedupe(value)
 
     @field_validator("regions")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from infra.catalog import MODELS, REQUESTS_PER_MINUTE
+from infra.catalog import MODELS, REGIONS, REQUESTS_PER_MINUTE
 from infra.naming import ENDPOINT_RULE
 from provisioning.emulator import EmulatorSettings, build_fleet, settings_problems
 from provisioning.emulator.command import OPTION_NAMES, settings_from_options
@@ -41,6 +41,8 @@ def test_regions_and_models_are_normalised_split_and_deduplicated() -> None:
         ("requests_per_minute", 0, "0 must be at least 1"),
         ("retry_after_s", -1, "-1 must be at least 0"),
         ("throttle_rate", "often", "must be a number"),
+        ("projects", ("Main",), "'Main': a project must be"),
+        ("projects", ("hosted",), "names the hosted-dialect endpoint"),
     ],
 )
 def test_invalid_settings_give_one_readable_line(field: str, value: object, expected: str) -> None:
@@ -74,3 +76,15 @@ def test_fleet_names_follow_the_naming_rules() -> None:
     assert len({(e.region, e.name) for e in fleet}) == len(fleet)
     assert not [e for e in build_fleet(EmulatorSettings(hosted=False)) if e.dialect == "hosted"]
     assert {e.key for e in build_fleet(EmulatorSettings())}.isdisjoint({e.key for e in fleet})
+
+
+def test_projects_scale_the_fleet_out_like_workspaces() -> None:
+    settings = EmulatorSettings(regions=tuple(REGIONS), projects="main,p2,blue-team", hosted=False)
+    fleet = build_fleet(settings)
+    assert len(fleet) == len(REGIONS) * 3 * len(MODELS) == 54
+    assert len({(e.region, e.name) for e in fleet}) == 54
+    assert all(ENDPOINT_RULE.problem(e.name) is None for e in fleet)
+    assert {e.workspace for e in fleet if e.region == "eastus"} == {
+        "mlw-maas-emu-main-eus", "mlw-maas-emu-p2-eus", "mlw-maas-emu-blue-team-eus"
+    }
+    assert EmulatorSettings(projects=("hosted",), hosted=False).projects == ("hosted",)
