@@ -360,3 +360,12 @@ def test_hosted_endpoint_needs_its_key_and_its_route(emu: Emulator, client: http
     body = {"model": "stable-diffusion-3.5-large", "positive_prompt": "x"}
     assert post(client, ep.uri + Route.HOSTED_GENERATION, body).status_code == 401
     assert post(client, ep.uri + Route.IMAGES_GENERATIONS, {"prompt": "x"}, bearer(ep)).status_code == 404
+
+
+def test_oversized_body_is_413_and_the_connection_stays_usable(emu: Emulator, client: httpx.Client) -> None:
+    ep = find(emu, CORE)
+    url = ep.uri + Route.IMAGES_GENERATIONS
+    huge = b'{"prompt": "' + b"x" * (17 * 1024 * 1024) + b'"}'
+    response = client.post(url, content=huge, headers={**bearer(ep), "content-type": "application/json"})
+    assert response.status_code == 413 and response.json()["code"] == "request_too_large"
+    assert post(client, url, {"prompt": "after"}, bearer(ep)).status_code == 200
