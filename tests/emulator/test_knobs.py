@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import threading
 import time
 
 import httpx
@@ -96,23 +97,53 @@ def test_latency_is_added_to_image_requests_not_to_gateway_rejections() -> None:
         assert client.post(ep.uri + Route.IMAGES_GENERATIONS, json=SMALL).status_code == 401
 
 
-async def test_fifty_concurrent_requests_from_inside_a_running_loop() -> None:
-    settings = EmulatorSettings(regions=("eastus", "westus"), jitter_ms=20)
-    with running_emulator(settings) as emu:
-        endpoints = [e for e in emu.inventory if e.dialect == "azure"]
-        async with httpx.AsyncClient(timeout=TIMEOUT, trust_env=False) as client:
+def test_fifty_concurrent_requests_from_inside_a_running_loop() -> None:
+    """`running_emulator` entered inside a running event loop (as `maas verify --emulate` does).
 
-            async def one(i: int) -> httpx.Response:
-                ep = endpoints[i % len(endpoints)]
-                body = {"prompt": f"scene {i % 10}", "seed": i % 10, "output_format": "jpeg"}
-                return await client.post(ep.uri + Route.IMAGES_GENERATIONS, json=body, headers=bearer(ep))
+    The loop runs in a worker thread: an `async def` test would leave the main thread without a
+    current event loop afterwards, which breaks Pulumi's mocks in later tests of the same process.
+    """
 
-            answers = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(50))), timeout=60)
-        assert [a.status_code for a in answers] == [200] * 50
-        assert all(decode(a.json()).size == (1024, 1024) for a in answers[:10])
-        # 10 distinct pictures (model name is part of each; 6 endpoints, 3 models): renders are shared.
-        distinct = {(endpoints[i % len(endpoints)].model, i % 10) for i in range(50)}
-        assert emu.state.cache.renders == len(distinct)
+    async def scenario() -> tuple[list[int], list[tuple[int, int]], int, int]:
+        settings = EmulatorSettings(regions=("eastus", "westus"), jitter_ms=20)
+        with running_emulator(settings) as emu:
+            endpoints = [e for e in emu.inventory if e.dialect == "azure"]
+            async with httpx.AsyncClient(timeout=TIMEOUT, trust_env=False) as client:
+
+                async def one(i: int) -> httpx.Response:
+                    ep = endpoints[i % len(endpoints)]
+                    body = {"prompt": f"scene {i % 10}", "seed": i % 10, "output_format": "jpeg"}
+                    return await client.post(ep.uri + Route.IMAGES_GENERATIONS, json=body, headers=bearer(ep))
+
+                answers = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(50))), timeout=60)
+            distinct = {(endpoints[i % len(endpoints)].model, i % 10) for i in range(50)}
+            return (
+                [a.status_code for a in answers],
+                [decode(a.json()).size for a in answers[:10]],
+                emu.state.cache.renders,
+                len(distinct),
+            )
+
+    outcome: list[tuple[list[int], list[tuple[int, int]], int, int]] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(asyncio.run(scenario()))
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(90)
+    if failure:
+        raise failure[0]
+    assert outcome, "the concurrent scenario did not finish in time"
+    codes, sizes, renders, distinct = outcome[0]
+    assert codes == [200] * 50
+    assert sizes == [(1024, 1024)] * 10
+    # One rendering per distinct picture (model x prompt/seed), however many requests asked for it.
+    assert renders == distinct
 
 
 def test_listening_socket_is_loopback_tcp_so_answers_get_tcp_nodelay() -> None:

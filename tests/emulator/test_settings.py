@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from infra.catalog import MODELS, REGIONS, REQUESTS_PER_MINUTE
 from infra.naming import ENDPOINT_RULE
 from provisioning.emulator import EmulatorSettings, build_fleet, settings_problems
-from provisioning.emulator.command import OPTION_NAMES, settings_from_options
+from provisioning.emulator.command import OPTION_NAMES, check_inventory_path, settings_from_options
 from provisioning.errors import BadInput
 
 
@@ -88,3 +90,12 @@ def test_projects_scale_the_fleet_out_like_workspaces() -> None:
         "mlw-maas-emu-main-eus", "mlw-maas-emu-p2-eus", "mlw-maas-emu-blue-team-eus"
     }
     assert EmulatorSettings(projects=("hosted",), hosted=False).projects == ("hosted",)
+
+
+def test_inventory_path_is_checked_before_anything_starts(tmp_path: Path) -> None:
+    check_inventory_path(tmp_path / "inv.json")
+    check_inventory_path(None)
+    with pytest.raises(BadInput, match="--inventory-out: directory .* does not exist"):
+        check_inventory_path(tmp_path / "no" / "inv.json")
+    with pytest.raises(BadInput, match="is a directory"):
+        check_inventory_path(tmp_path)
