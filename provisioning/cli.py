@@ -7,6 +7,7 @@ stays fast.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -74,6 +75,64 @@ def plan_command(
         plan_render.print_table(result, stdout)
     if result.mandatory_violations:
         raise typer.Exit(int(ExitCode.FAILED))
+
+
+# --------------------------------------------------------------------------------------------------
+# Policy rules over stacks deployed elsewhere: `maas policy check FILE` (policies/, DESIGN §5, §10)
+# --------------------------------------------------------------------------------------------------
+
+policy_app = typer.Typer(
+    help="Run the maas-fleet policy rules on Pulumi documents.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(policy_app, name="policy")
+
+
+class PolicyFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+@policy_app.command("check")
+def policy_check(
+    file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE", help="A `pulumi stack export` or `pulumi preview --json` document; '-' reads stdin."
+        ),
+    ],
+    output_format: Annotated[PolicyFormat, typer.Option("--format", help="Output format.")] = PolicyFormat.TABLE,
+) -> None:
+    """Check a stack export or a preview against the policy rules (exit 1 on mandatory violations)."""
+    import sys
+
+    from provisioning.console import emit_json, emit_text, fail, stderr, stdout
+    from provisioning.policy_check import check_text, render_markdown, render_table
+
+    source = "<stdin>" if file == "-" else file
+    try:
+        raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{source}: no such file")
+    except IsADirectoryError:
+        fail(f"{source}: is a directory, expected a JSON document")
+    except UnicodeDecodeError:
+        fail(f"{source}: not UTF-8 text, expected a JSON document")
+    except OSError as exc:
+        fail(f"{source}: cannot read it ({exc.strerror})")
+    try:
+        report = check_text(raw, source)
+    except BadInput as exc:
+        fail(exc.lines())
+    if output_format is PolicyFormat.JSON:
+        emit_json(report.as_dict())
+    elif output_format is PolicyFormat.MARKDOWN:
+        emit_text(render_markdown(report))
+    else:
+        stdout.print(render_table(report))
+        for note in report.notes:
+            stderr.print(f"note: {note}", markup=False)
+    raise typer.Exit(int(report.exit_code))
 
 
 # --------------------------------------------------------------------------------------------------

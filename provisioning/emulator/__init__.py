@@ -48,7 +48,7 @@ Per endpoint, at most `requests_per_minute` admitted requests in any 60 s (catal
 wrapped too_many_requests with `Retry-After` (seconds until a slot frees) and `retry-after-ms`;
 `throttle_rate` answers 429 at random with `Retry-After: retry_after_s`; `error_rate` answers 500
 internal_server_error at random, half flat, half wrapped. `latency_ms` + uniform(0, `jitter_ms`) is
-added to every request that passes validation (content-filter, 500 and 200 answers).
+added to every request that reaches the model (valid, not content-filtered): its 500 and 200 answers.
 Answers after a valid key carry `x-ratelimit-limit-requests` / `x-ratelimit-remaining-requests`;
 every answer of an endpoint carries `x-request-id`. `GET /healthz` answers {"status": "ok"} without a key.
 """

@@ -182,7 +182,7 @@ class ImageApi:
     async def health(self, request: Request) -> Response:
         return json_response({"status": "ok", "endpoints": len(self.state.runtimes)})
 
-    def _route_handler(self, route: Route) -> Callable[[Request], Awaitable[Response]]:
+    def handler_for(self, route: Route) -> Callable[[Request], Awaitable[Response]]:
         async def handle(request: Request) -> Response:
             return await self.serve(request, route)
 
@@ -276,8 +276,8 @@ class ImageApi:
         # string per answer would cost more than everything else the emulator does for it.
         created = str(int(time.time())).encode()
         extra = json.dumps(meta, separators=(",", ":")).encode()[1:-1] if meta else b""
-        body = b'{"image":"' + image_b64 + b'","created":' + created + (b"," + extra if extra else b"") + b"}"
-        return Response(body, 200, headers, "application/json")
+        answer = b'{"image":"' + image_b64 + b'","created":' + created + (b"," + extra if extra else b"") + b"}"
+        return Response(answer, 200, headers, "application/json")
 
     @staticmethod
     def _throttled(seconds: int, message: str) -> ApiError:
@@ -353,7 +353,7 @@ def build_app(state: EmulatorState) -> Starlette:
     api = ImageApi(state)
     routes = [StarletteRoute(HEALTH_PATH, api.health, methods=["GET"])]
     for route in Route:
-        routes.append(StarletteRoute("/{region}/{name}" + str(route), api._route_handler(route), methods=["POST"]))
+        routes.append(StarletteRoute("/{region}/{name}" + str(route), api.handler_for(route), methods=["POST"]))
     return Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_exception, Exception: _server_error},
