@@ -449,6 +449,88 @@ def emulate(
     raise typer.Exit(int(serve(settings, inventory_out)))
 
 
+# ==================================================================================================
+# maas audit (issue 9): desired (stack configs) vs actual (Azure) across subscriptions; the body
+# lives in provisioning/audit/
+# ==================================================================================================
+
+_AUDIT_FORMATS = ("table", "json", "markdown", "html")
+_AUDIT_SOURCES = ("auto", "resource-graph", "arm-listing")
+
+
+@app.command("audit")
+def audit_command(
+    stack: Annotated[list[str] | None, typer.Option(
+        "--stack", help="Stack name (reads Pulumi.<NAME>.yaml here). Repeatable.")] = None,
+    config: Annotated[list[Path] | None, typer.Option(
+        "--config", help="A Pulumi.<stack>.yaml file. Repeatable.", dir_okay=False)] = None,
+    subscription: Annotated[list[str] | None, typer.Option("--subscription", help=(
+        "Audit this subscription. Repeatable. Default: each stack's azure-native:subscriptionId, else "
+        "AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID, else the credential's first enabled subscription."))] = None,
+    all_subscriptions: Annotated[bool, typer.Option(
+        "--all-subscriptions", help="Audit every enabled subscription the credential sees.")] = False,
+    arm_endpoint: Annotated[str | None, typer.Option("--arm-endpoint", help=_ARM_ENDPOINT_HELP)] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, json, markdown or html.")] = "table",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write the report to this file instead of stdout.", dir_okay=False)] = None,
+    source: Annotated[str, typer.Option("--source", help=(
+        "auto (Resource Graph, else listing per subscription), resource-graph or arm-listing."))] = "auto",
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Also run `maas verify` on the live endpoints found and fold the results in.")] = False,
+    max_images: Annotated[int | None, typer.Option(
+        "--max-images", min=0, help="With --verify: refuse to start above this many billable images.")] = None,
+) -> None:
+    """Desired (stack configs) against actual (Azure): a region x model matrix with the drift list.
+
+    Exit 0 when everything matches, 1 when anything drifted (or failed --verify, or could not be read),
+    2 on bad input or unusable credentials.
+    """
+    from provisioning.audit import SourceMode, load_stacks, run_audit
+    from provisioning.audit.desired import validate_explicit
+    from provisioning.audit.progress import listing_progress
+    from provisioning.audit.render import print_table, render
+    from provisioning.console import emit_text, stdout
+    from provisioning.redact import REDACTOR
+
+    problems = []
+    if output_format not in _AUDIT_FORMATS:
+        problems.append(f"--format {output_format!r} is not one of {', '.join(_AUDIT_FORMATS)}")
+    if source not in _AUDIT_SOURCES:
+        problems.append(f"--source {source!r} is not one of {', '.join(_AUDIT_SOURCES)}")
+    if out is not None and out.is_dir():
+        problems.append(f"--out {out}: is a directory; name a file")
+    if max_images is not None and not verify:
+        problems.append("--max-images only applies with --verify")
+    if problems:
+        raise BadInput(problems)
+    validate_explicit(subscription or [], all_subscriptions)
+    stacks = load_stacks(stack or [], config or [])  # before any credential or network: bad input fails fast
+
+    with _azure_session(arm_endpoint) as session, listing_progress() as progress:
+        report = run_audit(session, stacks, subscriptions=subscription or [], all_subscriptions=all_subscriptions,
+                           mode=SourceMode(source), say=_say, on_progress=progress)
+        if verify:
+            from provisioning.audit.verification import verify_cells
+
+            verify_cells(session, report, max_images=max_images, say=_say)
+
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(REDACTOR.scrub(render(report, output_format)), encoding="utf-8")
+        _say(f"wrote the {output_format} report to {out}")
+    elif output_format == "table":
+        print_table(report, stdout)
+    else:
+        emit_text(render(report, output_format))
+    if output_format != "table" or out is not None:  # the table says all this itself
+        from provisioning.audit.render.common import headline
+
+        _say(f"audit: {headline(report)} (source {report.source}, {report.management_calls} management call(s))")
+        for error in report.errors:
+            _say(f"error: {error}")
+    raise typer.Exit(report.exit_code)
+
+
 def main() -> None:
     """Console-script entry point: known errors become readable lines and their exit code."""
     from infra.config import ConfigError

@@ -21,8 +21,17 @@ Faults and behaviour:
     arm.async_regenerate(polls=2, final="Succeeded")                 -> 202 + Azure-AsyncOperation
     arm.page_size = 2                                                -> lists paginate with nextLink
     arm.route("POST", r"^/providers/Microsoft.ResourceGraph/resources$")(handler)  -> extend
+    arm.graph.mode = "forbidden" | "unregistered" | "absent"   -> Resource Graph 403 / 409 / 404
+    arm.graph.max_page_size = 2; arm.graph.index_marketplace = False  -> paging; unindexed child type
 Observation: arm.requests (RecordedRequest: method, path, query, body, at, status), arm.calls(...),
     arm.resource_rows() (Resource Graph `resources` rows of everything, to answer a Graph route).
+
+Resource Graph (POST /providers/Microsoft.ResourceGraph/resources, shaped from the 2022-10-01 spec and
+its ResourcesBasicQuery / ResourcesFirstPageQuery / ResourcesNextPageQuery examples) answers
+`{totalRecords, count, resultTruncated, facets, data[, $skipToken]}` from `resource_rows()`. It
+understands the subset of KQL the audit sends (`type in~ (...)`, `project ...`, `order by id`), pages
+with opaque skip tokens bound to the query and scopes, filters rows by the caller's read permission
+(as ARG does), and has a 403 / not-registered / absent mode.
 
 RBAC is enforced: every request needs an action the caller holds at the resource's scope or an
 ancestor (wildcards and notActions as Azure applies them), else 403 AuthorizationFailed.
@@ -355,6 +364,17 @@ class RecordedRequest:
     status: int = 0
 
 
+@dataclass
+class GraphSettings:
+    """How the fake Resource Graph behaves (reset with the fake)."""
+
+    mode: str = "ok"  # ok | forbidden (403) | unregistered (409) | absent (404, e.g. a cloud without ARG)
+    default_page_size: int = 100  # rows per page when the request has no $top
+    max_page_size: int = 1000  # the service's cap on $top
+    index_endpoints: bool = True
+    index_marketplace: bool = True  # False: marketplace subscriptions are not in the `resources` table
+
+
 # --------------------------------------------------------------------------------------------------
 # The fake
 # --------------------------------------------------------------------------------------------------
@@ -409,6 +429,7 @@ class FakeArm:
             self.page_size = 100
             self.requests: list[RecordedRequest] = []
             self.enforce_rbac = True
+            self.graph = GraphSettings()
 
     def add_subscription(self, sub: str, name: str = "", *, quota_id: str = PAYG_QUOTA, state: str = "Enabled",
                          grant_all: bool = True, providers_registered: bool = True) -> Subscription:
@@ -668,6 +689,8 @@ def required_action(method: str, path: str) -> tuple[str | None, str]:
         return None, path
     if "/mfeoperation" in lowered:
         return None, path
+    if lowered.startswith("/providers/microsoft.resourcegraph/"):
+        return None, path  # Resource Graph filters its rows by the caller's read permission instead
     parts = path.strip("/").split("/")
     if len(parts) < 2:
         return None, path
@@ -1094,6 +1117,103 @@ async def _put_secret(arm: FakeArm, request: Request, g: dict[str, str], body: A
     secret.content_type = (body or {}).get("properties", {}).get("contentType", secret.content_type) or ""
     secret.tags = dict((body or {}).get("tags") or secret.tags)
     return JSONResponse(secret.body(), status_code=201 if created else 200)
+
+
+# --------------------------------------------------------------------------------------------------
+# Azure Resource Graph
+# --------------------------------------------------------------------------------------------------
+
+GRAPH_MAX_SUBSCRIPTIONS = 1000
+_GRAPH_TYPES = re.compile(r"\btype\s+in~\s*\(([^)]*)\)", re.I)
+_GRAPH_PROJECT = re.compile(r"\|\s*project\s+([^|]+)", re.I)
+
+
+def _graph_error(status: int, code: str, message: str, detail_code: str = "", detail: str = "") -> JSONResponse:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if detail_code:
+        error["details"] = [{"code": detail_code, "message": detail}]
+    return JSONResponse({"error": error}, status_code=status)
+
+
+def _skip_token(offset: int, scope_hash: str) -> str:
+    return base64.b64encode(json.dumps({"offset": offset, "scope": scope_hash}).encode()).decode()
+
+
+@_route("POST", r"/providers/microsoft\.resourcegraph/resources")
+async def _graph_resources(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    mode = arm.graph.mode
+    if mode == "forbidden":
+        return arm_error(403, "AuthorizationFailed",
+                         f"The client 'deployer@contoso.example' with object id '{CALLER_OID}' does not have "
+                         "authorization to perform action 'Microsoft.ResourceGraph/resources/read' over scope "
+                         "'/providers/Microsoft.ResourceGraph' or the scope is invalid.")
+    if mode == "unregistered":
+        return arm_error(409, "MissingSubscriptionRegistration",
+                         "The subscription is not registered to use namespace 'Microsoft.ResourceGraph'. See "
+                         "https://aka.ms/rps-not-found for how to register subscriptions.")
+    if mode == "absent":
+        return arm_error(404, "InvalidResourceType", "The resource type 'resources' could not be found in the "
+                                                     "namespace 'Microsoft.ResourceGraph'.")
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
+        return _graph_error(400, "BadRequest", "Please provide a query.", "InvalidQuery", "Query is missing.")
+    query: str = body["query"]
+    options = body.get("options") or {}
+    subscriptions = body.get("subscriptions")
+    if subscriptions is None:  # a tenant-scope query: every subscription the caller can see
+        subscriptions = [s.id for s in arm.subscriptions.values()]
+    if not isinstance(subscriptions, list) or len(subscriptions) > GRAPH_MAX_SUBSCRIPTIONS:
+        return _graph_error(400, "BadRequest", "Too many subscriptions in the request.", "TooManySubscriptions",
+                            f"At most {GRAPH_MAX_SUBSCRIPTIONS} subscriptions per request.")
+    top = options.get("$top")
+    if top is not None and (not isinstance(top, int) or not 1 <= top <= arm.graph.max_page_size):
+        return _graph_error(400, "BadRequest", "Invalid $top.", "InvalidOption",
+                            f"$top must be between 1 and {arm.graph.max_page_size}.")
+    page_size = min(top or arm.graph.default_page_size, arm.graph.max_page_size)
+
+    rows = arm.resource_rows([str(s) for s in subscriptions])
+    found = _GRAPH_TYPES.search(query)
+    if found:
+        wanted = {t.strip().strip("'\"").lower() for t in found.group(1).split(",") if t.strip()}
+        rows = [r for r in rows if r["type"] in wanted]
+    if not arm.graph.index_endpoints:
+        rows = [r for r in rows if r["type"] != ENDPOINT_TYPE.lower()]
+    if not arm.graph.index_marketplace:
+        rows = [r for r in rows if r["type"] != f"{WORKSPACE_TYPE}/marketplaceSubscriptions".lower()]
+    if arm.enforce_rbac:  # ARG only returns what the caller may read
+        with arm._lock:
+            rows = [r for r in rows if _allowed(f"{r['type']}/read", arm.effective_permissions(r["id"]))]
+    projected = _GRAPH_PROJECT.search(query)
+    columns = [c.strip() for c in projected.group(1).split(",")] if projected else None
+    if columns is not None:
+        rows = [{c: r.get(c) for c in columns} for r in rows]
+    rows.sort(key=lambda r: str(r.get("id", "")).lower())
+
+    scope_hash = uuid.uuid5(uuid.NAMESPACE_URL, json.dumps([query, sorted(map(str, subscriptions))])).hex
+    offset = 0
+    token = options.get("$skipToken")
+    if token:
+        try:
+            decoded = json.loads(base64.b64decode(str(token)))
+            offset, issued_for = int(decoded["offset"]), str(decoded["scope"])
+        except (ValueError, KeyError, TypeError):
+            return _graph_error(400, "BadRequest", "Invalid $skipToken.", "InvalidSkipToken", "Cannot decode it.")
+        if issued_for != scope_hash:
+            return _graph_error(400, "BadRequest", "Invalid $skipToken.", "InvalidSkipToken",
+                                "The token must be used with the same query and scopes that produced it.")
+    data = rows[offset:offset + page_size]
+    # Without an id column ARG cannot page in a stable order: it truncates instead of handing out a token.
+    pageable = columns is None or "id" in columns
+    answer: dict[str, Any] = {"totalRecords": len(rows), "count": len(data),
+                              "resultTruncated": "false" if pageable or len(rows) <= page_size else "true",
+                              "facets": [], "data": data}
+    if pageable and offset + page_size < len(rows):
+        answer["$skipToken"] = _skip_token(offset + page_size, scope_hash)
+    if options.get("resultFormat") == "table":
+        names = columns or (list(data[0]) if data else [])
+        answer["data"] = {"columns": [{"name": n, "type": "object" if n in ("properties", "tags", "sku") else
+                                       "string"} for n in names],
+                          "rows": [[r.get(n) for n in names] for r in data]}
+    return JSONResponse(answer)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,0 +1,140 @@
+"""Azure Resource Graph: the whole estate of workspaces, serverless endpoints and marketplace
+subscriptions in ONE query for all audited subscriptions, paged with skip tokens.
+
+Why Resource Graph: listing per workspace costs two calls per workspace, so an audit of hundreds of
+workspaces costs hundreds of calls and hits ARM throttling; one Graph query costs one call per page of
+up to 1,000 rows (and one more per 1,000 subscriptions), whatever the number of workspaces.
+
+Why the REST operation through ArmRest rather than azure-mgmt-resourcegraph's ResourceGraphClient:
+it is the same wire call (`POST /providers/Microsoft.ResourceGraph/resources`, here at the stable
+api-version 2022-10-01; the SDK 8.0.1 pins 2021-03-01), its `data` is untyped JSON either way, and
+ArmRest is the pipeline every other audit call already uses: one retry policy honouring Retry-After
+(Graph throttles per user), the token scope of sovereign clouds, the CA bundle, one-line errors,
+and one call counter for the report and the benchmark.
+
+What Graph indexes (the `resources` table reference, MicrosoftDocs/azure-docs
+articles/governance/resource-graph/reference/supported-tables-resources.md): it lists
+`microsoft.machinelearningservices/workspaces` and `.../workspaces/serverlessendpoints`, but not
+`.../workspaces/marketplacesubscriptions`. The query asks for all three anyway; when the answer holds
+endpoints but no marketplace subscription at all, the caller reads marketplace subscriptions per
+workspace holding a catalog endpoint (see actual.py) and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from provisioning.arm import ArmRest
+from provisioning.arm_errors import ArmError
+from provisioning.endpoints import ENDPOINT_TYPE, WORKSPACE_TYPE
+
+GRAPH_PATH: Final = "/providers/Microsoft.ResourceGraph/resources"
+GRAPH_API_VERSION: Final = "2022-10-01"
+MARKETPLACE_TYPE: Final = f"{WORKSPACE_TYPE}/marketplaceSubscriptions"
+AUDITED_TYPES: Final = (WORKSPACE_TYPE, ENDPOINT_TYPE, MARKETPLACE_TYPE)
+PAGE_SIZE: Final = 1000  # the service's maximum $top
+SUBSCRIPTIONS_PER_QUERY: Final = 1000  # Resource Graph's limit on the `subscriptions` scope of one request
+MAX_PAGES: Final = 1000
+COLUMNS: Final = ("id", "name", "type", "location", "resourceGroup", "subscriptionId", "tags", "properties")
+
+# Answers that mean "Resource Graph is not available to this caller here", so listing per
+# subscription is the way on: no permission (403), provider not registered, or no Graph at this
+# management endpoint (clouds and stacks without it answer 404 InvalidResourceType).
+_UNAVAILABLE_CODES: Final = frozenset({
+    "authorizationfailed", "missingsubscriptionregistration", "subscriptionnotregistered",
+    "noregisteredproviderfound", "invalidresourcetype", "invalidresourcenamespace", "disallowedoperation",
+    "requestdisallowedbypolicy",
+})
+
+
+def build_query() -> str:
+    """KQL over the `resources` table. `id` is projected and ordered on: Resource Graph only pages
+    (hands out $skipToken) in a stable order when the id column is present."""
+    types = ", ".join(f"'{t.lower()}'" for t in AUDITED_TYPES)
+    return f"resources | where type in~ ({types}) | project {', '.join(COLUMNS)} | order by id asc"
+
+
+class GraphUnavailable(Exception):
+    """Resource Graph refused the query in a way listing may not (403, not registered, absent)."""
+
+    def __init__(self, error: ArmError) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
+@dataclass
+class GraphResult:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    pages: int = 0
+    total_records: int = 0
+    truncated: bool = False
+
+
+def is_unavailable(error: ArmError) -> bool:
+    return error.status == 403 or error.code.lower() in _UNAVAILABLE_CODES or (
+        error.status == 404 and error.code.lower() in ("", "notfound"))
+
+
+def query_resources(arm: ArmRest, subscriptions: Sequence[str], query: str | None = None) -> GraphResult:
+    """All rows of `query` over `subscriptions`, following $skipToken; GraphUnavailable when the
+    caller may not use Resource Graph, ArmError for anything else."""
+    query = query or build_query()
+    result = GraphResult()
+    for start in range(0, len(subscriptions), SUBSCRIPTIONS_PER_QUERY):
+        batch = list(subscriptions[start:start + SUBSCRIPTIONS_PER_QUERY])
+        _query_batch(arm, batch, query, result)
+    return result
+
+
+def _query_batch(arm: ArmRest, subscriptions: list[str], query: str, result: GraphResult) -> None:
+    what = f"querying Azure Resource Graph over {len(subscriptions)} subscription(s)"
+    token: str | None = None
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        options: dict[str, Any] = {"resultFormat": "objectArray", "$top": PAGE_SIZE}
+        if token:
+            options["$skipToken"] = token
+        try:
+            answer = arm.post(GRAPH_PATH, GRAPH_API_VERSION, {"subscriptions": subscriptions, "query": query,
+                                                              "options": options}, what=what, ok=(200,))
+        except ArmError as exc:
+            if result.pages == 0 and is_unavailable(exc):
+                raise GraphUnavailable(exc) from None
+            raise
+        result.pages += 1
+        body = answer.body if isinstance(answer.body, Mapping) else {}
+        if "data" not in body:
+            raise ArmError(what, answer.status, "UnexpectedAnswer", "the answer has no `data`",
+                           "check --arm-endpoint; if it is Azure, report the request id")
+        result.rows.extend(_rows(body.get("data")))
+        if token is None:
+            result.total_records += _int(body.get("totalRecords"))
+        if str(body.get("resultTruncated", "false")).lower() == "true":
+            result.truncated = True
+        token = body.get("$skipToken") or None
+        if token is None:
+            return
+        if token in seen:
+            raise ArmError(what, answer.status, "PagingLoop", "Resource Graph returned the same $skipToken twice",
+                           "retry; if it persists, run with --source arm-listing")
+        seen.add(token)
+    raise ArmError(what, None, "TooManyPages", f"more than {MAX_PAGES} pages", "audit fewer subscriptions per run")
+
+
+def _rows(data: Any) -> list[dict[str, Any]]:
+    """objectArray rows as they are; a `table` answer ({columns, rows}) turned into the same shape."""
+    if isinstance(data, list):
+        return [dict(r) for r in data if isinstance(r, Mapping)]
+    if isinstance(data, Mapping) and isinstance(data.get("columns"), list) and isinstance(data.get("rows"), list):
+        names = [str(c.get("name")) if isinstance(c, Mapping) else str(c) for c in data["columns"]]
+        return [dict(zip(names, row, strict=False)) for row in data["rows"] if isinstance(row, list)]
+    return []
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,77 @@
+"""The pipeline step summary: headline, one region x model table per subscription and project, the
+drift list. Every value is escaped: a name with `|`, `<` or a backtick must not break the table or
+inject HTML into a job summary."""
+
+from __future__ import annotations
+
+from provisioning.audit.model import AuditReport, Cell
+from provisioning.audit.render.common import (
+    LOOKS,
+    headline,
+    matrices,
+    model_label,
+    project_label,
+    provenance,
+    verify_text,
+)
+
+_MD_ESCAPES = str.maketrans({"|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "`": "\\`", "*": "\\*",
+                             "_": "\\_", "[": "\\[", "]": "\\]", "\n": " ", "\r": " "})
+
+
+def md(text: str) -> str:
+    return text.translate(_MD_ESCAPES)
+
+
+def _cell(cells: list[Cell]) -> str:
+    if not cells:
+        return "—"
+    parts = []
+    for cell in cells:
+        look = LOOKS[cell.status]
+        text = f"{look.emoji} {look.label}<br>{md(cell.endpoint)}"
+        extra = verify_text(cell)
+        if extra:
+            text += f"<br>{md(extra)}"
+        parts.append(text)
+    return "<br>".join(parts)
+
+
+def to_markdown(report: AuditReport) -> str:
+    icon = "❌" if report.exit_code else "✅"
+    lines = [f"## {icon} maas audit: {md(headline(report))}", "", f"_{md(provenance(report))}_", ""]
+    current = None
+    for matrix in matrices(report):
+        if matrix.subscription != current:
+            current = matrix.subscription
+            lines += [f"### Subscription {md(report.subscription_label(current))}", ""]
+        stacks = f" (stack {', '.join(matrix.stacks)})" if matrix.stacks else ""
+        lines += [f"**Project {md(project_label(matrix.project))}**{md(stacks)}", ""]
+        lines.append("| region | " + " | ".join(md(model_label(m)) for m in matrix.models) + " |")
+        lines.append("|---|" + "---|" * len(matrix.models))
+        for region in matrix.regions:
+            lines.append(f"| {md(region)} | " + " | ".join(_cell(matrix.at(region, m)) for m in matrix.models) + " |")
+        lines.append("")
+    drift = report.drift
+    lines += [f"### Drift ({len(drift)})", ""]
+    if not drift:
+        lines += ["Everything matches the stacks.", ""]
+    else:
+        lines += ["| status | subscription | region | project | model | endpoint | what | fix |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for cell in drift:
+            look = LOOKS[cell.status]
+            what = cell.message
+            if cell.verify is not None and cell.verify.status == "fail":
+                what = (what + "; " if what else "") + verify_text(cell)
+            lines.append(f"| {look.emoji} {look.label} | {md(cell.subscription)} | {md(cell.region)} | "
+                         f"{md(project_label(cell.project))} | {md(model_label(cell.model))} | {md(cell.endpoint)} | "
+                         f"{md(what)} | {md(cell.fix)} |")
+        lines.append("")
+    if report.errors:
+        lines += ["### Errors", ""] + [f"- {md(e)}" for e in report.errors] + [""]
+    if report.notes:
+        lines += ["<details><summary>Notes</summary>", ""] + [f"- {md(n)}" for n in report.notes] + ["",
+                                                                                                "</details>", ""]
+    lines.append("Legend: " + " · ".join(f"{look.emoji} {look.label}" for look in LOOKS.values()))
+    return "\n".join(lines) + "\n"
