@@ -7,6 +7,10 @@ stays fast.
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from provisioning import __version__
@@ -33,6 +37,51 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """maas-fleet command line."""
+
+
+# --------------------------------------------------------------------------------------------------
+# maas verify — smoke-test every endpoint against the image API (provisioning/verify, DESIGN §6/§10)
+# --------------------------------------------------------------------------------------------------
+
+
+class _DialectChoice(StrEnum):
+    AZURE = "azure"
+    HOSTED = "hosted"
+
+
+@app.command("verify")
+def verify(
+    inventory: Annotated[
+        Path | None,
+        typer.Option("--inventory", metavar="FILE", help="Inventory JSON: the `endpoints` list or an object with it."),
+    ] = None,
+    stack: Annotated[
+        str | None,
+        typer.Option("--stack", metavar="NAME", help="Read the outputs with `pulumi stack output --show-secrets`."),
+    ] = None,
+    emulate: Annotated[bool, typer.Option("--emulate", help="Start the local emulator, verify it, stop it.")] = False,
+    report_dir: Annotated[
+        Path, typer.Option("--report-dir", metavar="DIR", help="Gets report.json, junit.xml, summary.md, index.html.")
+    ] = Path("reports/verify"),
+    max_images: Annotated[
+        int, typer.Option("--max-images", metavar="N", help="Refuse runs expected to generate more billable images.")
+    ] = 100,
+    concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", help="In flight per endpoint.")] = 2,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="Per request, body included.")] = 120.0,
+    deadline: Annotated[float, typer.Option("--deadline", metavar="SECONDS", help="For the whole run.")] = 900.0,
+    dialect: Annotated[
+        _DialectChoice, typer.Option("--dialect", help="For inventory entries that do not name their dialect.")
+    ] = _DialectChoice.AZURE,
+) -> None:
+    """Smoke-test every endpoint of an inventory against the image API; exit 0 all pass, 1 any fails."""
+    from provisioning.verify.command import run_verify_command
+    from provisioning.verify.options import VerifyOptions
+
+    options = VerifyOptions.build(
+        max_images=max_images, concurrency=concurrency, timeout_s=timeout, deadline_s=deadline, dialect=dialect.value
+    )
+    code = run_verify_command(inventory=inventory, stack=stack, emulate=emulate, report_dir=report_dir, options=options)
+    raise typer.Exit(int(code))
 
 
 def main() -> None:
