@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from rich.console import Console
 
 from provisioning import console
 from provisioning.errors import BadInput, ExitCode
@@ -72,6 +75,8 @@ def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, out_
             console.error_lines([f"interrupted; partial reports written to {out_dir}"])
             raise
     written = write_reports(report, out_dir)
-    console.stdout.print(summary_table(report))
+    # Logs are not terminals: give the table room instead of folding names at 80 columns.
+    out = console.stdout if console.stdout.is_terminal else Console(file=sys.stdout, width=160, highlight=False)
+    out.print(summary_table(report))
     console.error_lines([f"reports: {', '.join(str(p) for p in written.values())}"])
     return ExitCode.OK if report.ok else ExitCode.FAILED

@@ -94,6 +94,8 @@ def build_app(state: ServerState) -> Starlette:
             return RedirectResponse(state.redirect_to + path, status_code=307)
         if mode == "redirect_same_host" and not path.startswith("/moved"):
             return RedirectResponse("/moved" + path, status_code=307)
+        if mode == "redirect_loop":
+            return RedirectResponse(path + "/again", status_code=307)
         if mode == "redirect_302":
             return RedirectResponse("/elsewhere" + path, status_code=302)
         if mode == "echo_key":  # the worst server: quotes the credential back, in body and header
