@@ -289,6 +289,19 @@ USER_ACCESS_ADMINISTRATOR: Final = BuiltInRole(
 )
 FORBIDDEN_ROLES: Final = (OWNER, CONTRIBUTOR, USER_ACCESS_ADMINISTRATOR)
 
+# Microsoft's public client apps people sign in through (Azure CLI, Azure PowerShell, Visual Studio,
+# VS Code). When the identity running `pulumi up` comes through one of them it is a User; any other
+# client id belongs to a service principal or managed identity. ARM rejects a role assignment whose
+# principalType does not match the principal, so the deploying identity's type must be right.
+USER_SIGN_IN_CLIENT_IDS: Final = frozenset(
+    {
+        "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "1950a258-227b-4e31-a9cf-717495945fc2",
+        "872cd9fa-d31f-45e0-9eab-6e460a02d1f1",
+        "aebc6443-996d-45c2-90f0-388ff96faa56",
+    }
+)
+
 # --------------------------------------------------------------------------------------------------
 # Subscription prerequisites
 # --------------------------------------------------------------------------------------------------
@@ -323,6 +336,13 @@ ENDPOINT_SKU: Final = "Consumption"
 ENDPOINT_AUTH_MODE: Final = "Key"
 CONTENT_SAFETY_ENABLED: Final = "Enabled"
 LOG_RETENTION_DAYS: Final = 30
+LOG_ANALYTICS_SKU: Final = "PerGB2018"
+STORAGE_SKU: Final = "Standard_LRS"
+KEY_VAULT_SKU: Final = "standard"
+# The minimum Azure allows: with purge protection on, a destroyed vault's name stays taken this long.
+KEY_VAULT_SOFT_DELETE_DAYS: Final = 7
+WORKSPACE_SKU: Final = "Basic"
+KEY_SECRET_CONTENT_TYPE: Final = "maas-fleet/serverless-endpoint-key"
 
 # Every taggable resource the program creates carries these tags (the policy pack checks them).
 TAG_MANAGED_BY: Final = "managed-by"

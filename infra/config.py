@@ -106,6 +106,8 @@ class FleetConfig(BaseModel):
     projects: tuple[str, ...] = Field(default=("main",), min_length=1)
     access: tuple[AccessEntry, ...] = ()
     include_deploying_identity: bool = False
+    # Only used with includeDeployingIdentity; inferred from the sign-in client when unset.
+    deploying_identity_type: PrincipalType | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     name_suffix: str = ""
 
@@ -249,7 +251,7 @@ def _from_pydantic(exc: ValidationError) -> list[Problem]:
             value, message = _MISSING, "is required"
         elif err["type"] == "extra_forbidden":
             message = "is not a known key"
-        elif field == "access" and loc[-1] == "principalType":
+        elif loc[-1] in ("principalType", "deployingIdentityType"):
             message, value = "is not a principal type", err.get("input")
             problems.append(Problem(path, value, message, ", ".join(PrincipalType)))
             continue
@@ -349,3 +351,13 @@ def _name_problems(config: FleetConfig) -> list[Problem]:
         problems.append(Problem(f"projects[{config.projects.index(project)}]", project,
                                 f"makes an invalid name: {problem}{advice}"))
     return problems + collisions
+
+
+def load_from_pulumi() -> FleetConfig:
+    """The running stack's config, as the Pulumi language host handed it to this process."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    stack = pulumi.get_stack()
+    return parse_stack_config(raw, stack=stack, source=f"stack {stack!r}")

@@ -15,7 +15,7 @@ import typer
 
 from provisioning import __version__
 from provisioning.console import error_lines
-from provisioning.errors import MaasError
+from provisioning.errors import BadInput, ExitCode, MaasError
 
 app = typer.Typer(
     name="maas",
@@ -37,6 +37,44 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """maas-fleet command line."""
+
+
+# --------------------------------------------------------------------------------------------------
+# plan (offline)
+# --------------------------------------------------------------------------------------------------
+
+PLAN_FORMATS = ("table", "json", "markdown")
+
+
+@app.command("plan")
+def plan_command(
+    stack: str | None = typer.Option(None, "--stack", help="Stack name: reads Pulumi.<NAME>.yaml here."),
+    config_file: Path | None = typer.Option(None, "--config", help="A Pulumi.<stack>.yaml file.", dir_okay=False),
+    output_format: str = typer.Option("table", "--format", help="table, json or markdown."),
+) -> None:
+    """Plan the fleet offline: run the Pulumi program under mocks and apply the policy rules.
+
+    No credentials, no network. Exit 0 clean, 1 on mandatory policy violations, 2 on invalid config.
+    """
+    from provisioning.stacks import load_config
+
+    if output_format not in PLAN_FORMATS:
+        raise BadInput(f"--format {output_format!r} is not one of {', '.join(PLAN_FORMATS)}")
+    config = load_config(stack, config_file)  # before the heavy imports: bad input fails fast
+
+    from provisioning import plan_render
+    from provisioning.console import emit_json, emit_text, stdout
+    from provisioning.plan import plan
+
+    result = plan(config)
+    if output_format == "json":
+        emit_json(result.to_json())
+    elif output_format == "markdown":
+        emit_text(plan_render.to_markdown(result))
+    else:
+        plan_render.print_table(result, stdout)
+    if result.mandatory_violations:
+        raise typer.Exit(int(ExitCode.FAILED))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ lines must never corrupt that stream, and every line passes through the secret s
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from typing import Any, NoReturn
@@ -16,8 +17,17 @@ from rich.console import Console
 from provisioning.errors import ExitCode
 from provisioning.redact import REDACTOR
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _width(stream: object) -> int | None:
+    """Terminals report their width; pipes and CI logs get a wide default instead of Rich's 80."""
+    isatty = getattr(stream, "isatty", None)
+    if (isatty is not None and isatty()) or "COLUMNS" in os.environ:
+        return None
+    return 140
+
+
+stdout = Console(highlight=False, width=_width(sys.stdout))
+stderr = Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
 class OutputFormat(StrEnum):

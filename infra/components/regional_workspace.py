@@ -1,0 +1,126 @@
+"""One region x project: the Azure ML workspace that serverless endpoints live in, and what it needs.
+
+Why a component: the workspace is the scale-out unit (it holds at most one deployment per model), so
+everything it depends on is created, tagged, named and destroyed together, and independently of every
+other region — the dependency chain stays the same depth however many regions a stack has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import (
+    applicationinsights,
+    keyvault,
+    machinelearningservices,
+    operationalinsights,
+    resources,
+    storage,
+)
+
+from infra import catalog
+from infra.naming import WorkspaceNames
+
+TYPE = "maas-fleet:azure:RegionalWorkspace"
+
+
+@dataclass
+class RegionalWorkspaceArgs:
+    region: str
+    project: str
+    names: WorkspaceNames
+    tenant_id: pulumi.Input[str]
+    tags: dict[str, str]
+
+
+class RegionalWorkspace(pulumi.ComponentResource):
+    resource_group: resources.ResourceGroup
+    key_vault: keyvault.Vault
+    workspace: machinelearningservices.Workspace
+
+    def __init__(self, name: str, args: RegionalWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        names, tags, region = args.names, args.tags, args.region
+
+        self.resource_group = resources.ResourceGroup(
+            f"{name}-rg", resource_group_name=names.resource_group, location=region, tags=tags, opts=child
+        )
+        rg_name = self.resource_group.name
+
+        account = storage.StorageAccount(
+            f"{name}-st",
+            account_name=names.storage_account,
+            resource_group_name=rg_name,
+            location=region,
+            kind="StorageV2",
+            sku={"name": catalog.STORAGE_SKU},
+            minimum_tls_version="TLS1_2",
+            allow_blob_public_access=False,
+            enable_https_traffic_only=True,
+            tags=tags,
+            opts=child,
+        )
+        self.key_vault = keyvault.Vault(
+            f"{name}-kv",
+            vault_name=names.key_vault,
+            resource_group_name=rg_name,
+            location=region,
+            properties={
+                "tenant_id": args.tenant_id,
+                "sku": {"family": "A", "name": catalog.KEY_VAULT_SKU},
+                # Data access through Azure RBAC only: who may read endpoint keys is a role assignment.
+                "enable_rbac_authorization": True,
+                "enable_soft_delete": True,
+                "enable_purge_protection": True,
+                "soft_delete_retention_in_days": catalog.KEY_VAULT_SOFT_DELETE_DAYS,
+            },
+            tags=tags,
+            opts=child,
+        )
+        logs = operationalinsights.Workspace(
+            f"{name}-log",
+            workspace_name=names.log_analytics,
+            resource_group_name=rg_name,
+            location=region,
+            sku={"name": catalog.LOG_ANALYTICS_SKU},
+            retention_in_days=catalog.LOG_RETENTION_DAYS,
+            tags=tags,
+            opts=child,
+        )
+        insights = applicationinsights.Component(
+            f"{name}-appi",
+            resource_name_=names.app_insights,
+            resource_group_name=rg_name,
+            location=region,
+            kind="web",
+            application_type="web",
+            workspace_resource_id=logs.id,
+            ingestion_mode="LogAnalytics",
+            tags=tags,
+            opts=child,
+        )
+        self.workspace = machinelearningservices.Workspace(
+            f"{name}-mlw",
+            workspace_name=names.workspace,
+            resource_group_name=rg_name,
+            location=region,
+            identity={"type": "SystemAssigned"},
+            sku={"name": catalog.WORKSPACE_SKU, "tier": catalog.WORKSPACE_SKU},
+            friendly_name=f"{args.project} ({region})",
+            description=f"maas-fleet serverless endpoints for project {args.project} in {region}",
+            storage_account=account.id,
+            key_vault=self.key_vault.id,
+            application_insights=insights.id,
+            tags=tags,
+            opts=child,
+        )
+        self.register_outputs(
+            {
+                "resourceGroup": self.resource_group.name,
+                "workspace": self.workspace.name,
+                "workspaceId": self.workspace.id,
+                "keyVaultId": self.key_vault.id,
+            }
+        )

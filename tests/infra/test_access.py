@@ -1,0 +1,156 @@
+"""Least-privilege access (DESIGN §4): exact custom roles, persona assignments on every unit, stable ids."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from infra import catalog, rbac
+from infra.catalog import PERMISSIONS, Scope
+from infra.config import ConfigError, FleetConfig
+from provisioning.plan import PLACEHOLDER_OBJECT, PlannedResource, PlanResult, plan
+from provisioning.plan_access import access_rows
+
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+SUB = "aaaaaaaa-0000-4000-8000-000000000001"
+DEPLOYER, CONSUMER, AUDITOR = (
+    "11111111-1111-4111-8111-111111111111",
+    "22222222-2222-4222-8222-222222222222",
+    "33333333-3333-4333-8333-333333333333",
+)
+
+
+def roles(result: PlanResult) -> dict[str, PlannedResource]:
+    return {r.inputs["roleName"]: r for r in result.of_type("authorization:RoleDefinition")}
+
+
+def assignments(result: PlanResult) -> list[PlannedResource]:
+    return result.of_type("authorization:RoleAssignment")
+
+
+def test_three_custom_roles_with_exactly_the_documented_actions(fleet_plan: PlanResult) -> None:
+    defs = roles(fleet_plan)
+    assert len(defs) == 3
+    ids = {r.type: r.inputs for r in fleet_plan.resources}
+    del ids
+    rgs = sorted(f"/subscriptions/{SUB}/resourceGroups/{r.inputs['resourceGroupName']}"
+                 for r in fleet_plan.of_type("resources:ResourceGroup"))
+    workspaces = sorted(
+        f"/subscriptions/{SUB}/resourceGroups/{r.inputs['resourceGroupName']}/providers/"
+        f"Microsoft.MachineLearningServices/workspaces/{r.inputs['workspaceName']}"
+        for r in fleet_plan.of_type("machinelearningservices:Workspace")
+    )
+    expected_scopes = {Scope.SUBSCRIPTION: [f"/subscriptions/{SUB}"], Scope.RESOURCE_GROUP: rgs,
+                       Scope.WORKSPACE: workspaces}
+    for scope in Scope:
+        role = defs[f"maas-fleet acme-dev deployer ({scope})"]
+        (permission,) = role.inputs["permissions"]
+        assert permission["actions"] == list(PERMISSIONS[scope])
+        assert not permission.get("notActions") and not permission.get("dataActions")
+        assert not permission.get("notDataActions")
+        assert role.inputs["roleType"] == "CustomRole"
+        assert sorted(role.inputs["assignableScopes"]) == expected_scopes[scope]
+        assert GUID.fullmatch(role.inputs["roleDefinitionId"])
+    workspace_actions = set(defs["maas-fleet acme-dev deployer (workspace)"].inputs["permissions"][0]["actions"])
+    assert {"Microsoft.MachineLearningServices/workspaces/marketplaceModelSubscriptions/*",
+            "Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions/*"} <= workspace_actions
+
+
+def test_no_broad_builtin_role_is_ever_assigned(fleet_plan: PlanResult) -> None:
+    forbidden = {r.id for r in catalog.FORBIDDEN_ROLES}
+    custom = {r.inputs["roleDefinitionId"] for r in roles(fleet_plan).values()}
+    allowed = {catalog.READER.id, catalog.KEY_VAULT_SECRETS_USER.id} | custom
+    for a in assignments(fleet_plan):
+        guid = a.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+        assert guid not in forbidden
+        assert guid in allowed, a.inputs["roleDefinitionId"]
+
+
+def test_every_persona_lands_on_every_region_and_project(fleet_plan: PlanResult) -> None:
+    units = len(fleet_plan.config.units())
+    per_principal = Counter(a.inputs["principalId"] for a in assignments(fleet_plan))
+    assert per_principal == {DEPLOYER: 1 + 2 * units, CONSUMER: 2 * units, AUDITOR: 1}
+    rows = access_rows(fleet_plan)
+    scopes = {(r.persona, r.role, r.scope) for r in rows}
+    for ws in fleet_plan.of_type("machinelearningservices:Workspace"):
+        name = ws.inputs["workspaceName"]
+        assert ("deployer", "maas-fleet acme-dev deployer (workspace)", f"workspace {name}") in scopes
+        assert ("consumer", "Reader", f"workspace {name}") in scopes
+    for kv in fleet_plan.of_type("keyvault:Vault"):
+        assert ("consumer", "Key Vault Secrets User", f"key vault {kv.inputs['vaultName']}") in scopes
+    for rg in fleet_plan.of_type("resources:ResourceGroup"):
+        assert ("deployer", "maas-fleet acme-dev deployer (resourceGroup)",
+                f"resource group {rg.inputs['resourceGroupName']}") in scopes
+    assert ("auditor", "Reader", "subscription") in scopes
+    assert {r.principal_type for r in rows} == {"Group", "ServicePrincipal", "User"}
+
+
+def test_assignment_names_are_uuid5_of_scope_role_principal(fleet_plan: PlanResult) -> None:
+    names = [a.inputs["roleAssignmentName"] for a in assignments(fleet_plan)]
+    assert len(set(names)) == len(names)
+    for a in assignments(fleet_plan):
+        name = a.inputs["roleAssignmentName"]
+        assert uuid.UUID(name).version == 5
+        assert name == rbac.assignment_guid(a.inputs["scope"], a.inputs["roleDefinitionId"], a.inputs["principalId"])
+
+
+def test_ids_are_deterministic_across_runs(fleet_plan: PlanResult, make_config: Callable[..., FleetConfig]) -> None:
+    again = plan(make_config())
+
+    def ids(result: PlanResult) -> list[str]:
+        return sorted([r.inputs["roleDefinitionId"] for r in roles(result).values()]
+                      + [a.inputs["roleAssignmentName"] for a in assignments(result)])
+
+    assert ids(again) == ids(fleet_plan)
+
+
+def test_deploying_identity_is_optional(make_config: Callable[..., FleetConfig]) -> None:
+    cfg = make_config(regions=["eastus"], projects=["main"], access=[], includeDeployingIdentity=True)
+    result = plan(cfg)
+    rows = assignments(result)
+    assert len(rows) == 3
+    assert {a.inputs["principalId"] for a in rows} == {PLACEHOLDER_OBJECT}
+    # The mock caller signs in with its own client id, so it is typed as a service principal.
+    assert {a.inputs["principalType"] for a in rows} == {"ServicePrincipal"}
+    assert rbac.principal_type_of_client("04b07795-8ddb-461a-bbee-02f9e1bf7b46") == "User"
+    typed = plan(make_config(regions=["eastus"], projects=["main"], access=[], includeDeployingIdentity=True,
+                             deployingIdentityType="User"))
+    assert {a.inputs["principalType"] for a in assignments(typed)} == {"User"}
+    plain = make_config(regions=["eastus"], projects=["main"], access=[])
+    assert rbac.grants(plain) == []
+
+
+def test_grants_decide_personas_without_pulumi(make_config: Callable[..., FleetConfig]) -> None:
+    cfg = make_config()
+    grants = rbac.grants(cfg)
+    by_persona = Counter(str(g.persona) for g in grants)
+    assert by_persona == {"deployer": 13, "consumer": 12, "auditor": 1}
+    assert all(g.builtin not in catalog.FORBIDDEN_ROLES for g in grants)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"principalId": "not-a-guid", "principalType": "User", "persona": "deployer"}, "is not an object id"),
+        ({"principalId": DEPLOYER, "principalType": "Robot", "persona": "deployer"}, "is not a principal type"),
+        ({"principalId": DEPLOYER, "principalType": "User", "persona": "owner"}, "is not a persona"),
+        ({"principalId": DEPLOYER, "principalType": "User"}, "access[0].persona: is required"),
+        ({"principalId": DEPLOYER, "principalType": "User", "persona": "deployer", "role": "Owner"},
+         "access[0].role: 'Owner' is not a known key"),
+    ],
+)
+def test_invalid_principals_are_rejected_clearly(make_config: Callable[..., FleetConfig], entry: dict,
+                                                 message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        make_config(access=[entry])
+    assert any(message in str(p) for p in info.value.problems), info.value.problems
+
+
+def test_duplicate_persona_for_a_principal_is_rejected(make_config: Callable[..., FleetConfig]) -> None:
+    entry = {"principalId": DEPLOYER, "principalType": "User", "persona": "deployer"}
+    with pytest.raises(ConfigError, match=r"access\[1\].*already has persona deployer"):
+        make_config(access=[entry, entry])

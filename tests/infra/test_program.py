@@ -1,0 +1,157 @@
+"""The Pulumi program, run under Pulumi mocks through the plan engine (the same mocks `maas plan` uses)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable
+
+from infra import catalog
+from infra.catalog import MODELS, REGIONS
+from infra.config import FleetConfig
+from provisioning.plan import SECRET_MARK, PlannedResource, PlanResult, plan
+
+ENDPOINT = "azure-native:machinelearningservices:ServerlessEndpoint"
+SUBSCRIPTION = "azure-native:machinelearningservices:MarketplaceSubscription"
+WORKSPACE = "azure-native:machinelearningservices:Workspace"
+SECRET = "azure-native:keyvault:Secret"
+
+
+def by_type(result: PlanResult, type_: str) -> list[PlannedResource]:
+    return [r for r in result.resources if r.type == type_]
+
+
+def test_every_region_project_model_gets_subscription_then_endpoint(fleet_plan: PlanResult) -> None:
+    cfg = fleet_plan.config
+    endpoints = by_type(fleet_plan, ENDPOINT)
+    subscriptions = {(r.inputs["resourceGroupName"], r.inputs["workspaceName"], r.inputs["properties"]["modelId"]): r
+                     for r in by_type(fleet_plan, SUBSCRIPTION)}
+    assert len(endpoints) == len(cfg.regions) * len(cfg.projects) * len(cfg.models) == 18
+    assert len(subscriptions) == 18
+    seen = set()
+    for ep in endpoints:
+        props = ep.inputs["properties"]
+        model_id = props["modelSettings"]["modelId"]
+        assert props["authMode"] == "Key"
+        assert props["contentSafety"] == {"contentSafetyStatus": "Enabled"}
+        assert ep.inputs["sku"] == {"name": "Consumption"}
+        spec = catalog.model_for_asset_id(model_id)
+        assert spec is not None and model_id == spec.asset_id
+        assert model_id.startswith("azureml://registries/azureml-stabilityai/models/")
+        sub = subscriptions[(ep.inputs["resourceGroupName"], ep.inputs["workspaceName"], model_id)]
+        assert sub.name in ep.depends_on, "the endpoint must wait for (and be destroyed before) its subscription"
+        assert ep.parent is not None and sub.parent == ep.parent
+        seen.add((ep.inputs["location"], ep.inputs["tags"]["project"], spec.slug))
+    assert seen == {(r, p, m) for r in cfg.regions for p in cfg.projects for m in cfg.models}
+
+
+def test_workspace_and_its_dependencies(fleet_plan: PlanResult) -> None:
+    workspaces = by_type(fleet_plan, WORKSPACE)
+    assert len(workspaces) == 6
+    names = {r.name: r for r in fleet_plan.resources}
+    for ws in workspaces:
+        assert ws.inputs["identity"] == {"type": "SystemAssigned"}
+        deps = {names[d].type.rsplit(":", 1)[-1] for d in ws.depends_on}
+        assert {"ResourceGroup", "StorageAccount", "Vault", "Component"} <= deps
+        assert names[ws.parent].type == "maas-fleet:azure:RegionalWorkspace"
+    for vault in by_type(fleet_plan, "azure-native:keyvault:Vault"):
+        props = vault.inputs["properties"]
+        assert props["enableRbacAuthorization"] is True and props["enablePurgeProtection"] is True
+
+
+def test_nothing_outside_supported_regions(fleet_plan: PlanResult) -> None:
+    locations = {r.inputs["location"] for r in fleet_plan.resources if "location" in r.inputs}
+    assert locations and locations <= set(REGIONS)
+    for ep in by_type(fleet_plan, ENDPOINT):
+        spec = catalog.model_for_asset_id(ep.inputs["properties"]["modelSettings"]["modelId"])
+        assert spec is not None and ep.inputs["location"] in spec.regions
+
+
+def test_names_unique_per_region_and_valid(fleet_plan: PlanResult) -> None:
+    per_region = Counter((ep.inputs["location"], ep.inputs["name"].lower()) for ep in by_type(fleet_plan, ENDPOINT))
+    assert max(per_region.values()) == 1
+    per_workspace = Counter((ep.inputs["workspaceName"], ep.inputs["properties"]["modelSettings"]["modelId"])
+                            for ep in by_type(fleet_plan, ENDPOINT))
+    assert max(per_workspace.values()) == catalog.DEPLOYMENTS_PER_MODEL_PER_WORKSPACE
+    from infra.naming import ENDPOINT_RULE, RULES
+
+    for ep in by_type(fleet_plan, ENDPOINT):
+        assert ENDPOINT_RULE.problem(ep.inputs["name"]) is None
+    for st in by_type(fleet_plan, "azure-native:storage:StorageAccount"):
+        assert RULES["storage account"].problem(st.inputs["accountName"]) is None
+    for kv in by_type(fleet_plan, "azure-native:keyvault:Vault"):
+        assert RULES["key vault"].problem(kv.inputs["vaultName"]) is None
+    globally_unique = [st.inputs["accountName"] for st in by_type(fleet_plan, "azure-native:storage:StorageAccount")]
+    assert len(set(globally_unique)) == len(globally_unique)
+
+
+def test_names_are_deterministic_across_runs(fleet_plan: PlanResult, make_config: Callable[..., FleetConfig]) -> None:
+    again = plan(make_config())
+
+    def names(result: PlanResult) -> list[tuple[str, str, str]]:
+        return sorted((r.type, r.name, json.dumps(r.inputs, sort_keys=True)) for r in result.resources)
+
+    assert names(again) == names(fleet_plan)
+
+
+def test_keys_are_secret_everywhere(fleet_plan: PlanResult) -> None:
+    secrets = by_type(fleet_plan, SECRET)
+    assert len(secrets) == 18
+    for s in secrets:
+        assert any("properties.value".startswith(p) for p in s.secret_paths), s.secret_paths
+        assert s.inputs["properties"] == SECRET_MARK or s.inputs["properties"]["value"] == SECRET_MARK
+    endpoints = fleet_plan.outputs["endpoints"]
+    assert len(endpoints) == 18
+    assert {f"endpoints[{i}].key" for i in range(18)} <= set(fleet_plan.secret_outputs)
+    # Only keys are secret: the rest of the inventory stays readable for `maas verify` and people.
+    assert all(p.endswith(".key") for p in fleet_plan.secret_outputs)
+    document = json.dumps(fleet_plan.to_json())
+    assert "planned-primary-key" not in document and "planned-secondary-key" not in document
+
+
+def test_stack_outputs_shape(fleet_plan: PlanResult) -> None:
+    assert set(fleet_plan.outputs) == {"endpoints", "workspaces", "roleDefinitions"}
+    for ep in fleet_plan.outputs["endpoints"]:
+        assert set(ep) == {"region", "project", "model", "name", "uri", "workspace", "resourceGroup",
+                           "keySecretUri", "key"}
+        assert ep["model"] in MODELS
+        assert ep["uri"].startswith(f"https://{ep['name']}-") and ep["uri"].endswith(
+            f".{ep['region']}.{catalog.INFERENCE_HOST_SUFFIX}")
+        assert ep["keySecretUri"].endswith(f"/secrets/{ep['name']}-key")
+    assert len(fleet_plan.outputs["workspaces"]) == 6
+    assert len(fleet_plan.outputs["roleDefinitions"]) == 3
+
+
+def test_components_are_typed_and_parent_children(fleet_plan: PlanResult) -> None:
+    components = Counter(r.type for r in fleet_plan.resources if not r.custom)
+    assert components == {"maas-fleet:azure:RegionalWorkspace": 6, "maas-fleet:azure:ModelEndpoint": 18,
+                          "maas-fleet:azure:FleetAccess": 1}
+    assert all(r.parent for r in fleet_plan.resources if r.custom), "every Azure resource sits in a component"
+
+
+def _depth(result: PlanResult) -> int:
+    deps = {r.name: set(r.depends_on) for r in result.resources}
+    memo: dict[str, int] = {}
+
+    def depth(name: str) -> int:
+        if name not in memo:
+            memo[name] = 1 + max((depth(d) for d in deps.get(name, ()) if d in deps), default=0)
+        return memo[name]
+
+    return max(depth(n) for n in deps)
+
+
+def test_dependency_depth_does_not_grow_with_regions_or_models(
+    fleet_plan: PlanResult, make_config: Callable[..., FleetConfig]
+) -> None:
+    small = plan(make_config(regions=["eastus"], models=["stable-image-core"], projects=["main"]))
+    assert _depth(small) == _depth(fleet_plan)
+
+
+def test_plan_groups_children_under_their_unit(fleet_plan: PlanResult) -> None:
+    children: dict[str, set[str]] = defaultdict(set)
+    for r in fleet_plan.resources:
+        if r.parent:
+            children[r.parent].add(r.type.rsplit(":", 1)[-1])
+    assert children["eastus2-batch"] >= {"ResourceGroup", "StorageAccount", "Vault", "Workspace", "ModelEndpoint"}
+    assert children["eastus2-batch-stable-image-core"] == {"MarketplaceSubscription", "ServerlessEndpoint", "Secret"}
