@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, REQUESTS_PER_MINUTE, Route, Size
+from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, OUTPUT_FORMATS, REQUESTS_PER_MINUTE, SIZES, Route, Size
 from provisioning.errors import BadInput
 from provisioning.inventory import Dialect
 
@@ -40,6 +40,20 @@ class VerifyOptions(BaseModel):
     created_tolerance_s: Annotated[float, Field(gt=0)] = 900.0  # `created` vs our clock
     seed: int | None = None  # jitter and request seeds; None = fresh randomness
 
+    @field_validator("output_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in OUTPUT_FORMATS:
+            raise ValueError(f"must be one of {', '.join(OUTPUT_FORMATS)}")
+        return value
+
+    @field_validator("size")
+    @classmethod
+    def _catalog_size(cls, value: Size) -> Size:
+        if value not in SIZES:
+            raise ValueError(f"must be a catalog size ({', '.join(str(s) for s in SIZES)})")
+        return value
+
     @classmethod
     def build(cls, **values: object) -> VerifyOptions:
         """Options from the command line: one readable line per bad value, exit 2."""
@@ -49,5 +63,6 @@ class VerifyOptions(BaseModel):
             problems = []
             for err in exc.errors(include_url=False):
                 where = ".".join(str(p) for p in err["loc"])
-                problems.append(f"option {where}: {err['msg']} (got {err.get('input')!r})")
+                message = err["msg"].removeprefix("Value error, ")
+                problems.append(f"option {where}: {message} (got {err.get('input')!r})")
             raise BadInput(problems) from None

@@ -62,11 +62,16 @@ class ServerState:
     redirect_to: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    epoch: int = 0  # requests left over from an earlier test do not count towards this one's figures
+    in_flight: int = 0
+    max_in_flight: int = 0
 
     def reset(self, mode: str = "good") -> None:
         with self.lock:
             self.mode, self.redirect_to = mode, ""
             self.requests.clear()
+            self.epoch += 1
+            self.in_flight = self.max_in_flight = 0
 
     def log(self, request: Request, body: bytes) -> int:
         with self.lock:
@@ -86,6 +91,20 @@ def _error(status: int, code: str, message: str, wrapped: bool = True) -> JSONRe
 
 def build_app(state: ServerState) -> Starlette:
     async def handle(request: Request) -> Response:
+        with state.lock:
+            epoch = state.epoch
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        try:
+            if state.mode == "latency":
+                await asyncio.sleep(0.05)
+            return await answer(request)
+        finally:
+            with state.lock:
+                if state.epoch == epoch:
+                    state.in_flight -= 1
+
+    async def answer(request: Request) -> Response:
         body = await request.body()
         count = state.log(request, body)
         mode, path = state.mode, request.url.path

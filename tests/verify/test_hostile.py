@@ -207,3 +207,36 @@ async def test_deadline_records_remaining_checks_as_timeout(
         assert len(checks) == 6
     files = helpers.reports(report, tmp_path)
     assert json.loads(files["report.json"])["summary"]["failed"] == 2
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_per_endpoint_concurrency_is_bounded(concurrency: int, hostile: Any, run_verify: Any) -> None:
+    hostile.set("latency")  # every answer takes 50 ms, so requests would overlap if allowed
+    report = await run_verify([hostile.endpoint("stable-image-core")], concurrency=concurrency)
+    assert report.ok
+    assert hostile.state.max_in_flight == min(concurrency, 4)  # after text-to-image, 4 checks remain
+
+
+async def test_endpoints_run_concurrently(hostile: Any, run_verify: Any) -> None:
+    hostile.set("latency")
+    endpoints = [hostile.endpoint(region=r) for r in ("eastus", "eastus2", "westus", "westus3")]
+    report = await run_verify(endpoints, concurrency=1)
+    assert report.ok and hostile.state.max_in_flight == 4  # one per endpoint, all at once
+
+
+async def test_hosted_dialect(hostile: Any, run_verify: Any, helpers: Any) -> None:
+    endpoint = hostile.endpoint("stable-diffusion-3.5-large", dialect="hosted")
+    report = await run_verify([endpoint])
+    assert helpers.checks(report) == {
+        "route": PASS,
+        "auth": PASS,
+        "text-to-image": PASS,
+        "image": PASS,
+        "invalid-size": PASS,
+    }
+    bodies = [json.loads(r["body"]) for r in hostile.state.requests]
+    assert all(r["path"].endswith("/image/generation") for r in hostile.state.requests)
+    assert {"model", "positive_prompt", "negative_prompt", "width", "height", "steps", "cfg", "seed"} <= set(bodies[0])
+    from infra.catalog import DEFAULT_SIZE, HOSTED_SD35_LARGE
+
+    assert report.endpoints[0].cost_usd == pytest.approx(HOSTED_SD35_LARGE.price_usd(DEFAULT_SIZE))
