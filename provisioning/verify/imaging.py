@@ -79,8 +79,9 @@ def inspect_image(data: bytes, expected_formats: tuple[str, ...], expected: Size
     except (OSError, ValueError, SyntaxError) as exc:
         problems.append(f"image data is truncated or corrupt ({type(exc).__name__})")
         return ImageFacts(fmt, width, height, None, tuple(problems))
-    small = img.copy()
-    small.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+    # Integer box reduction: an order of magnitude cheaper than a resampling thumbnail of 1 MP.
+    factor = max(1, -(-max(img.size) // THUMBNAIL_PX))
+    small = img.reduce(factor) if factor > 1 else img.copy()
     if _is_blank(small):
         problems.append("image is blank (a single flat colour)")
     return ImageFacts(fmt, width, height, _jpeg(small), tuple(problems))
@@ -98,7 +99,7 @@ def _is_blank(img: Image.Image) -> bool:
 def _jpeg(img: Image.Image) -> bytes:
     out = io.BytesIO()
     rgb = img.convert("RGB")
-    rgb.save(out, format="JPEG", quality=75, optimize=True)
+    rgb.save(out, format="JPEG", quality=80)
     return out.getvalue()
 
 

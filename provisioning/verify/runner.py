@@ -68,7 +68,9 @@ class VerifyRun:
             async def one(index: int) -> None:
                 target, result = self.targets[index], self.results[index]
                 try:
-                    await Suite(target, http, http.gate(), options, result, rng, self.observer.check_done).run()
+                    await Suite(
+                        target, http, http.gate(target.endpoint.uri), options, result, rng, self.observer.check_done
+                    ).run()
                 except Exception as exc:  # noqa: BLE001 - a bug must not cost the other endpoints' report
                     log.debug("suite for %s stopped: %s", result.label, describe(exc))
                     self._fill(result, Category.SCHEMA, f"verification stopped ({describe(exc)})")

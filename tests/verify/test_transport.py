@@ -41,7 +41,7 @@ def make_http(fake: FakeTime, deadline_in: float | None = None, **overrides: Any
 
 
 async def post(http: SafeHttp, url: str, key: str | None) -> Any:
-    gate = http.gate()
+    gate = http.gate(url)
     try:
         return await http.post_json(gate, url, PAYLOAD, SecretStr(key) if key else None), gate
     finally:
@@ -96,7 +96,7 @@ async def test_contract_answers_are_never_retried(mode: str, status: int, hostil
 async def test_invalid_size_4xx_is_not_retried(hostile: Any, helpers: Any) -> None:
     fake = FakeTime()
     http = make_http(fake)
-    gate = http.gate()
+    gate = http.gate(url_of(hostile))
     try:
         answer = await http.post_json(gate, url_of(hostile), PAYLOAD | {"size": "13x13"}, SecretStr(helpers.key))
     finally:
@@ -128,7 +128,7 @@ async def test_connect_errors_are_retried_then_transport(helpers: Any) -> None:
 async def test_pacing_never_exceeds_requests_per_minute(hostile: Any, helpers: Any) -> None:
     fake = FakeTime()
     http = make_http(fake, requests_per_minute=2)
-    gate = http.gate()
+    gate = http.gate(url_of(hostile))
     try:
         for _ in range(3):
             await http.post_json(gate, url_of(hostile), PAYLOAD, SecretStr(helpers.key))
