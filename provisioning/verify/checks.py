@@ -14,16 +14,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from infra.catalog import Capability, Route
 from provisioning.inventory import InventoryEndpoint
 from provisioning.verify.classify import category_for_status, excerpt, parse_json, readable_message
 from provisioning.verify.dialects import DialectSpec, GenerationRequest, SchemaProblem
-from provisioning.verify.imaging import ImageProblem, decode_base64, inspect_image, probe_image_base64
+from provisioning.verify.imaging import ImageProblem, Inspections, decode_base64, probe_image_base64
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.results import Category, CheckName, CheckResult, CheckStatus, EndpointResult, Thumbnail
 from provisioning.verify.transport import Answer, EndpointGate, ExchangeFailed, SafeHttp, describe
@@ -69,28 +68,31 @@ def _http(answer: Answer) -> str:
     return f"HTTP {answer.status}: {excerpt(answer.body)}{_rid(answer)}"
 
 
+@dataclass
+class RunContext:
+    """What every endpoint's suite in one run shares."""
+
+    http: SafeHttp
+    options: VerifyOptions
+    seed: int  # one seed per run: every endpoint of a model is asked for the same picture
+    inspections: Inspections = field(default_factory=Inspections)
+    on_check: Callable[[EndpointResult, CheckResult], None] | None = None
+    wall_clock: Callable[[], float] = time.time
+
+
 class Suite:
-    def __init__(
-        self,
-        target: Target,
-        http: SafeHttp,
-        gate: EndpointGate,
-        options: VerifyOptions,
-        result: EndpointResult,
-        rng: random.Random,
-        on_check: Callable[[EndpointResult, CheckResult], None] | None = None,
-        wall_clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, target: Target, result: EndpointResult, run: RunContext) -> None:
         self.target = target
         self.endpoint = target.endpoint
         self.dialect = target.dialect
-        self.http = http
-        self.gate = gate
-        self.options = options
+        self.http = run.http
+        self.gate: EndpointGate = run.http.gate(target.endpoint.uri)
+        self.options = run.options
         self.result = result
-        self.rng = rng
-        self._on_check = on_check
-        self._now = wall_clock
+        self.seed = run.seed
+        self.inspections = run.inspections
+        self._on_check = run.on_check
+        self._now = run.wall_clock
 
     # ------------------------------------------------------------------ plumbing
 
@@ -100,7 +102,8 @@ class Suite:
             self._on_check(self.result, check)
 
     def _seed(self) -> int:
-        return self.rng.randrange(2**31)
+        """The run's seed: the contact sheet compares like with like, a rerun reproduces it."""
+        return self.seed
 
     def _url(self, route: Route) -> str:
         return self.endpoint.uri + route.value
@@ -217,7 +220,7 @@ class Suite:
         started = time.perf_counter()
         try:
             data = decode_base64(image_b64)
-            facts = await asyncio.to_thread(inspect_image, data, request.formats, request.size)
+            facts = await self.inspections.inspect(data, request.formats, request.size)
         except ImageProblem as problem:
             return CheckResult.failed(name, Category.IMAGE, str(problem), latency_ms)
         if latency_ms is None:

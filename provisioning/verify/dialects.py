@@ -6,8 +6,10 @@
 `{"image": base64, "created": unix seconds}`.
 
 `hosted`: the second provider of SD 3.5 Large (catalog HOSTED_SD35_LARGE): `POST {uri}/image/generation`
-with `model`, `positive_prompt`, `negative_prompt`, `width`, `height`, `steps`, `cfg`, `seed`; priced
-per megapixel and per step above the included ones.
+with `model`, `positive_prompt`, `negative_prompt`, `width`, `height`, `steps`, `cfg`, `seed`,
+`output_format`; the answer carries `image` (base64) and `created` like the Azure one (plus echoes of
+the inputs and `cost_usd`, which we do not rely on); priced per megapixel and per step above the
+included ones.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from infra.catalog import HOSTED_SD35_LARGE, MODELS, OUTPUT_FORMATS, SIZES, Capability, Route, Size
+from infra.catalog import HOSTED_SD35_LARGE, MODELS, SIZES, Capability, Route, Size
 from provisioning.inventory import Dialect
 
 PROMPT = "a red apple on a wooden table, soft daylight, studio photograph"
 NEGATIVE_PROMPT = "blurry, text, watermark"
 IMAGE_STRENGTH = 0.6
-# A size image models commonly take but this API does not: a realistic client mistake.
+# A size image models commonly take but the Azure route does not: a realistic client mistake.
 INVALID_SIZE = Size(512, 512)
 assert INVALID_SIZE not in SIZES
+# The hosted API takes free width/height within bounds; no image API takes a 16-pixel side.
+HOSTED_INVALID_SIZE = Size(16, 16)
 HOSTED_CFG = 4.5
 
 
@@ -123,7 +127,7 @@ class HostedDialect:
     def price_usd(self, model: str, size: Size) -> float:
         return HOSTED_SD35_LARGE.price_usd(size, HOSTED_SD35_LARGE.default_steps)
 
-    def _payload(self, size: Size, seed: int) -> dict[str, Any]:
+    def _payload(self, size: Size, output_format: str, seed: int) -> dict[str, Any]:
         return {
             "model": HOSTED_SD35_LARGE.model,
             "positive_prompt": PROMPT,
@@ -133,10 +137,11 @@ class HostedDialect:
             "steps": HOSTED_SD35_LARGE.default_steps,
             "cfg": HOSTED_CFG,
             "seed": seed,
+            "output_format": output_format,
         }
 
     def text_to_image(self, route: Route, size: Size, output_format: str, seed: int) -> GenerationRequest:
-        return GenerationRequest(route, self._payload(size, seed), size, OUTPUT_FORMATS)
+        return GenerationRequest(route, self._payload(size, output_format, seed), size, (output_format,))
 
     def image_to_image(
         self, route: Route, size: Size, output_format: str, seed: int, image_b64: str
@@ -144,7 +149,8 @@ class HostedDialect:
         raise NotImplementedError("the hosted dialect has no image prompt")
 
     def invalid_size(self, route: Route, output_format: str, seed: int) -> GenerationRequest:
-        return GenerationRequest(route, self._payload(INVALID_SIZE, seed), INVALID_SIZE, OUTPUT_FORMATS)
+        payload = self._payload(HOSTED_INVALID_SIZE, output_format, seed)
+        return GenerationRequest(route, payload, HOSTED_INVALID_SIZE, (output_format,))
 
     def parse(self, document: Any) -> tuple[str, int]:
         return _parse_image_created(document)

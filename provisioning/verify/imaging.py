@@ -7,8 +7,10 @@ checked while the event loop keeps talking to the others.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import hashlib
 import io
 import warnings
 from dataclasses import dataclass, field
@@ -115,3 +117,20 @@ def probe_image_base64(size: Size) -> str:
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=False, compress_level=6)
     return base64.b64encode(out.getvalue()).decode("ascii")
+
+
+class Inspections:
+    """Per-run memo of image verdicts by content digest, single-flight: endpoints that return the same
+    bytes (the same model asked for the same seed usually does) are decoded once. Same bytes, same
+    verdict; the decode itself runs in a worker thread."""
+
+    def __init__(self) -> None:
+        self._pending: dict[tuple[str, tuple[str, ...], Size], asyncio.Future[ImageFacts]] = {}
+
+    async def inspect(self, data: bytes, formats: tuple[str, ...], expected: Size) -> ImageFacts:
+        key = (hashlib.sha256(data).hexdigest(), formats, expected)
+        future = self._pending.get(key)
+        if future is None:
+            future = asyncio.ensure_future(asyncio.to_thread(inspect_image, data, formats, expected))
+            self._pending[key] = future
+        return await asyncio.shield(future)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
-from provisioning.verify.checks import Suite, Target, plan_checks
+from provisioning.verify.checks import RunContext, Suite, Target, plan_checks
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.results import Category, CheckResult, EndpointResult, VerifyReport
 from provisioning.verify.transport import SafeHttp, describe
@@ -64,13 +64,12 @@ class VerifyRun:
         self.observer.planned(self.results)
         rng = random.Random(options.seed)
         async with SafeHttp(options, deadline_at=self._started + options.deadline_s, rng=rng) as http:
+            context = RunContext(http, options, seed=rng.randrange(2**31), on_check=self.observer.check_done)
 
             async def one(index: int) -> None:
                 target, result = self.targets[index], self.results[index]
                 try:
-                    await Suite(
-                        target, http, http.gate(target.endpoint.uri), options, result, rng, self.observer.check_done
-                    ).run()
+                    await Suite(target, result, context).run()
                 except Exception as exc:  # noqa: BLE001 - a bug must not cost the other endpoints' report
                     log.debug("suite for %s stopped: %s", result.label, describe(exc))
                     self._fill(result, Category.SCHEMA, f"verification stopped ({describe(exc)})")

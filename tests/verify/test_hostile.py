@@ -240,3 +240,27 @@ async def test_hosted_dialect(hostile: Any, run_verify: Any, helpers: Any) -> No
     from infra.catalog import DEFAULT_SIZE, HOSTED_SD35_LARGE
 
     assert report.endpoints[0].cost_usd == pytest.approx(HOSTED_SD35_LARGE.price_usd(DEFAULT_SIZE))
+
+
+async def test_one_seed_per_run_and_identical_images_decoded_once(
+    hostile: Any, run_verify: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provisioning.verify import imaging
+
+    calls: list[int] = []
+    real = imaging.inspect_image
+
+    def counting(data: bytes, formats: tuple[str, ...], expected: Any) -> Any:
+        calls.append(len(data))
+        return real(data, formats, expected)
+
+    monkeypatch.setattr(imaging, "inspect_image", counting)
+    endpoints = [hostile.endpoint(region=r) for r in ("eastus", "westus", "westus3")]
+    first = await run_verify(endpoints, seed=11)
+    seeds = {json.loads(r["body"])["seed"] for r in hostile.state.requests}
+    assert first.ok and len(seeds) == 1
+    assert len(calls) == 1  # three endpoints answered the same bytes: one decode, three verdicts
+    assert all(len(e.thumbnails) == 1 for e in first.endpoints)
+    hostile.set("good")
+    await run_verify(endpoints[:1], seed=11)
+    assert {json.loads(r["body"])["seed"] for r in hostile.state.requests} == seeds  # reproducible
