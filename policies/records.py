@@ -22,6 +22,12 @@ class ResourceRecord:
     secret_paths: tuple[str, ...] = ()  # dotted paths of inputs that are Pulumi secrets
     parent: str | None = None  # logical name of the parent, None for the stack
     urn: str | None = None
+    # Dotted paths whose value exists but is unknown here (a preview's computed values); rules skip them
+    # instead of reading their absence as "not set".
+    unknown_paths: tuple[str, ...] = ()
+    # False when the producer cannot tell secrets from plain values (CrossGuard unwraps secrets before
+    # a policy sees them); rules about secretness then stay silent rather than guess.
+    secrets_visible: bool = True
 
 
 class Severity(StrEnum):

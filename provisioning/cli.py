@@ -78,6 +78,136 @@ def plan_command(
 
 
 # --------------------------------------------------------------------------------------------------
+# Policy rules over stacks deployed elsewhere: `maas policy check FILE` (policies/, DESIGN §5, §10)
+# --------------------------------------------------------------------------------------------------
+
+policy_app = typer.Typer(
+    help="Run the maas-fleet policy rules on Pulumi documents.", no_args_is_help=True, add_completion=False
+)
+app.add_typer(policy_app, name="policy")
+
+
+class PolicyFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+@policy_app.command("check")
+def policy_check(
+    file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE", help="A `pulumi stack export` or `pulumi preview --json` document; '-' reads stdin."
+        ),
+    ],
+    output_format: Annotated[PolicyFormat, typer.Option("--format", help="Output format.")] = PolicyFormat.TABLE,
+) -> None:
+    """Check a stack export or a preview against the policy rules (exit 1 on mandatory violations)."""
+    import sys
+
+    from provisioning.console import emit_json, emit_text, fail, stderr, stdout
+    from provisioning.policy_check import check_text, render_markdown, render_table
+
+    source = "<stdin>" if file == "-" else file
+    try:
+        raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{source}: no such file")
+    except IsADirectoryError:
+        fail(f"{source}: is a directory, expected a JSON document")
+    except UnicodeDecodeError:
+        fail(f"{source}: not UTF-8 text, expected a JSON document")
+    except OSError as exc:
+        fail(f"{source}: cannot read it ({exc.strerror})")
+    try:
+        report = check_text(raw, source)
+    except BadInput as exc:
+        fail(exc.lines())
+    if output_format is PolicyFormat.JSON:
+        emit_json(report.as_dict())
+    elif output_format is PolicyFormat.MARKDOWN:
+        emit_text(render_markdown(report))
+    else:
+        stdout.print(render_table(report))
+        for note in report.notes:
+            stderr.print(f"note: {note}", markup=False)
+    raise typer.Exit(int(report.exit_code))
+
+
+# --------------------------------------------------------------------------------------------------
+# maas emulate (issue 6): the local image-API emulator; the body lives in provisioning/emulator/command.py
+# --------------------------------------------------------------------------------------------------
+
+_LIST_HELP = "Repeat the option or separate values with commas"
+
+
+@app.command("emulate")
+def emulate(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 = any free port).")] = 0,
+    regions: Annotated[
+        list[str] | None,
+        typer.Option("--regions", help=f"Catalog regions to emulate (default: eastus2,westus3). {_LIST_HELP}."),
+    ] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option("--models", help=f"Catalog model slugs to emulate (default: all). {_LIST_HELP}."),
+    ] = None,
+    projects: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--projects",
+            help=f"Projects (one workspace each per region, all models in each; default: main). {_LIST_HELP}.",
+        ),
+    ] = None,
+    latency_ms: Annotated[float, typer.Option("--latency-ms", help="Latency added to each image request (ms).")] = 0,
+    jitter_ms: Annotated[float, typer.Option("--jitter-ms", help="Random extra latency, uniform 0..N ms.")] = 0,
+    throttle_rate: Annotated[
+        float, typer.Option("--throttle-rate", help="Probability (0..1) of a 429 with Retry-After.")
+    ] = 0.0,
+    retry_after: Annotated[int, typer.Option("--retry-after", help="Retry-After seconds sent with random 429s.")] = 1,
+    error_rate: Annotated[float, typer.Option("--error-rate", help="Probability (0..1) of a 500.")] = 0.0,
+    content_filter_word: Annotated[
+        str,
+        typer.Option("--content-filter-word", help="Prompts containing it get the content-filter 400 ('' = off)."),
+    ] = "forbidden",
+    requests_per_minute: Annotated[
+        int | None,
+        typer.Option(
+            "--requests-per-minute", help="Per-endpoint request cap (429 beyond it; default: the catalog's 1000)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the random knobs (throttle, errors, jitter).")] = 0,
+    no_hosted: Annotated[
+        bool, typer.Option("--no-hosted", help="Do not serve the hosted-dialect SD 3.5 Large endpoint.")
+    ] = False,
+    inventory_out: Annotated[
+        Path | None,
+        typer.Option("--inventory-out", help="Write the endpoint inventory with working keys here (mode 0600)."),
+    ] = None,
+) -> None:
+    """Serve the Azure image API for fake endpoints on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    from provisioning.emulator.command import serve, settings_from_options
+
+    settings = settings_from_options(
+        regions=regions,
+        models=models,
+        projects=projects,
+        port=port,
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        throttle_rate=throttle_rate,
+        retry_after_s=retry_after,
+        error_rate=error_rate,
+        content_filter_word=content_filter_word,
+        requests_per_minute=requests_per_minute,
+        seed=seed,
+        hosted=not no_hosted,
+    )
+    raise typer.Exit(int(serve(settings, inventory_out)))
+
+
+# --------------------------------------------------------------------------------------------------
 # maas verify — smoke-test every endpoint against the image API (provisioning/verify, DESIGN §6/§10)
 # --------------------------------------------------------------------------------------------------
 

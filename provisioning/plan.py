@@ -344,7 +344,10 @@ def plan(config: FleetConfig, evaluate: Callable[[Sequence[ResourceRecord]], lis
 
     resources, raw_outputs = run_program(program, config.stack, config.subscription_id or PLACEHOLDER_SUBSCRIPTION)
     outputs = _find_secret_outputs(raw_outputs, secret_outputs)
-    violations = evaluate([r.record() for r in resources])
+    # The stack itself is a record too: the keys-only-as-secrets rule reads its outputs.
+    stack_record = ResourceRecord(type="pulumi:pulumi:Stack", name=f"{PROJECT}-{config.stack}", properties=outputs,
+                                  secret_paths=tuple(secret_outputs))
+    violations = evaluate([*(r.record() for r in resources), stack_record])
     return PlanResult(config.stack, config, resources, list(violations), outputs, tuple(secret_outputs))
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,11 +30,9 @@ DEFAULT_REPORT_DIR = Path("reports/verify")
 @contextlib.contextmanager
 def emulated_endpoints() -> Iterator[list[InventoryEndpoint]]:
     """The local emulator with its defaults plus the hosted dialect: the credential-free target."""
-    try:
-        emulator = importlib.import_module("provisioning.emulator")
-    except ImportError:
-        raise BadInput("--emulate: the emulator (provisioning.emulator) is not part of this installation") from None
-    with emulator.running_emulator(emulator.EmulatorSettings(hosted=True)) as emu:
+    from provisioning.emulator import EmulatorSettings, running_emulator  # uvicorn: only when asked
+
+    with running_emulator(EmulatorSettings(hosted=True)) as emu:
         yield list(emu.inventory)
 
 

@@ -6,6 +6,9 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
+import pulumi
+import pytest
+
 from infra import catalog
 from infra.catalog import MODELS, REGIONS
 from infra.config import FleetConfig
@@ -155,3 +158,21 @@ def test_plan_groups_children_under_their_unit(fleet_plan: PlanResult) -> None:
             children[r.parent].add(r.type.rsplit(":", 1)[-1])
     assert children["eastus2-batch"] >= {"ResourceGroup", "StorageAccount", "Vault", "Workspace", "ModelEndpoint"}
     assert children["eastus2-batch-stable-image-core"] == {"MarketplaceSubscription", "ServerlessEndpoint", "Secret"}
+
+
+def test_a_key_exported_in_clear_is_a_violation(
+    make_config: Callable[..., FleetConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan hands the stack outputs to the policy rules: a key exported without secret wrapping fails."""
+    import infra.fleet
+    import provisioning.plan
+
+    def leaky(config: FleetConfig) -> infra.fleet.FleetOutputs:
+        outputs = infra.fleet.build_fleet(config)
+        outputs.endpoints[0]["key"] = pulumi.Output.unsecret(outputs.endpoints[0]["key"])
+        return outputs
+
+    monkeypatch.setattr(provisioning.plan, "build_fleet", leaky)
+    result = plan(make_config(regions=["eastus"], projects=["main"], models=["stable-image-core"]))
+    assert [v.policy for v in result.mandatory_violations] == ["keys-only-as-secrets"]
+    assert "planned-primary-key" not in json.dumps(result.to_json())

@@ -1,0 +1,145 @@
+"""`maas emulate`: serve the emulated fleet until Ctrl-C or SIGTERM (the body behind the CLI command).
+
+Everything is checked before anything starts (options, the inventory path, the port), so a bad option
+gives one line per problem and exit 2 with nothing half-done. The inventory appears atomically (written
+0600 to a temporary name, then renamed) and only once the server answers, so a script may poll for the
+file and use it at once. Keys are only ever shown masked.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from pydantic import ValidationError
+from rich.table import Table
+
+from provisioning import console
+from provisioning.emulator.server import Emulator
+from provisioning.emulator.settings import EmulatorSettings, settings_problems
+from provisioning.errors import BadInput, ExitCode
+from provisioning.inventory import InventoryEndpoint, write_inventory
+from provisioning.redact import mask
+
+OPTION_NAMES = {
+    "regions": "--regions",
+    "models": "--models",
+    "projects": "--projects",
+    "port": "--port",
+    "latency_ms": "--latency-ms",
+    "jitter_ms": "--jitter-ms",
+    "throttle_rate": "--throttle-rate",
+    "retry_after_s": "--retry-after",
+    "error_rate": "--error-rate",
+    "content_filter_word": "--content-filter-word",
+    "requests_per_minute": "--requests-per-minute",
+    "seed": "--seed",
+    "hosted": "--no-hosted",
+}
+
+
+def _split(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    """`--regions a --regions b,c` -> (a, b, c); None when the option was not given."""
+    if not values:
+        return None
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def settings_from_options(
+    *,
+    regions: Sequence[str] | None,
+    models: Sequence[str] | None,
+    projects: Sequence[str] | None = None,
+    **knobs: Any,
+) -> EmulatorSettings:
+    """Build settings from CLI options; BadInput with one line per problem."""
+    fields: dict[str, Any] = {k: v for k, v in knobs.items() if v is not None}
+    problems: list[str] = []
+    for name, given in (("regions", regions), ("models", models), ("projects", projects)):
+        values = _split(given)
+        if given and values is None:
+            problems.append(f"{OPTION_NAMES[name]}: name at least one value")
+        if values is not None:
+            fields[name] = values
+    try:
+        settings = EmulatorSettings(**fields)
+    except ValidationError as exc:
+        problems.extend(settings_problems(exc, OPTION_NAMES))
+        raise BadInput(problems) from None
+    if problems:
+        raise BadInput(problems)
+    return settings
+
+
+def check_inventory_path(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.is_dir():
+        raise BadInput(f"--inventory-out: {path} is a directory; name a file")
+    if not path.parent.is_dir():
+        raise BadInput(f"--inventory-out: directory {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK):
+        raise BadInput(f"--inventory-out: directory {path.parent} is not writable")
+
+
+def publish_inventory(path: Path, endpoints: list[InventoryEndpoint]) -> None:
+    """Write 0600 under a temporary name, then rename: readers never see a half-written file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_inventory(tmp, endpoints)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def endpoint_table(emulator: Emulator) -> Table:
+    table = Table(title=f"Emulated endpoints on {emulator.base_url}", title_justify="left")
+    for column in ("Region", "Model", "Dialect", "Target (path under the URL above)", "Key"):
+        table.add_column(column, overflow="fold")
+    for entry in emulator.inventory:
+        key = entry.key.get_secret_value() if entry.key else ""
+        path = entry.uri.removeprefix(emulator.base_url)
+        table.add_row(entry.region, entry.model, entry.dialect or "", path, mask(key))
+    return table
+
+
+def serve(settings: EmulatorSettings, inventory_out: Path | None) -> ExitCode:
+    """Start, publish, block until SIGINT/SIGTERM, stop. Returns the exit code."""
+    check_inventory_path(inventory_out)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        emulator = Emulator(settings)
+        emulator.start()
+        try:
+            if inventory_out is not None:
+                publish_inventory(inventory_out, emulator.inventory)
+            console.stdout.print(endpoint_table(emulator))
+            where = f"; inventory with working keys: {inventory_out} (0600)" if inventory_out else (
+                "; add --inventory-out FILE to get the working keys"
+            )
+            console.stderr.print(
+                f"Serving {len(emulator.endpoints)} endpoints on {emulator.base_url}{where}. "
+                "Press Ctrl-C to stop.",
+                markup=False,
+            )
+            while not stop.wait(0.5):
+                if not emulator.running:
+                    console.error_lines(["the emulator stopped unexpectedly"])
+                    return ExitCode.FAILED
+        finally:
+            emulator.stop()
+        console.stderr.print("Emulator stopped.", markup=False)
+        return ExitCode.OK
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

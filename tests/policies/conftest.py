@@ -1,0 +1,10 @@
+"""Makes the record builders (policy_builders.py) importable from the tests of this directory."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
