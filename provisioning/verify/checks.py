@@ -130,14 +130,16 @@ class Suite:
     # ------------------------------------------------------------------ the suite
 
     async def run(self) -> None:
-        route = await self._discover()
+        route, image_check = await self._discover()
         planned = self.result.planned
         if route is None:
             for name in planned:
                 if name not in self.result.checks:
                     self._record(CheckResult.skipped(name, "not run: no working route"))
             return
-        later: list[Awaitable[None]] = [self._guarded(CheckName.AUTH, lambda: self._auth(route))]
+        # The text-to-image picture is decoded while the next requests are already on their way.
+        later: list[Awaitable[None]] = [image_check] if image_check is not None else []
+        later.append(self._guarded(CheckName.AUTH, lambda: self._auth(route)))
         if CheckName.IMAGE_TO_IMAGE in planned:
             later.append(self._guarded(CheckName.IMAGE_TO_IMAGE, lambda: self._image_to_image(route)))
         later.append(self._guarded(CheckName.INVALID_SIZE, lambda: self._invalid_size(route)))
@@ -145,9 +147,10 @@ class Suite:
             later.append(self._guarded(CheckName.CAPABILITY_MISMATCH, lambda: self._mismatch(route)))
         await asyncio.gather(*later)
 
-    async def _discover(self) -> Route | None:
-        """Text-to-image on the configured route, falling back once; records route, text-to-image
-        and image. Returns the route the later checks use, None when no route works."""
+    async def _discover(self) -> tuple[Route | None, Awaitable[None] | None]:
+        """Text-to-image on the configured route, falling back once; records route and text-to-image.
+        Returns the route the later checks use (None when no route works) and the image check of
+        the picture it got, still to be awaited (None when it was recorded as skipped)."""
         routes = self.dialect.routes(self.options.route)
         tried: list[str] = []
         spent = 0.0
@@ -160,7 +163,7 @@ class Suite:
                 t2i = CheckResult.failed(CheckName.TEXT_TO_IMAGE, failure.category, failure.detail, failure.latency_ms)
                 if failure.category is Category.ROUTE:
                     self._record(CheckResult.failed(CheckName.ROUTE, Category.ROUTE, failure.detail, spent))
-                    return None
+                    return None, None
                 if failure.category is Category.SCHEMA:  # answered 2xx, but unusable: the route works
                     self.result.route = route.value
                     self._record(CheckResult.passed(CheckName.ROUTE, f"POST {route.value} answered", spent))
@@ -170,7 +173,7 @@ class Suite:
                     )
                 self._record(t2i)
                 self._record(CheckResult.skipped(CheckName.IMAGE, "not run: text-to-image returned no image"))
-                return route
+                return route, None
             spent += answer.latency_ms
             if answer.status in (404, 405):
                 tried.append(f"POST {route.value} -> HTTP {answer.status}")
@@ -180,18 +183,15 @@ class Suite:
             if tried:
                 detail += f" after {'; '.join(tried)}: configure this route"
             self._record(CheckResult.passed(CheckName.ROUTE, detail, spent))
-            await self._guarded(CheckName.TEXT_TO_IMAGE, functools.partial(self._judge_t2i, answer, request))
-            return route
+            image_b64, verdict = self._judge_generation(CheckName.TEXT_TO_IMAGE, answer)
+            self._record(verdict)
+            if image_b64 is None:
+                self._record(CheckResult.skipped(CheckName.IMAGE, "not run: text-to-image returned no image"))
+                return route, None
+            check = functools.partial(self._judge_image, CheckName.IMAGE, image_b64, request, None)
+            return route, self._guarded(CheckName.IMAGE, check)
         self._record(CheckResult.failed(CheckName.ROUTE, Category.ROUTE, "; ".join(tried) + ": no route", spent))
-        return None
-
-    async def _judge_t2i(self, answer: Answer, request: GenerationRequest) -> CheckResult:
-        image_b64, verdict = self._judge_generation(CheckName.TEXT_TO_IMAGE, answer)
-        if image_b64 is None:
-            self._record(CheckResult.skipped(CheckName.IMAGE, "not run: text-to-image returned no image"))
-        else:
-            await self._guarded(CheckName.IMAGE, lambda: self._judge_image(CheckName.IMAGE, image_b64, request, None))
-        return verdict
+        return None, None
 
     def _judge_generation(self, name: CheckName, answer: Answer) -> tuple[str | None, CheckResult]:
         """HTTP status and JSON shape of a generation answer; the base64 image when both hold."""
