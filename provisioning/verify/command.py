@@ -23,6 +23,7 @@ from provisioning.verify.progress import RichObserver, summary_table
 from provisioning.verify.reports import prepare_report_dir, write_reports
 from provisioning.verify.runner import VerifyRun
 from provisioning.verify.sources import from_file, from_stack, targets_for
+from provisioning.verify.transport import describe
 
 DEFAULT_REPORT_DIR = Path("reports/verify")
 
@@ -51,25 +52,25 @@ def run_verify_command(
     out_dir = prepare_report_dir(report_dir)
     if emulate:
         with emulated_endpoints() as endpoints:
-            return _verify(endpoints, options, out_dir)
+            return _verify(endpoints, options, out_dir, note=" (emulated: nothing is billed)")
     endpoints = from_file(inventory) if inventory is not None else from_stack(str(stack))
     return _verify(endpoints, options, out_dir)
 
 
-def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, out_dir: Path) -> ExitCode:
+def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, out_dir: Path, note: str = "") -> ExitCode:
     targets = targets_for(endpoints, options)
     cost = estimate(targets, options)
     enforce(cost, options.max_images)
-    console.stderr.print(f"maas verify: {cost.line()}", markup=False, highlight=False)
-    run = VerifyRun(targets, options, None)
+    console.stderr.print(f"maas verify: {cost.line()}{note}", markup=False, highlight=False)
     with RichObserver(console.stderr) as observer:
-        run.observer = observer
+        run = VerifyRun(targets, options, observer)
         try:
             report = asyncio.run(run.execute())
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C: what finished still counts, the rest is reported as timeout
             report = run.report("interrupted before finishing")
-            write_reports(report, out_dir)
-            console.error_lines([f"interrupted; partial reports written to {out_dir}"])
+            console.error_lines(["interrupted: unfinished checks are reported as timeout"])
+        except Exception as exc:  # a bug of ours: still leave the reports behind, then surface it
+            write_reports(run.report(f"verification stopped ({describe(exc)})"), out_dir)
             raise
     written = write_reports(report, out_dir)
     # Logs are not terminals: give the table room instead of folding names at 80 columns.

@@ -189,3 +189,37 @@ def test_unwritable_report_dir_is_refused_before_sending(
     args = ["verify", "--inventory", str(inventory_file), "--report-dir", str(blocker / "r")]
     code, _, err = maas(args, capsys, monkeypatch)
     assert code == 2 and "--report-dir" in err and hostile.state.requests == []
+
+
+def test_ctrl_c_still_writes_reports(
+    inventory_file: Path, hostile: Any, tmp_path: Path, project_root: Path, helpers: Any
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    hostile.set("slow")
+    env = os.environ | {"PYTHONPATH": str(project_root)}
+    args = ["verify", "--inventory", str(inventory_file), "--timeout", "10", *fast(tmp_path)[:2]]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "provisioning", *args],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not hostile.state.requests and time.monotonic() < deadline:  # wait until it is sending
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 1, err
+    assert "interrupted" in err and "Traceback" not in err
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    assert report["summary"]["failed"] == 2
+    assert all(
+        c["category"] == "timeout" for e in report["endpoints"] for c in e["checks"] if c["name"] == "text-to-image"
+    )
+    helpers.no_key(out, err, *read_reports(tmp_path).values())

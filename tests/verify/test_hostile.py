@@ -264,3 +264,24 @@ async def test_one_seed_per_run_and_identical_images_decoded_once(
     hostile.set("good")
     await run_verify(endpoints[:1], seed=11)
     assert {json.loads(r["body"])["seed"] for r in hostile.state.requests} == seeds  # reproducible
+
+
+async def test_interrupted_run_still_reports_every_check(hostile: Any, helpers: Any, tmp_path: Path) -> None:
+    import asyncio
+
+    from provisioning.verify.checks import Target
+    from provisioning.verify.dialects import DIALECTS
+    from provisioning.verify.runner import VerifyRun
+
+    hostile.set("slow")
+    run = VerifyRun([Target(hostile.endpoint(), DIALECTS["azure"])], helpers.options(timeout_s=5))
+    task = asyncio.create_task(run.execute())
+    await asyncio.sleep(0.2)
+    task.cancel()  # what Ctrl-C does to asyncio.run
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    report = run.report("interrupted before finishing")
+    checks = helpers.checks(report)
+    assert len(checks) == 6 and checks["text-to-image"] == ("fail", "timeout")
+    assert "interrupted" in report.endpoints[0].checks[helpers.CheckName.TEXT_TO_IMAGE].detail
+    assert set(helpers.reports(report, tmp_path)) == {"report.json", "junit.xml", "summary.md", "index.html"}
