@@ -260,6 +260,17 @@ PERMISSIONS: Final = MappingProxyType(
 )
 
 
+# `maas keys rotate` regenerates keys on the endpoint (covered by the workspace permissions above)
+# and writes the fresh key through the Key Vault control plane (ARM), the API the Pulumi program
+# uses to create the secret; these are the exact actions it checks before changing anything.
+KEY_ROTATION_ACTIONS: Final = (
+    "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints/read",
+    "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints/listKeys/action",
+    "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints/regenerateKeys/action",
+)
+KEY_VAULT_SECRET_WRITE: Final = "Microsoft.KeyVault/vaults/secrets/write"  # noqa: S105 - an action name
+
+
 class Persona(StrEnum):
     DEPLOYER = "deployer"  # subscribes workspaces to the offer and deploys endpoints
     CONSUMER = "consumer"  # reads endpoint keys from Key Vault and calls the endpoints

@@ -7,15 +7,20 @@ stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from provisioning import __version__
 from provisioning.console import error_lines
 from provisioning.errors import BadInput, ExitCode, MaasError
+
+if TYPE_CHECKING:
+    from infra.config import FleetConfig
 
 app = typer.Typer(
     name="maas",
@@ -133,6 +138,243 @@ def policy_check(
         for note in report.notes:
             stderr.print(f"note: {note}", markup=False)
     raise typer.Exit(int(report.exit_code))
+
+
+# ==================================================================================================
+# Azure operations: preflight, endpoints, keys (provisioning/azure.py builds every client)
+# ==================================================================================================
+
+_SUBSCRIPTION_HELP = ("Subscription id. Default: the stack's azure-native:subscriptionId, else AZURE_SUBSCRIPTION_ID / "
+                      "ARM_SUBSCRIPTION_ID, else the credential's first enabled subscription.")
+_SUBSCRIPTIONS_HELP = _SUBSCRIPTION_HELP + " Repeatable."
+_ARM_ENDPOINT_HELP = "Management endpoint (sovereign clouds); default MAAS_ARM_ENDPOINT or https://management.azure.com."
+
+
+def _table_or_json(value: str) -> str:
+    if value not in ("table", "json"):
+        raise typer.BadParameter(f"{value!r} is not one of 'table', 'json'")
+    return value
+
+
+def _azure_stack_config(stack: str | None, config: Path | None, required: bool) -> FleetConfig | None:
+    """Preflight needs a stack (--stack, --config, or the only Pulumi.<stack>.yaml here); endpoints
+    only narrows to one when asked."""
+    from provisioning.stacks import load_config
+
+    if not required and not stack and not config:
+        return None
+    return load_config(stack, config)
+
+
+@contextmanager
+def _azure_session(arm_endpoint: str | None) -> Iterator[Any]:
+    """An AzureSession whose SDK exceptions all leave as one readable line (and the right exit code)."""
+    from provisioning.arm_errors import azure_errors
+    from provisioning.azure import open_session
+
+    with open_session(arm_endpoint) as session, azure_errors(session.settings.arm_endpoint):
+        yield session
+
+
+def _say(line: str) -> None:
+    from provisioning.console import error_lines
+
+    error_lines([line])
+
+
+@app.command("preflight")
+def preflight_command(
+    stack: Annotated[str | None, typer.Option("--stack", help="Stack name: reads Pulumi.<stack>.yaml.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Path of a Pulumi.<stack>.yaml file.")] = None,
+    subscription: Annotated[str | None, typer.Option("--subscription", help=_SUBSCRIPTION_HELP)] = None,
+    arm_endpoint: Annotated[str | None, typer.Option("--arm-endpoint", help=_ARM_ENDPOINT_HELP)] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Register missing resource providers and wait for them.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for registration.")] = 300.0,
+    output: Annotated[str, typer.Option("--format", callback=_table_or_json, help="table or json.")] = "table",
+) -> None:
+    """Check credential, subscription, providers, permissions, regions and endpoint names before `pulumi up`."""
+    from provisioning.console import emit_json, stdout
+    from provisioning.preflight import Check, Status, run_preflight
+
+    fleet = _azure_stack_config(stack, config, required=True)
+    assert fleet is not None
+    marks = {Status.PASS: "[green]✔ pass [/]", Status.FAIL: "[red]✘ fail [/]", Status.FIXED: "[yellow]✔ fixed[/]"}
+
+    def live(check: Check) -> None:
+        from rich.markup import escape
+
+        from provisioning.redact import REDACTOR
+
+        line = f"{marks[check.status]} [bold]{escape(check.name)}[/]: {escape(REDACTOR.scrub(check.detail))}"
+        if check.fix:
+            line += f" [dim]->[/] fix: {escape(REDACTOR.scrub(check.fix))}"
+        stdout.print(line, soft_wrap=True)  # one line per check, however long
+
+    with _azure_session(arm_endpoint) as session:
+        resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
+        if resolved.note:
+            _say(resolved.note)
+        report = run_preflight(session, fleet, resolved, fix=fix, timeout=timeout,
+                               on_check=live if output == "table" else None)
+    if output == "json":
+        emit_json(report.document())
+    else:
+        counts = {s: sum(1 for c in report.checks if c.status is s) for s in Status}
+        _say(f"{counts[Status.PASS]} passed, {counts[Status.FIXED]} fixed, {counts[Status.FAIL]} failed")
+    raise typer.Exit(int(report.exit_code))
+
+
+@app.command("endpoints")
+def endpoints_command(
+    stack: Annotated[str | None, typer.Option("--stack", help="Only this stack's workspaces.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Only the workspaces of this stack file.")] = None,
+    subscription: Annotated[list[str] | None, typer.Option("--subscription", help=_SUBSCRIPTIONS_HELP)] = None,
+    arm_endpoint: Annotated[str | None, typer.Option("--arm-endpoint", help=_ARM_ENDPOINT_HELP)] = None,
+    output: Annotated[str, typer.Option("--format", callback=_table_or_json, help="table or json.")] = "table",
+    inventory_out: Annotated[Path | None, typer.Option(
+        "--inventory-out", help="Also write an inventory WITH keys for `maas verify` (mode 0600).")] = None,
+) -> None:
+    """List the serverless endpoints that exist in Azure."""
+    from rich.table import Table
+
+    from provisioning.console import emit_json, stdout
+    from provisioning.endpoints import list_endpoints, list_workspaces, stack_workspaces, to_inventory
+    from provisioning.inventory import write_inventory
+
+    fleet = _azure_stack_config(stack, config, required=False)
+    with _azure_session(arm_endpoint) as session:
+        resolved = session.resolve_subscriptions(subscription or [], fleet)
+        for sub in resolved:
+            if sub.note:
+                _say(sub.note)
+        if fleet is not None:
+            workspaces = [ws for sub in resolved for ws in stack_workspaces(fleet, sub.id)]
+        else:
+            workspaces = [ws for sub in resolved for ws in list_workspaces(session, sub.id)]
+        listing = list_endpoints(session, workspaces, skip_missing=fleet is not None)
+        entries, skipped = (to_inventory(session, listing.endpoints) if inventory_out is not None else ([], []))
+    if output == "json":
+        emit_json({"endpoints": [e.document() for e in listing.endpoints]})
+    else:
+        table = Table(title=f"{len(listing.endpoints)} serverless endpoint(s) in {listing.workspaces} workspace(s)")
+        columns = ["name", "region", "workspace", "resource group", "model", "state", "content safety", "uri"]
+        if len(resolved) > 1:
+            columns.insert(1, "subscription")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for e in listing.endpoints:
+            row = [e.name, e.region, e.workspace, e.resource_group, e.model, e.provisioning_state, e.content_safety,
+                   e.uri]
+            if len(resolved) > 1:
+                row.insert(1, e.subscription)
+            table.add_row(*row)
+        stdout.print(table)
+    if listing.missing_workspaces:
+        _say(f"{len(listing.missing_workspaces)} of the stack's {listing.workspaces} workspace(s) do not exist yet: "
+             + ", ".join(ws.name for ws in listing.missing_workspaces))
+    for line in skipped:
+        _say(f"not in the inventory: {line}")
+    if inventory_out is not None:
+        write_inventory(inventory_out, entries)
+        _say(f"wrote {len(entries)} endpoint(s) with keys to {inventory_out} (mode 0600)")
+    for error in listing.errors:
+        _say(str(error))
+    raise typer.Exit(1 if listing.errors else 0)
+
+
+keys_app = typer.Typer(help="Show or rotate serverless endpoint keys (masked unless --reveal).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+def _endpoint_ref(name: str, resource_group: str, workspace: str, subscription: str | None, session: Any) -> Any:
+    from infra.naming import ENDPOINT_RULE, RULES
+    from provisioning.errors import BadInput
+    from provisioning.keys import EndpointRef
+
+    problems = [p for p in (ENDPOINT_RULE.problem(name), RULES["resource group"].problem(resource_group),
+                            RULES["machine learning workspace"].problem(workspace)) if p]
+    if problems:
+        raise BadInput(problems)
+    resolved = session.resolve_subscriptions([subscription] if subscription else [], None)[0]
+    if resolved.note:
+        _say(resolved.note)
+    return EndpointRef(resolved.id, resource_group, workspace, name)
+
+
+@keys_app.command("show")
+def keys_show_command(
+    name: Annotated[str, typer.Argument(help="Serverless endpoint name.")],
+    resource_group: Annotated[str, typer.Option("--resource-group", "-g", help="Resource group of the workspace.")],
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="Azure ML workspace holding the endpoint.")],
+    subscription: Annotated[str | None, typer.Option("--subscription", help=_SUBSCRIPTION_HELP)] = None,
+    arm_endpoint: Annotated[str | None, typer.Option("--arm-endpoint", help=_ARM_ENDPOINT_HELP)] = None,
+    reveal: Annotated[bool, typer.Option("--reveal", help="Print the keys in clear (default: masked).")] = False,
+    output: Annotated[str, typer.Option("--format", callback=_table_or_json, help="table or json.")] = "table",
+) -> None:
+    """Show an endpoint's keys, masked unless --reveal."""
+    import json
+    import sys
+
+    from provisioning.console import emit_json, stdout
+    from provisioning.keys import show_keys
+    from provisioning.redact import mask
+
+    with _azure_session(arm_endpoint) as session:
+        ref = _endpoint_ref(name, resource_group, workspace, subscription, session)
+        keys = show_keys(session, ref)
+    primary, secondary = keys.primary.get_secret_value(), keys.secondary.get_secret_value()
+    shown = (primary, secondary) if reveal else (mask(primary), mask(secondary))
+    document = {"name": name, "resourceGroup": resource_group, "workspace": workspace,
+                "primaryKey": shown[0], "secondaryKey": shown[1], "revealed": reveal}
+    if reveal:
+        # Asked for in clear: bypass the scrubber for exactly this document, nothing else.
+        text = json.dumps(document, indent=2) if output == "json" else (
+            f"primary   {primary}\nsecondary {secondary}")
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    elif output == "json":
+        emit_json(document)
+    else:
+        stdout.print(f"endpoint {name} (workspace {workspace}, resource group {resource_group})", markup=False)
+        stdout.print(f"primary   {shown[0]}\nsecondary {shown[1]}", markup=False)
+        _say("keys are masked; add --reveal to print them")
+
+
+@keys_app.command("rotate")
+def keys_rotate_command(
+    name: Annotated[str, typer.Argument(help="Serverless endpoint name.")],
+    resource_group: Annotated[str, typer.Option("--resource-group", "-g", help="Resource group of the workspace.")],
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="Azure ML workspace holding the endpoint.")],
+    key: Annotated[str | None, typer.Option("--key", help="primary (default) or secondary.")] = None,
+    both: Annotated[bool, typer.Option("--both", help="Two-step rotation: secondary, vault, primary, vault.")] = False,
+    subscription: Annotated[str | None, typer.Option("--subscription", help=_SUBSCRIPTION_HELP)] = None,
+    arm_endpoint: Annotated[str | None, typer.Option("--arm-endpoint", help=_ARM_ENDPOINT_HELP)] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait per key regeneration.")] = 300.0,
+    grace: Annotated[float, typer.Option(
+        "--grace", min=0, help="Seconds to wait after moving Key Vault to the other key, for consumers.")] = 0.0,
+    output: Annotated[str, typer.Option("--format", callback=_table_or_json, help="table or json.")] = "table",
+) -> None:
+    """Regenerate endpoint keys and update the Key Vault secret the program created."""
+    from provisioning.console import emit_json, stdout
+    from provisioning.errors import BadInput
+    from provisioning.keys import KeyKind, rotate_keys
+
+    if key is not None and key.lower() not in ("primary", "secondary"):
+        raise BadInput(f"--key {key!r} is not one of: primary, secondary")
+    kind = KeyKind(key.lower()) if key else None
+    with _azure_session(arm_endpoint) as session:
+        ref = _endpoint_ref(name, resource_group, workspace, subscription, session)
+        result = rotate_keys(session, ref, key=kind, both=both, timeout=timeout, grace=grace, say=_say)
+    if output == "json":
+        emit_json(result.document())
+    else:
+        doc = result.document()
+        vault = doc["keyVaultSecret"]
+        stdout.print(f"rotated {name}: {len(result.steps)} step(s); primary {doc['primaryKey']}, secondary "
+                     f"{doc['secondaryKey']}", markup=False)
+        if vault:
+            stdout.print(f"Key Vault secret {result.secret.name if result.secret else ''} holds the {vault['holds']} "
+                         "key", markup=False)
 
 
 # --------------------------------------------------------------------------------------------------

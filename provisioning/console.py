@@ -51,7 +51,7 @@ def emit_text(text: str) -> None:
 
 def error_lines(lines: list[str]) -> None:
     for line in lines:
-        stderr.print(REDACTOR.scrub(line), markup=False)
+        stderr.print(REDACTOR.scrub(line), markup=False, soft_wrap=True)  # one problem, one line
 
 
 def fail(lines: str | list[str], code: ExitCode = ExitCode.BAD_INPUT) -> NoReturn:

@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import string
 import threading
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -276,11 +277,25 @@ def _is_stack(urn: str) -> bool:
 _RUN_LOCK = threading.Lock()  # Pulumi's runtime settings are process-global
 
 
+def _ensure_event_loop() -> None:
+    """Pulumi's runtime calls `asyncio.get_event_loop()`, which raises once some earlier code (an
+    `asyncio.run`, an async test) closed the thread's loop; give it a usable loop in that case."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            loop = None
+    if loop is None or loop.is_closed():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def run_program(
     program: Callable[[], Any], stack: str, subscription_id: str = PLACEHOLDER_SUBSCRIPTION
 ) -> tuple[list[PlannedResource], Any]:
     """Run `program` under recording mocks; return the registered resources and its resolved result."""
     with _RUN_LOCK:
+        _ensure_event_loop()
         mocks = PlanMocks(subscription_id)
         monitor = RecordingMonitor(mocks)
         pulumi_settings.ROOT.set(None)

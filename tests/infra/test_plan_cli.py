@@ -88,3 +88,17 @@ def test_table_and_markdown_render(project_root: Path, monkeypatch: pytest.Monke
     markdown = CliRunner().invoke(app, ["plan", "--stack", "dev", "--format", "markdown"])
     assert markdown.exit_code == 0
     assert markdown.stdout.startswith("## Plan for stack dev") and "| eastus2 | main |" in markdown.stdout
+
+
+def test_plan_runs_after_asyncio_closed_the_thread_loop(project_root: Path) -> None:
+    """`asyncio.run` (or an async test) leaves the thread without a loop; the plan must still run."""
+    import asyncio
+
+    from provisioning.plan import plan
+    from provisioning.stacks import load_config
+
+    async def nothing() -> None:
+        return None
+
+    asyncio.run(nothing())
+    assert plan(load_config(None, project_root / "Pulumi.dev.yaml")).summary()["endpoints"] == 6

@@ -1,0 +1,1176 @@
+"""A fake Azure Resource Manager on loopback HTTPS, shaped from the public REST examples.
+
+Why a fake ARM rather than mocks: the code under test uses the real SDK clients
+(ResourceManagementClient, SubscriptionClient, MLClient) and a real azure-core ARM pipeline, so
+the only honest seam is the wire. Bodies follow Azure/azure-rest-api-specs examples
+(machinelearningservices 2024-10-01 ServerlessEndpoint / MarketplaceSubscription / Workspace,
+resources providers and generic resources, subscriptions, Microsoft.Authorization permissions
+2022-04-01, Microsoft.KeyVault 2023-07-01 control-plane secrets). Any api-version is accepted
+(MLClient sends its own) and recorded.
+
+Scriptable state (all ids case-insensitive, like ARM):
+    arm.add_subscription(sub, quota_id=..., state=..., grant_all=True)
+    arm.set_provider(sub, namespace, "NotRegistered", registers_after=2)
+    arm.add_workspace(sub, rg, name, location, tags=...)            -> Workspace (creates rg + vault)
+    arm.add_endpoint(ws, name, model="stable-image-core", ...)      -> Endpoint (random keys)
+    arm.add_marketplace_subscription(ws, name, model_id, status=...)
+    arm.set_permissions(scope, [{"actions": [...], "notActions": [...]}])  (replaces that scope)
+    arm.seed_fleet(config, sub)                                      -> what `pulumi up` would leave
+Faults and behaviour:
+    arm.fail(status, code=..., method=..., path=regex, times=1, headers={"Retry-After": "1"})
+    arm.async_regenerate(polls=2, final="Succeeded")                 -> 202 + Azure-AsyncOperation
+    arm.page_size = 2                                                -> lists paginate with nextLink
+    arm.route("POST", r"^/providers/Microsoft.ResourceGraph/resources$")(handler)  -> extend
+Observation: arm.requests (RecordedRequest: method, path, query, body, at, status), arm.calls(...),
+    arm.resource_rows() (Resource Graph `resources` rows of everything, to answer a Graph route).
+
+RBAC is enforced: every request needs an action the caller holds at the resource's scope or an
+ancestor (wildcards and notActions as Azure applies them), else 403 AuthorizationFailed.
+`add_subscription` grants `*` at the subscription unless grant_all=False.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import re
+import secrets
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from infra.catalog import MODELS, REGIONS, RESOURCE_PROVIDERS
+
+ML = "Microsoft.MachineLearningServices"
+ENDPOINT_TYPE = f"{ML}/workspaces/serverlessEndpoints"
+WORKSPACE_TYPE = f"{ML}/workspaces"
+VAULT_TYPE = "Microsoft.KeyVault/vaults"
+PAYG_QUOTA = "PayAsYouGo_2014-09-01"
+SUB = "11111111-2222-4333-8444-555555555555"  # the subscription most tests use
+OTHER_SUB = "99999999-8888-4777-8666-555555555555"
+TENANT = "72f988bf-0000-4000-8000-000000000001"
+CALLER_OID = "a1b2c3d4-0000-4000-8000-00000000c0de"
+
+Handler = Callable[["FakeArm", Request, dict[str, str], Any], Awaitable[Response]]
+
+
+def _lower(value: str) -> str:
+    return value.rstrip("/").lower()
+
+
+def make_jwt(claims: dict[str, Any]) -> str:
+    """An unsigned JWT-shaped token: the code under test only reads claims for display."""
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def default_token(**extra: Any) -> str:
+    claims = {
+        "aud": "https://management.azure.com",
+        "iss": f"https://sts.windows.net/{TENANT}/",
+        "oid": CALLER_OID,
+        "tid": TENANT,
+        "upn": "deployer@contoso.example",
+        "name": "Dana Deployer",
+        "idtyp": "user",
+        "exp": int(time.time()) + 3600,
+    }
+    claims.update(extra)
+    return make_jwt(claims)
+
+
+def new_key() -> str:
+    return secrets.token_hex(16)
+
+
+def write_stack(directory: Path, stack: str = "dev", subscription: str | None = SUB, **config: Any) -> Path:
+    """A Pulumi.<stack>.yaml like the example stack (2 regions x 3 models), with overrides."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    document = yaml.safe_load((root / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    if subscription:
+        document["config"]["azure-native:subscriptionId"] = subscription
+    document["config"].update({f"maas-fleet:{k}": v for k, v in config.items()})
+    path = directory / f"Pulumi.{stack}.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# State
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Subscription:
+    id: str
+    display_name: str
+    state: str = "Enabled"
+    quota_id: str = PAYG_QUOTA
+    tenant_id: str = TENANT
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "id": f"/subscriptions/{self.id}",
+            "subscriptionId": self.id,
+            "tenantId": self.tenant_id,
+            "displayName": self.display_name,
+            "state": self.state,
+            "subscriptionPolicies": {
+                "locationPlacementId": "Public_2014-09-01",
+                "quotaId": self.quota_id,
+                "spendingLimit": "Off",
+            },
+            "authorizationSource": "RoleBased",
+        }
+
+
+@dataclass
+class Provider:
+    namespace: str
+    state: str = "Registered"
+    registers_after: int = 1  # GETs after `register` until the state flips to Registered
+    pending_polls: int = -1
+    resource_types: dict[str, list[str]] = field(default_factory=dict)  # type -> display locations
+
+    def body(self, sub: str) -> dict[str, Any]:
+        return {
+            "id": f"/subscriptions/{sub}/providers/{self.namespace}",
+            "namespace": self.namespace,
+            "registrationState": self.state,
+            "registrationPolicy": "RegistrationRequired",
+            "resourceTypes": [
+                {"resourceType": t, "locations": locs, "apiVersions": ["2024-10-01", "2024-04-01"]}
+                for t, locs in self.resource_types.items()
+            ],
+        }
+
+
+@dataclass
+class Workspace:
+    subscription: str
+    resource_group: str
+    name: str
+    location: str
+    key_vault_id: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return (f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
+                f"/providers/{ML}/workspaces/{self.name}")
+
+    def body(self) -> dict[str, Any]:
+        rg = f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": WORKSPACE_TYPE,
+            "location": self.location,
+            "tags": self.tags,
+            "identity": {"type": "SystemAssigned", "principalId": str(uuid.uuid4()), "tenantId": TENANT},
+            "sku": {"name": "Basic", "tier": "Basic"},
+            "properties": {
+                "friendlyName": self.name,
+                "keyVault": self.key_vault_id,
+                "storageAccount": f"{rg}/providers/Microsoft.Storage/storageAccounts/st{self.name[:10]}",
+                "applicationInsights": f"{rg}/providers/microsoft.insights/components/appi-{self.name}",
+                "provisioningState": "Succeeded",
+                "publicNetworkAccess": "Enabled",
+                "hbiWorkspace": False,
+            },
+        }
+
+
+@dataclass
+class Endpoint:
+    workspace: Workspace
+    name: str
+    model_id: str
+    location: str
+    provisioning_state: str = "Succeeded"
+    endpoint_state: str = "Online"
+    content_safety: str = "Enabled"
+    auth_mode: str = "Key"
+    primary_key: str = field(default_factory=new_key)
+    secondary_key: str = field(default_factory=new_key)
+    marketplace_subscription_id: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    host_suffix: str = field(default_factory=lambda: "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz")
+                                                             for _ in range(5)))
+
+    @property
+    def id(self) -> str:
+        return f"{self.workspace.id}/serverlessEndpoints/{self.name}"
+
+    @property
+    def uri(self) -> str:
+        return f"https://{self.name}-{self.host_suffix}.{self.location}.models.ai.azure.com"
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": ENDPOINT_TYPE,
+            "location": self.location,
+            "tags": self.tags,
+            "kind": "ServerlessEndpoint",
+            "sku": {"name": "Consumption"},
+            "properties": {
+                "modelSettings": {"modelId": self.model_id},
+                "authMode": self.auth_mode,
+                "inferenceEndpoint": {"uri": self.uri, "headers": {}},
+                "provisioningState": self.provisioning_state,
+                "endpointState": self.endpoint_state,
+                "marketplaceSubscriptionId": self.marketplace_subscription_id,
+                "contentSafety": {"contentSafetyStatus": self.content_safety},
+            },
+            "systemData": {"createdAt": "2025-01-01T12:00:00Z", "createdByType": "User"},
+        }
+
+    def keys(self) -> dict[str, str]:
+        return {"primaryKey": self.primary_key, "secondaryKey": self.secondary_key}
+
+
+@dataclass
+class MarketplaceSubscription:
+    workspace: Workspace
+    name: str
+    model_id: str
+    status: str = "Subscribed"
+    provisioning_state: str = "Succeeded"
+
+    @property
+    def id(self) -> str:
+        return f"{self.workspace.id}/marketplaceSubscriptions/{self.name}"
+
+    def body(self) -> dict[str, Any]:
+        model = self.model_id.rsplit("/", 1)[-1].lower()
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": f"{ML}/workspaces/marketplaceSubscriptions",
+            "properties": {
+                "modelId": self.model_id,
+                "marketplacePlan": {"publisherId": "stabilityai", "offerId": f"{model}-offer", "planId": model},
+                "marketplaceSubscriptionStatus": self.status,
+                "provisioningState": self.provisioning_state,
+            },
+            "systemData": {"createdAt": "2025-01-01T12:00:00Z", "createdByType": "User"},
+        }
+
+
+@dataclass
+class Vault:
+    subscription: str
+    resource_group: str
+    name: str
+    location: str
+
+    @property
+    def id(self) -> str:
+        return (f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
+                f"/providers/Microsoft.KeyVault/vaults/{self.name}")
+
+
+@dataclass
+class Secret:
+    vault: Vault
+    name: str
+    value: str
+    version: str = field(default_factory=lambda: uuid.uuid4().hex)
+    content_type: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    updated: int = field(default_factory=lambda: int(time.time()))
+    history: list[str] = field(default_factory=list)  # earlier values, oldest first
+
+    def body(self) -> dict[str, Any]:
+        uri = f"https://{self.vault.name}.vault.azure.net/secrets/{self.name}"
+        return {
+            "id": f"{self.vault.id}/secrets/{self.name}",
+            "name": self.name,
+            "type": "Microsoft.KeyVault/vaults/secrets",
+            "location": self.vault.location,
+            "tags": self.tags,
+            "properties": {
+                "contentType": self.content_type,
+                "attributes": {"enabled": True, "created": self.updated, "updated": self.updated},
+                "secretUri": uri,
+                "secretUriWithVersion": f"{uri}/{self.version}",
+            },
+        }
+
+
+@dataclass
+class Fault:
+    status: int
+    code: str | None
+    message: str
+    method: str | None
+    path: re.Pattern[str]
+    times: int | None  # None: forever
+    headers: dict[str, str]
+    body: Any = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and bool(self.path.search(path))
+
+
+@dataclass
+class Operation:
+    """An async operation behind Azure-AsyncOperation / Location polling."""
+
+    id: str
+    polls_left: int
+    final: str
+    on_success: Callable[[], Any]
+    result: Any = None
+    done: bool = False
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: float
+    status: int = 0
+
+
+# --------------------------------------------------------------------------------------------------
+# The fake
+# --------------------------------------------------------------------------------------------------
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if ch == "*" else re.escape(ch) for ch in pattern.lower()) + r"\Z")
+
+
+def _allowed(action: str, entries: list[dict[str, Any]]) -> bool:
+    action = action.lower()
+    for entry in entries:
+        if any(_glob(a).match(action) for a in entry.get("actions", [])) and not any(
+            _glob(n).match(action) for n in entry.get("notActions", [])
+        ):
+            return True
+    return False
+
+
+def arm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+class FakeArm:
+    """State + routes; an ASGI app via `.app`. Served by FakeArmServer on 127.0.0.1."""
+
+    def __init__(self, base_url: str = "https://127.0.0.1") -> None:
+        self.base_url = base_url
+        self._lock = threading.RLock()
+        self._extra_routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self.reset()
+        self.app = Starlette(routes=[Route("/{path:path}", self._dispatch,
+                                           methods=["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD"])])
+
+    # ---------------------------------------------------------------- state builders
+    def reset(self) -> None:
+        with self._lock:
+            self.token = default_token()
+            self.accepted_tokens: set[str] = {self.token}
+            self.subscriptions: dict[str, Subscription] = {}
+            self.providers: dict[tuple[str, str], Provider] = {}
+            self.resource_groups: dict[tuple[str, str], tuple[str, str, str]] = {}  # -> (sub, rg, location)
+            self.workspaces: dict[str, Workspace] = {}
+            self.endpoints: dict[str, Endpoint] = {}
+            self.marketplace: dict[str, MarketplaceSubscription] = {}
+            self.vaults: dict[str, Vault] = {}
+            self.secrets: dict[str, Secret] = {}
+            self.permissions: dict[str, list[dict[str, Any]]] = {}
+            self.faults: list[Fault] = []
+            self.operations: dict[str, Operation] = {}
+            self.regenerate_async: tuple[int, str] | None = None
+            self.page_size = 100
+            self.requests: list[RecordedRequest] = []
+            self.enforce_rbac = True
+
+    def add_subscription(self, sub: str, name: str = "", *, quota_id: str = PAYG_QUOTA, state: str = "Enabled",
+                         grant_all: bool = True, providers_registered: bool = True) -> Subscription:
+        with self._lock:
+            s = Subscription(sub, name or f"Subscription {sub[:8]}", state=state, quota_id=quota_id)
+            self.subscriptions[sub.lower()] = s
+            if grant_all:
+                self.permissions[_lower(f"/subscriptions/{sub}")] = [{"actions": ["*"], "notActions": []}]
+            locations = [REGIONS[r].display_name for r in REGIONS]
+            for ns in (*RESOURCE_PROVIDERS, "Microsoft.Resources", "Microsoft.Authorization"):
+                types: dict[str, list[str]] = {}
+                if ns == ML:
+                    types = {"workspaces": locations, "workspaces/serverlessEndpoints": locations,
+                             "workspaces/marketplaceSubscriptions": locations}
+                self.providers[(sub.lower(), ns.lower())] = Provider(
+                    ns, "Registered" if providers_registered else "NotRegistered", resource_types=types)
+            return s
+
+    def set_provider(self, sub: str, namespace: str, state: str, *, registers_after: int = 1,
+                     locations: dict[str, list[str]] | None = None) -> Provider:
+        with self._lock:
+            key = (sub.lower(), namespace.lower())
+            provider = self.providers.get(key) or Provider(namespace)
+            provider.state, provider.registers_after = state, registers_after
+            if locations is not None:
+                provider.resource_types = locations
+            self.providers[key] = provider
+            return provider
+
+    def add_resource_group(self, sub: str, rg: str, location: str = "eastus2") -> None:
+        with self._lock:
+            self.resource_groups[(sub.lower(), rg.lower())] = (sub, rg, location)
+
+    def add_vault(self, sub: str, rg: str, name: str, location: str = "eastus2") -> Vault:
+        with self._lock:
+            self.add_resource_group(sub, rg, location)
+            vault = Vault(sub, rg, name, location)
+            self.vaults[_lower(vault.id)] = vault
+            return vault
+
+    def add_workspace(self, sub: str, rg: str, name: str, location: str = "eastus2", *,
+                      tags: dict[str, str] | None = None, vault_name: str | None = None) -> Workspace:
+        with self._lock:
+            self.add_resource_group(sub, rg, location)
+            vault = self.add_vault(sub, rg, vault_name or f"kv-{name}"[:24], location)
+            ws = Workspace(sub, rg, name, location, vault.id, dict(tags or {}))
+            self.workspaces[_lower(ws.id)] = ws
+            return ws
+
+    def add_endpoint(self, ws: Workspace, name: str, model: str = "stable-image-core", *,
+                     model_id: str | None = None, location: str | None = None, **fields: Any) -> Endpoint:
+        with self._lock:
+            model_id = model_id or MODELS[model].asset_id
+            ep = Endpoint(ws, name, model_id, location or ws.location, **fields)
+            self.endpoints[_lower(ep.id)] = ep
+            return ep
+
+    def add_marketplace_subscription(self, ws: Workspace, name: str, model_id: str, *,
+                                     status: str = "Subscribed") -> MarketplaceSubscription:
+        with self._lock:
+            ms = MarketplaceSubscription(ws, name, model_id, status)
+            self.marketplace[_lower(ms.id)] = ms
+            return ms
+
+    def put_secret(self, vault: Vault, name: str, value: str) -> Secret:
+        with self._lock:
+            secret = Secret(vault, name, value)
+            self.secrets[_lower(f"{vault.id}/secrets/{name}")] = secret
+            return secret
+
+    def secret(self, vault_id: str, name: str) -> Secret | None:
+        return self.secrets.get(_lower(f"{vault_id}/secrets/{name}"))
+
+    def set_permissions(self, scope: str, entries: list[dict[str, Any]]) -> None:
+        """Replace what the caller holds at exactly `scope` (ancestors still apply, as in Azure)."""
+        with self._lock:
+            self.permissions[_lower(scope)] = [
+                {"actions": list(e.get("actions", [])), "notActions": list(e.get("notActions", []))}
+                for e in entries
+            ]
+
+    def seed_fleet(self, config: Any, sub: str, *, endpoints: bool = True, secrets_: bool = True,
+                   project_tag: bool = True) -> list[Endpoint]:
+        """What `pulumi up` of `config` (a FleetConfig) leaves behind in `sub`."""
+        made: list[Endpoint] = []
+        namer = config.namer
+        for region, project in config.units():
+            names = namer.workspace_names(region, project)
+            tags = config.tags_for(project) if project_tag else {}
+            ws = self.add_workspace(sub, names.resource_group, names.workspace, region, tags=tags,
+                                    vault_name=names.key_vault)
+            for model in config.model_specs:
+                ms = self.add_marketplace_subscription(ws, namer.marketplace_subscription(model), model.asset_id)
+                if not endpoints:
+                    continue
+                ep = self.add_endpoint(ws, namer.endpoint(project, model), model.slug,
+                                       marketplace_subscription_id=ms.id, tags=tags)
+                made.append(ep)
+                if secrets_:
+                    self.put_secret(self.vaults[_lower(ws.key_vault_id)], namer.key_secret(ep.name), ep.primary_key)
+        return made
+
+    # ---------------------------------------------------------------- faults and behaviour
+    def fail(self, status: int, code: str | None = None, message: str = "injected fault", *,
+             method: str | None = None, path: str = "", times: int | None = 1,
+             headers: dict[str, str] | None = None, body: Any = None) -> Fault:
+        fault = Fault(status, code, message, method, re.compile(path, re.I), times, dict(headers or {}), body)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def async_regenerate(self, polls: int = 2, final: str = "Succeeded") -> None:
+        """regenerateKeys answers 202 + Azure-AsyncOperation; the operation ends after `polls` polls."""
+        self.regenerate_async = (polls, final)
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        """Add a route (checked before the built-in ones): handler(arm, request, groups, body)."""
+
+        def register(handler: Handler) -> Handler:
+            self._extra_routes.append((method.upper(), re.compile(pattern, re.I), handler))
+            return handler
+
+        return register
+
+    def resource_rows(self, subscriptions: list[str] | None = None) -> list[dict[str, Any]]:
+        """Every resource as an Azure Resource Graph `resources` row (type and resourceGroup lower-case,
+        as ARG returns them) with the full ARM body under properties: the base for a Resource Graph
+        route (POST /providers/Microsoft.ResourceGraph/resources) in the audit tests."""
+        wanted = {s.lower() for s in subscriptions} if subscriptions is not None else None
+        rows = []
+        items: list[Any] = [*self.workspaces.values(), *self.endpoints.values(), *self.marketplace.values()]
+        for item in items:
+            body = item.body()
+            rid = body["id"]
+            parts = rid.split("/")
+            sub, rg = parts[2], parts[4]
+            if wanted is not None and sub.lower() not in wanted:
+                continue
+            rows.append({
+                "id": rid, "name": body["name"], "type": body["type"].lower(), "tenantId": TENANT,
+                "kind": body.get("kind", ""), "location": body.get("location", ""), "resourceGroup": rg.lower(),
+                "subscriptionId": sub, "sku": body.get("sku"), "properties": body.get("properties", {}),
+                "tags": body.get("tags") or {}, "identity": body.get("identity"),
+            })
+        return sorted(rows, key=lambda r: r["id"].lower())
+
+    def calls(self, method: str | None = None, path: str = "") -> list[RecordedRequest]:
+        rx = re.compile(path, re.I)
+        with self._lock:
+            return [r for r in self.requests if (method is None or r.method == method) and rx.search(r.path)]
+
+    # ---------------------------------------------------------------- helpers
+    def effective_permissions(self, scope: str) -> list[dict[str, Any]]:
+        scope = _lower(scope)
+        out: list[dict[str, Any]] = []
+        for granted_scope, entries in self.permissions.items():
+            if scope == granted_scope or scope.startswith(granted_scope + "/") or granted_scope == "":
+                out.extend(entries)
+        return out
+
+    def page(self, request: Request, items: list[dict[str, Any]]) -> JSONResponse:
+        start = int(request.query_params.get("$skipToken", "0") or 0)
+        chunk = items[start:start + self.page_size]
+        body: dict[str, Any] = {"value": chunk}
+        if start + self.page_size < len(items):
+            query = dict(request.query_params)
+            query["$skipToken"] = str(start + self.page_size)
+            body["nextLink"] = f"{self.base_url}{request.url.path}?{urlencode(query)}"
+        return JSONResponse(body)
+
+    def new_operation(self, sub: str, location: str, polls: int, final: str, on_success: Callable[[], Any],
+                      api_version: str) -> dict[str, str]:
+        op = Operation(uuid.uuid4().hex, polls, final, on_success)
+        self.operations[op.id] = op
+        base = f"{self.base_url}/subscriptions/{sub}/providers/{ML}/locations/{location}"
+        return {
+            "Azure-AsyncOperation": f"{base}/mfeOperationsStatus/{op.id}?api-version={api_version}",
+            "Location": f"{base}/mfeOperationResults/{op.id}?api-version={api_version}",
+            "Retry-After": "0",
+        }
+
+    # ---------------------------------------------------------------- dispatch
+    async def _dispatch(self, request: Request) -> Response:
+        path = "/" + request.path_params["path"].rstrip("/")
+        method = request.method
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            body = raw.decode(errors="replace")
+        record = RecordedRequest(method, path, dict(parse_qsl(request.url.query)), body, time.monotonic())
+        with self._lock:
+            self.requests.append(record)
+        response = await self._answer(request, method, path, body)
+        record.status = response.status_code
+        response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))
+        response.headers.setdefault("x-ms-correlation-request-id", str(uuid.uuid4()))
+        return response
+
+    async def _answer(self, request: Request, method: str, path: str, body: Any) -> Response:
+        auth = request.headers.get("authorization", "")
+        token = auth[7:] if auth.lower().startswith("bearer ") else ""
+        if token not in self.accepted_tokens:
+            code = "AuthenticationFailed" if not token else "InvalidAuthenticationToken"
+            return arm_error(401, code, "The access token is invalid." if token else
+                             "Authentication failed. The 'Authorization' header is missing.",
+                             {"WWW-Authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/'
+                                                  'common", error="invalid_token"'})
+        if "api-version" not in request.query_params and not path.lower().endswith(("mfeoperationsstatus",)):
+            return arm_error(400, "MissingApiVersionParameter",
+                             "The api-version query parameter (?api-version=) is required for all requests.")
+        with self._lock:
+            for fault in self.faults:
+                if fault.times != 0 and fault.matches(method, path):
+                    if fault.times is not None:
+                        fault.times -= 1
+                    if fault.body is not None:
+                        return JSONResponse(fault.body, status_code=fault.status, headers=fault.headers)
+                    if fault.code is None:
+                        return Response(status_code=fault.status, headers=fault.headers)
+                    return arm_error(fault.status, fault.code, fault.message, fault.headers)
+        parts = path.split("/")
+        if len(parts) > 2 and parts[1].lower() == "subscriptions" and parts[2].lower() not in self.subscriptions:
+            return arm_error(404, "SubscriptionNotFound", f"The subscription '{parts[2]}' could not be found.")
+        for route_method, pattern, handler in [*self._extra_routes, *_ROUTES]:
+            if route_method != method and not (route_method == "GET" and method == "HEAD"):
+                continue
+            match = pattern.match(path)
+            if match:
+                groups = {k: v for k, v in match.groupdict().items() if v is not None}
+                denied = self._check_rbac(method, path, groups)
+                if denied is not None:
+                    return denied
+                return await handler(self, request, groups, body)
+        return arm_error(404, "InvalidResourceType", f"The resource type could not be found for path '{path}'.")
+
+    def _check_rbac(self, method: str, path: str, groups: dict[str, str]) -> Response | None:
+        if not self.enforce_rbac:
+            return None
+        action, scope = required_action(method, path)
+        if action is None:
+            return None
+        with self._lock:
+            ok = _allowed(action, self.effective_permissions(scope))
+        if ok:
+            return None
+        return arm_error(403, "AuthorizationFailed",
+                         f"The client 'deployer@contoso.example' with object id '{CALLER_OID}' does not have "
+                         f"authorization to perform action '{action}' over scope '{scope}' or the scope is "
+                         "invalid. If access was recently granted, please refresh your credentials.")
+
+
+def required_action(method: str, path: str) -> tuple[str | None, str]:
+    """The RBAC action ARM checks for a request, and the scope it checks it at."""
+    lowered = path.lower()
+    if lowered == "/subscriptions" or "/providers/microsoft.authorization/permissions" in lowered:
+        return None, path
+    if "/mfeoperation" in lowered:
+        return None, path
+    parts = path.strip("/").split("/")
+    if len(parts) < 2:
+        return None, path
+    sub_scope = "/".join(parts[:2])
+    rest = parts[2:]
+    verb = {"GET": "read", "HEAD": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}.get(method, "action")
+    if not rest:
+        return "Microsoft.Resources/subscriptions/read", "/" + sub_scope
+    if rest[0].lower() == "resources":
+        return "Microsoft.Resources/subscriptions/resources/read", "/" + sub_scope
+    if rest[0].lower() == "providers" and len(rest) <= 2:
+        return "Microsoft.Resources/subscriptions/providers/read", "/" + sub_scope
+    if rest[0].lower() == "providers" and len(rest) == 3 and rest[2].lower() == "register":
+        return f"{rest[1]}/register/action", "/" + sub_scope
+    if rest[0].lower() == "resourcegroups" and len(rest) == 2:
+        return f"Microsoft.Resources/subscriptions/resourceGroups/{verb}", "/" + "/".join(parts[:4])
+    if rest[0].lower() == "resourcegroups" and len(rest) >= 3 and rest[2].lower() == "resources":
+        return "Microsoft.Resources/subscriptions/resourceGroups/resources/read", "/" + "/".join(parts[:4])
+    try:
+        i = [p.lower() for p in parts].index("providers")
+    except ValueError:
+        return None, path
+    namespace, tail = parts[i + 1], parts[i + 2:]
+    types = tail[0::2]
+    if method == "POST" and len(tail) % 2 == 1:  # .../{type}/{name}/{action}
+        scope = "/" + "/".join(parts[: i + 2 + len(tail) - 1])
+        return f"{namespace}/{'/'.join(types[:-1])}/{tail[-1]}/action", scope
+    if method == "POST":
+        return f"{namespace}/{'/'.join(types)}/action", "/" + "/".join(parts)
+    return f"{namespace}/{'/'.join(types)}/{verb}", "/" + "/".join(parts)
+
+
+# --------------------------------------------------------------------------------------------------
+# Routes
+# --------------------------------------------------------------------------------------------------
+
+_SUB = r"/subscriptions/(?P<sub>[^/]+)"
+_RG = _SUB + r"/resourcegroups/(?P<rg>[^/]+)"
+_WS = _RG + r"/providers/microsoft\.machinelearningservices/workspaces/(?P<ws>[^/]+)"
+_ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
+
+
+def _route(method: str, pattern: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        _ROUTES.append((method, re.compile(pattern + r"\Z", re.I), handler))
+        return handler
+
+    return register
+
+
+def _subscription(arm: FakeArm, sub: str) -> Subscription | Response:
+    found = arm.subscriptions.get(sub.lower())
+    if found is None:
+        return arm_error(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
+    return found
+
+
+def _workspace(arm: FakeArm, g: dict[str, str]) -> Workspace | Response:
+    sub = _subscription(arm, g["sub"])
+    if isinstance(sub, Response):
+        return sub
+    if (g["sub"].lower(), g["rg"].lower()) not in arm.resource_groups:
+        return arm_error(404, "ResourceGroupNotFound", f"Resource group '{g['rg']}' could not be found.")
+    ws = arm.workspaces.get(_lower(f"/subscriptions/{g['sub']}/resourceGroups/{g['rg']}/providers/{ML}/workspaces/"
+                                   f"{g['ws']}"))
+    if ws is None:
+        return arm_error(404, "ResourceNotFound", f"The Resource '{ML}/workspaces/{g['ws']}' under resource group "
+                                                  f"'{g['rg']}' was not found. For more details please go to "
+                                                  "https://aka.ms/ARMResourceNotFoundFix")
+    provider = arm.providers.get((g["sub"].lower(), ML.lower()))
+    if provider is not None and provider.state != "Registered":
+        return arm_error(409, "MissingSubscriptionRegistration",
+                         f"The subscription is not registered to use namespace '{ML}'. See "
+                         "https://aka.ms/rps-not-found for how to register subscriptions.")
+    return ws
+
+
+def _endpoint(arm: FakeArm, g: dict[str, str]) -> Endpoint | Response:
+    ws = _workspace(arm, g)
+    if isinstance(ws, Response):
+        return ws
+    ep = arm.endpoints.get(_lower(f"{ws.id}/serverlessEndpoints/{g['name']}"))
+    if ep is None:
+        return arm_error(404, "ResourceNotFound",
+                         f"The Resource '{ENDPOINT_TYPE}/{g['name']}' under resource group '{g['rg']}' was not found.")
+    return ep
+
+
+@_route("GET", r"/subscriptions")
+async def _list_subscriptions(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    return arm.page(request, [s.body() for s in arm.subscriptions.values()])
+
+
+@_route("GET", _SUB)
+async def _get_subscription(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    sub = _subscription(arm, g["sub"])
+    return sub if isinstance(sub, Response) else JSONResponse(sub.body())
+
+
+@_route("GET", _SUB + r"/providers")
+async def _list_providers(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    sub = _subscription(arm, g["sub"])
+    if isinstance(sub, Response):
+        return sub
+    items = [p.body(sub.id) for (s, _), p in arm.providers.items() if s == sub.id.lower()]
+    return arm.page(request, items)
+
+
+def _tick_registration(provider: Provider) -> None:
+    if provider.state == "Registering":
+        provider.pending_polls -= 1
+        if provider.pending_polls <= 0:
+            provider.state = "Registered"
+
+
+@_route("GET", _SUB + r"/providers/(?P<ns>[^/]+)")
+async def _get_provider(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    sub = _subscription(arm, g["sub"])
+    if isinstance(sub, Response):
+        return sub
+    provider = arm.providers.get((sub.id.lower(), g["ns"].lower()))
+    if provider is None:
+        return arm_error(404, "InvalidResourceNamespace", f"The resource namespace '{g['ns']}' is invalid.")
+    _tick_registration(provider)
+    return JSONResponse(provider.body(sub.id))
+
+
+@_route("POST", _SUB + r"/providers/(?P<ns>[^/]+)/register")
+async def _register_provider(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    sub = _subscription(arm, g["sub"])
+    if isinstance(sub, Response):
+        return sub
+    provider = arm.providers.get((sub.id.lower(), g["ns"].lower()))
+    if provider is None:
+        return arm_error(404, "InvalidResourceNamespace", f"The resource namespace '{g['ns']}' is invalid.")
+    if provider.state != "Registered":
+        provider.state = "Registering"
+        provider.pending_polls = provider.registers_after
+        if provider.pending_polls <= 0:
+            provider.state = "Registered"
+    return JSONResponse(provider.body(sub.id))
+
+
+def _generic(item: Workspace | Endpoint | Vault) -> dict[str, Any]:
+    kind = {Workspace: WORKSPACE_TYPE, Endpoint: ENDPOINT_TYPE, Vault: VAULT_TYPE}[type(item)]
+    name = item.name
+    body: dict[str, Any] = {"id": item.id, "name": name, "type": kind, "location": item.location}
+    if isinstance(item, Workspace | Endpoint):
+        body["tags"] = item.tags
+    return body
+
+
+_FILTER_TYPE = re.compile(r"resourceType\s+eq\s+'([^']+)'", re.I)
+
+
+def _generic_list(arm: FakeArm, request: Request, sub: str, rg: str | None) -> Response:
+    items: list[Workspace | Endpoint | Vault] = [
+        *arm.workspaces.values(), *arm.endpoints.values(), *arm.vaults.values()]
+    prefix = _lower(f"/subscriptions/{sub}" + (f"/resourceGroups/{rg}" if rg else "")) + "/"
+    wanted = {t.lower() for t in _FILTER_TYPE.findall(request.query_params.get("$filter", ""))}
+    rows = [_generic(i) for i in items if i.id.lower().startswith(prefix)]
+    rows = [r for r in rows if not wanted or r["type"].lower() in wanted]
+    return arm.page(request, sorted(rows, key=lambda r: r["id"].lower()))
+
+
+@_route("GET", _SUB + r"/resources")
+async def _list_resources(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    sub = _subscription(arm, g["sub"])
+    return sub if isinstance(sub, Response) else _generic_list(arm, request, sub.id, None)
+
+
+@_route("GET", _RG + r"/resources")
+async def _list_rg_resources(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    if (g["sub"].lower(), g["rg"].lower()) not in arm.resource_groups:
+        return arm_error(404, "ResourceGroupNotFound", f"Resource group '{g['rg']}' could not be found.")
+    return _generic_list(arm, request, g["sub"], g["rg"])
+
+
+@_route("GET", _RG)
+async def _get_resource_group(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    sub = _subscription(arm, g["sub"])
+    if isinstance(sub, Response):
+        return sub
+    found = arm.resource_groups.get((g["sub"].lower(), g["rg"].lower()))
+    if found is None:
+        if request.method == "HEAD":
+            return Response(status_code=404)
+        return arm_error(404, "ResourceGroupNotFound", f"Resource group '{g['rg']}' could not be found.")
+    if request.method == "HEAD":
+        return Response(status_code=204)
+    _, name, location = found
+    return JSONResponse({"id": f"/subscriptions/{sub.id}/resourceGroups/{name}", "name": name,
+                         "type": "Microsoft.Resources/resourceGroups", "location": location,
+                         "properties": {"provisioningState": "Succeeded"}})
+
+
+@_route("GET", r"(?P<scope>.*)/providers/microsoft\.authorization/permissions")
+async def _permissions(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    scope = g["scope"]
+    parts = scope.strip("/").split("/")
+    sub = _subscription(arm, parts[1]) if len(parts) >= 2 else None
+    if isinstance(sub, Response):
+        return sub
+    if len(parts) >= 4 and (parts[1].lower(), parts[3].lower()) not in arm.resource_groups:
+        return arm_error(404, "ResourceGroupNotFound", f"Resource group '{parts[3]}' could not be found.")
+    if len(parts) > 4 and _lower(scope) not in {*arm.workspaces, *arm.vaults, *arm.endpoints}:
+        return arm_error(404, "ResourceNotFound", f"The Resource '{'/'.join(parts[5:])}' under resource group "
+                                                  f"'{parts[3]}' was not found.")
+    entries = [{**e, "dataActions": [], "notDataActions": []} for e in arm.effective_permissions(scope)]
+    return arm.page(request, entries)
+
+
+@_route("GET", _SUB + r"/providers/microsoft\.machinelearningservices/workspaces")
+async def _list_workspaces_sub(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    prefix = _lower(f"/subscriptions/{g['sub']}") + "/"
+    return arm.page(request, [w.body() for w in arm.workspaces.values() if w.id.lower().startswith(prefix)])
+
+
+@_route("GET", _WS)
+async def _get_workspace(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ws = _workspace(arm, g)
+    return ws if isinstance(ws, Response) else JSONResponse(ws.body())
+
+
+@_route("GET", _WS + r"/serverlessendpoints")
+async def _list_endpoints(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ws = _workspace(arm, g)
+    if isinstance(ws, Response):
+        return ws
+    prefix = _lower(ws.id) + "/serverlessendpoints/"
+    return arm.page(request, [e.body() for k, e in sorted(arm.endpoints.items()) if k.startswith(prefix)])
+
+
+@_route("GET", _WS + r"/serverlessendpoints/(?P<name>[^/]+)")
+async def _get_endpoint(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ep = _endpoint(arm, g)
+    return ep if isinstance(ep, Response) else JSONResponse(ep.body())
+
+
+@_route("PUT", _WS + r"/serverlessendpoints/(?P<name>[^/]+)")
+async def _put_endpoint(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ws = _workspace(arm, g)
+    if isinstance(ws, Response):
+        return ws
+    props = (body or {}).get("properties", {})
+    model_id = props.get("modelSettings", {}).get("modelId", "")
+    location = (body or {}).get("location") or ws.location
+    if not model_id.lower().startswith("azureml://registries/"):
+        return arm_error(400, "ServerlessOfferNotFound", "Model mapping properties not found for the given model.")
+    spec = next((m for m in MODELS.values() if m.asset_id.lower() == model_id.lower()), None)
+    if spec is not None and location not in spec.regions:
+        return arm_error(400, "ServerlessModelNotAvailableInRegion",
+                         f"Model {spec.name} is not available in region {location}.")
+    key = _lower(f"{ws.id}/serverlessEndpoints/{g['name']}")
+    existed = key in arm.endpoints
+    ep = arm.endpoints.get(key) or Endpoint(ws, g["name"], model_id, location)
+    ep.model_id = model_id
+    ep.content_safety = props.get("contentSafety", {}).get("contentSafetyStatus", ep.content_safety)
+    arm.endpoints[key] = ep
+    return JSONResponse(ep.body(), status_code=200 if existed else 201)
+
+
+@_route("DELETE", _WS + r"/serverlessendpoints/(?P<name>[^/]+)")
+async def _delete_endpoint(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ep = _endpoint(arm, g)
+    if isinstance(ep, Response):
+        return Response(status_code=204) if ep.status_code == 404 else ep
+    arm.endpoints.pop(_lower(ep.id), None)
+    return Response(status_code=200)
+
+
+@_route("POST", _WS + r"/serverlessendpoints/(?P<name>[^/]+)/listkeys")
+async def _list_keys(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ep = _endpoint(arm, g)
+    return ep if isinstance(ep, Response) else JSONResponse(ep.keys())
+
+
+@_route("POST", _WS + r"/serverlessendpoints/(?P<name>[^/]+)/regeneratekeys")
+async def _regenerate_keys(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ep = _endpoint(arm, g)
+    if isinstance(ep, Response):
+        return ep
+    key_type = str((body or {}).get("keyType", ""))
+    if key_type.lower() not in ("primary", "secondary"):
+        return arm_error(400, "BadRequest", f"keyType '{key_type}' is invalid; expected Primary or Secondary.")
+    value = (body or {}).get("keyValue") or new_key()  # the spec: keyValue is "the value the key is set to"
+
+    def apply() -> dict[str, str]:
+        if key_type.lower() == "primary":
+            ep.primary_key = value
+        else:
+            ep.secondary_key = value
+        return ep.keys()
+
+    if arm.regenerate_async is None:
+        return JSONResponse(apply())
+    polls, final = arm.regenerate_async
+    headers = arm.new_operation(g["sub"], ep.location, polls, final, apply,
+                                request.query_params.get("api-version", ""))
+    return Response(status_code=202, headers=headers)
+
+
+def _operation(arm: FakeArm, op_id: str) -> Operation | Response:
+    op = arm.operations.get(op_id)
+    if op is None:
+        return arm_error(404, "OperationNotFound", f"Operation '{op_id}' was not found.")
+    if not op.done:
+        op.polls_left -= 1
+        if op.polls_left <= 0:
+            op.done = True
+            if op.final == "Succeeded":
+                op.result = op.on_success()
+    return op
+
+
+@_route("GET", _SUB + r"/providers/microsoft\.machinelearningservices/locations/(?P<loc>[^/]+)/"
+                      r"mfeoperationsstatus/(?P<op>[^/]+)")
+async def _operation_status(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    op = _operation(arm, g["op"])
+    if isinstance(op, Response):
+        return op
+    status: dict[str, Any] = {"id": request.url.path, "name": op.id,
+                              "status": op.final if op.done else "InProgress"}
+    if op.done and op.final == "Failed":
+        status["error"] = {"code": "InternalServerError", "message": "The key regeneration failed."}
+    return JSONResponse(status, headers={} if op.done else {"Retry-After": "0"})
+
+
+@_route("GET", _SUB + r"/providers/microsoft\.machinelearningservices/locations/(?P<loc>[^/]+)/"
+                      r"mfeoperationresults/(?P<op>[^/]+)")
+async def _operation_result(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    op = _operation(arm, g["op"])
+    if isinstance(op, Response):
+        return op
+    if not op.done:
+        return Response(status_code=202, headers={"Retry-After": "0", "Location": str(request.url)})
+    if op.final != "Succeeded":
+        return arm_error(500, "InternalServerError", "The key regeneration failed.")
+    return JSONResponse(op.result) if op.result is not None else Response(status_code=204)
+
+
+@_route("GET", _WS + r"/marketplacesubscriptions")
+async def _list_marketplace(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ws = _workspace(arm, g)
+    if isinstance(ws, Response):
+        return ws
+    prefix = _lower(ws.id) + "/marketplacesubscriptions/"
+    return arm.page(request, [m.body() for k, m in sorted(arm.marketplace.items()) if k.startswith(prefix)])
+
+
+@_route("GET", _WS + r"/marketplacesubscriptions/(?P<name>[^/]+)")
+async def _get_marketplace(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ws = _workspace(arm, g)
+    if isinstance(ws, Response):
+        return ws
+    ms = arm.marketplace.get(_lower(f"{ws.id}/marketplaceSubscriptions/{g['name']}"))
+    if ms is None:
+        return arm_error(404, "ResourceNotFound", f"Marketplace subscription '{g['name']}' was not found.")
+    return JSONResponse(ms.body())
+
+
+@_route("PUT", _WS + r"/marketplacesubscriptions/(?P<name>[^/]+)")
+async def _put_marketplace(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    ws = _workspace(arm, g)
+    if isinstance(ws, Response):
+        return ws
+    model_id = (body or {}).get("properties", {}).get("modelId", "")
+    if not model_id.lower().startswith("azureml://registries/"):
+        return arm_error(400, "ServerlessOfferNotFound", "Model mapping properties not found for the given model.")
+    ms = arm.add_marketplace_subscription(ws, g["name"], model_id)
+    return JSONResponse(ms.body(), status_code=201)
+
+
+_VAULT = _RG + r"/providers/microsoft\.keyvault/vaults/(?P<vault>[^/]+)"
+
+
+def _vault(arm: FakeArm, g: dict[str, str]) -> Vault | Response:
+    vault = arm.vaults.get(_lower(f"/subscriptions/{g['sub']}/resourceGroups/{g['rg']}/providers/"
+                                  f"Microsoft.KeyVault/vaults/{g['vault']}"))
+    if vault is None:
+        return arm_error(404, "ResourceNotFound", f"The Resource '{VAULT_TYPE}/{g['vault']}' under resource group "
+                                                  f"'{g['rg']}' was not found.")
+    return vault
+
+
+@_route("GET", _VAULT)
+async def _get_vault(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    vault = _vault(arm, g)
+    if isinstance(vault, Response):
+        return vault
+    return JSONResponse({"id": vault.id, "name": vault.name, "type": VAULT_TYPE, "location": vault.location,
+                         "properties": {"vaultUri": f"https://{vault.name}.vault.azure.net/",
+                                        "enableRbacAuthorization": True, "enablePurgeProtection": True,
+                                        "tenantId": TENANT, "sku": {"family": "A", "name": "standard"}}})
+
+
+@_route("GET", _VAULT + r"/secrets/(?P<name>[^/]+)")
+async def _get_secret(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    vault = _vault(arm, g)
+    if isinstance(vault, Response):
+        return vault
+    secret = arm.secret(vault.id, g["name"])
+    if secret is None:
+        return arm_error(404, "ResourceNotFound", f"The Resource '{VAULT_TYPE}/{vault.name}/secrets/{g['name']}' "
+                                                  f"under resource group '{g['rg']}' was not found.")
+    return JSONResponse(secret.body())  # the control plane never returns the value
+
+
+@_route("PUT", _VAULT + r"/secrets/(?P<name>[^/]+)")
+async def _put_secret(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    vault = _vault(arm, g)
+    if isinstance(vault, Response):
+        return vault
+    value = (body or {}).get("properties", {}).get("value")
+    if not isinstance(value, str) or not value:
+        return arm_error(400, "BadRequest", "properties.value is required.")
+    secret = arm.secret(vault.id, g["name"])
+    created = secret is None
+    if secret is None:
+        secret = arm.put_secret(vault, g["name"], value)
+    else:
+        secret.history.append(secret.value)
+        secret.value, secret.version, secret.updated = value, uuid.uuid4().hex, int(time.time())
+    secret.content_type = (body or {}).get("properties", {}).get("contentType", secret.content_type) or ""
+    secret.tags = dict((body or {}).get("tags") or secret.tags)
+    return JSONResponse(secret.body(), status_code=201 if created else 200)
+
+
+# --------------------------------------------------------------------------------------------------
+# Serving on loopback HTTPS
+# --------------------------------------------------------------------------------------------------
+
+
+class FakeArmServer:
+    """Runs a FakeArm under uvicorn in a thread on 127.0.0.1:<free port> with a trustme CA."""
+
+    def __init__(self, workdir: Path | None = None) -> None:
+        import trustme
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="fake-arm-") if workdir is None else None
+        self.dir = Path(self._tmp.name) if self._tmp else workdir  # type: ignore[assignment]
+        ca = trustme.CA()
+        cert = ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_path = self.dir / "ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_path))
+        self._cert_path = self.dir / "server.pem"
+        self._key_path = self.dir / "server.key"
+        cert.private_key_pem.write_to_path(str(self._key_path))
+        with self._cert_path.open("wb") as f:
+            for blob in cert.cert_chain_pems:
+                f.write(blob.bytes())
+        # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say so; without it every
+        # answer waits ~40 ms for a delayed ACK (Nagle), which made each fake call cost 45 ms.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.arm = FakeArm(self.url)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> FakeArmServer:
+        import uvicorn
+
+        config = uvicorn.Config(self.arm.app, log_level="critical", ssl_certfile=str(self._cert_path),
+                                ssl_keyfile=str(self._key_path), lifespan="off", access_log=False,
+                                timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
+                                        name="fake-arm", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("fake ARM did not start within 10 s")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            self._server.force_exit = True  # clients' idle keep-alive connections must not delay the exit
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def env(self) -> dict[str, str]:
+        """What points the code under test at this fake (set with monkeypatch.setenv)."""
+        return {"MAAS_ARM_ENDPOINT": self.url, "MAAS_ACCESS_TOKEN": self.arm.token,
+                "REQUESTS_CA_BUNDLE": str(self.ca_path)}
+
+    def __enter__(self) -> FakeArmServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def serve() -> Iterator[FakeArmServer]:
+    with FakeArmServer() as server:
+        yield server
