@@ -88,9 +88,6 @@ class Answer:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
-    def json(self) -> Any:
-        return json.loads(self.body)
-
 
 class ExchangeFailed(Exception):
     """No usable HTTP answer: timeout, transport failure, refused redirect, oversized body."""
