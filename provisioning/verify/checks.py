@@ -186,7 +186,8 @@ class Suite:
             image_b64, verdict = self._judge_generation(CheckName.TEXT_TO_IMAGE, answer)
             self._record(verdict)
             if image_b64 is None:
-                self._record(CheckResult.skipped(CheckName.IMAGE, "not run: text-to-image returned no image"))
+                why = "was content-filtered" if verdict.status is CheckStatus.FILTERED else "returned no image"
+                self._record(CheckResult.skipped(CheckName.IMAGE, f"not run: text-to-image {why}"))
                 return route, None
             check = functools.partial(self._judge_image, CheckName.IMAGE, image_b64, request, None)
             return route, self._guarded(CheckName.IMAGE, check)
