@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.maas-fleet-installed
 REPORTS ?= reports
 
-.PHONY: demo test lint typecheck unit bench clean install
+.PHONY: demo test lint typecheck unit bench clean install docs
 
 install: $(STAMP)
 
@@ -36,6 +36,9 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+docs: $(STAMP)
+	$(BIN)/python -m provisioning.docs README.md
 
 clean:
 	rm -rf $(VENV) $(REPORTS) build *.egg-info

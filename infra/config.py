@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -99,17 +100,46 @@ class FleetConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
-    prefix: str
-    environment: str = "dev"
-    regions: tuple[str, ...] = Field(min_length=1)
-    models: tuple[str, ...] = Field(default=tuple(MODELS), min_length=1)
-    projects: tuple[str, ...] = Field(default=("main",), min_length=1)
-    access: tuple[AccessEntry, ...] = ()
-    include_deploying_identity: bool = False
-    # Only used with includeDeployingIdentity; inferred from the sign-in client when unset.
-    deploying_identity_type: PrincipalType | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
-    name_suffix: str = ""
+    prefix: str = Field(description="2-10 lower-case letters and digits, starting with a letter; starts every name")
+    environment: str = Field(default="dev", description="1-8 lower-case letters and digits, e.g. dev, test, prod")
+    regions: tuple[str, ...] = Field(
+        min_length=1,
+        description="Azure regions (`eastus2` or `East US 2`); each must offer every configured model",
+    )
+    models: tuple[str, ...] = Field(
+        default=tuple(MODELS), min_length=1, description="catalog slugs: " + ", ".join(f"`{m}`" for m in MODELS)
+    )
+    projects: tuple[str, ...] = Field(
+        default=("main",),
+        min_length=1,
+        description="one ML workspace per project per region, the scale-out unit (one deployment per model per "
+        "workspace); 1-16 lower-case letters, digits and single hyphens",
+    )
+    access: tuple[AccessEntry, ...] = Field(
+        default=(),
+        description="principals and their persona: `{principalId: GUID, principalType: "
+        + "|".join(PrincipalType)
+        + ", persona: "
+        + "|".join(Persona)
+        + ", displayName?}`",
+    )
+    include_deploying_identity: bool = Field(
+        default=False, description="also make the identity running `pulumi up` a deployer"
+    )
+    deploying_identity_type: PrincipalType | None = Field(
+        default=None,
+        description="`User` or `ServicePrincipal`: that identity's type (inferred from its sign-in client when unset)",
+    )
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="extra tags on every resource; " + ", ".join(f"`{t}`" for t in REQUIRED_TAGS)
+        + " are set by maas-fleet",
+    )
+    name_suffix: str = Field(
+        default="",
+        description="1-4 lower-case letters/digits added to soft-deleting names (Key Vault, workspaces) "
+        "after a destroy",
+    )
 
     # Set by the loader from the provider's namespace, not by users under maas-fleet:*.
     subscription_id: str | None = Field(default=None, exclude=True)
@@ -351,6 +381,32 @@ def _name_problems(config: FleetConfig) -> list[Problem]:
         problems.append(Problem(f"projects[{config.projects.index(project)}]", project,
                                 f"makes an invalid name: {problem}{advice}"))
     return problems + collisions
+
+
+def reference_markdown() -> str:
+    """The configuration reference as a Markdown table, generated from the model so docs cannot drift."""
+    rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for name, info in FleetConfig.model_fields.items():
+        if info.exclude:
+            continue
+        key = info.alias or name
+        origin = typing.get_origin(info.annotation) or info.annotation
+        kind = {tuple: "list", dict: "map", bool: "bool"}.get(origin, "string")  # type: ignore[arg-type]
+        if info.is_required():
+            default = "required"
+        else:
+            value = info.get_default(call_default_factory=True)
+            if value is None:
+                default = "inferred"
+            elif isinstance(value, tuple) and len(value) > 1:
+                default = "all" if name == "models" else ", ".join(map(str, value))
+            elif isinstance(value, tuple):
+                default = f"`[{', '.join(map(str, value))}]`"
+            else:
+                default = f"`{json.dumps(value)}`"
+        meaning = (info.description or "").replace("|", "\\|")
+        rows.append(f"| `{key}` | {kind} | {default} | {meaning} |")
+    return "\n".join(rows) + "\n"
 
 
 def load_from_pulumi() -> FleetConfig:

@@ -119,3 +119,11 @@ def test_pulumi_yaml_defaults_match_the_config_model(project_root: Path) -> None
         if "default" in spec:
             default = fields[key].get_default(call_default_factory=True)
             assert (list(default) if isinstance(default, tuple) else default) == spec["default"], key
+
+
+def test_readme_config_reference_is_generated_from_the_model(project_root: Path) -> None:
+    from provisioning.docs import with_reference
+
+    readme = (project_root / "README.md").read_text()
+    assert with_reference(readme) == readme, "README config reference is stale: run `make docs`"
+    assert "| `includeDeployingIdentity` | bool | `false` |" in readme
