@@ -449,6 +449,51 @@ def emulate(
     raise typer.Exit(int(serve(settings, inventory_out)))
 
 
+# --------------------------------------------------------------------------------------------------
+# maas verify — smoke-test every endpoint against the image API (provisioning/verify, DESIGN §6/§10)
+# --------------------------------------------------------------------------------------------------
+
+
+class _DialectChoice(StrEnum):
+    AZURE = "azure"
+    HOSTED = "hosted"
+
+
+@app.command("verify")
+def verify(
+    inventory: Annotated[
+        Path | None,
+        typer.Option("--inventory", metavar="FILE", help="Inventory JSON: the `endpoints` list or an object with it."),
+    ] = None,
+    stack: Annotated[
+        str | None,
+        typer.Option("--stack", metavar="NAME", help="Read the outputs with `pulumi stack output --show-secrets`."),
+    ] = None,
+    emulate: Annotated[bool, typer.Option("--emulate", help="Start the local emulator, verify it, stop it.")] = False,
+    report_dir: Annotated[
+        Path, typer.Option("--report-dir", metavar="DIR", help="Gets report.json, junit.xml, summary.md, index.html.")
+    ] = Path("reports/verify"),
+    max_images: Annotated[
+        int, typer.Option("--max-images", metavar="N", help="Refuse runs expected to generate more billable images.")
+    ] = 100,
+    concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", help="In flight per endpoint.")] = 2,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="Per request, body included.")] = 120.0,
+    deadline: Annotated[float, typer.Option("--deadline", metavar="SECONDS", help="For the whole run.")] = 900.0,
+    dialect: Annotated[
+        _DialectChoice, typer.Option("--dialect", help="For inventory entries that do not name their dialect.")
+    ] = _DialectChoice.AZURE,
+) -> None:
+    """Smoke-test every endpoint of an inventory against the image API; exit 0 all pass, 1 any fails."""
+    from provisioning.verify.command import run_verify_command
+    from provisioning.verify.options import VerifyOptions
+
+    options = VerifyOptions.build(
+        max_images=max_images, concurrency=concurrency, timeout_s=timeout, deadline_s=deadline, dialect=dialect.value
+    )
+    code = run_verify_command(inventory=inventory, stack=stack, emulate=emulate, report_dir=report_dir, options=options)
+    raise typer.Exit(int(code))
+
+
 # ==================================================================================================
 # maas audit (issue 9): desired (stack configs) vs actual (Azure) across subscriptions; the body
 # lives in provisioning/audit/
@@ -479,6 +524,9 @@ def audit_command(
         "--verify", help="Also run `maas verify` on the live endpoints found and fold the results in.")] = False,
     max_images: Annotated[int | None, typer.Option(
         "--max-images", min=0, help="With --verify: refuse to start above this many billable images.")] = None,
+    verify_report_dir: Annotated[Path | None, typer.Option(
+        "--verify-report-dir", help="With --verify: also write the verifier's report.json, junit.xml, summary.md, "
+        "index.html here.", file_okay=False)] = None,
 ) -> None:
     """Desired (stack configs) against actual (Azure): a region x model matrix with the drift list.
 
@@ -499,8 +547,8 @@ def audit_command(
         problems.append(f"--source {source!r} is not one of {', '.join(_AUDIT_SOURCES)}")
     if out is not None and out.is_dir():
         problems.append(f"--out {out}: is a directory; name a file")
-    if max_images is not None and not verify:
-        problems.append("--max-images only applies with --verify")
+    if (max_images is not None or verify_report_dir is not None) and not verify:
+        problems.append("--max-images and --verify-report-dir only apply with --verify")
     if problems:
         raise BadInput(problems)
     validate_explicit(subscription or [], all_subscriptions)
@@ -512,7 +560,7 @@ def audit_command(
         if verify:
             from provisioning.audit.verification import verify_cells
 
-            verify_cells(session, report, max_images=max_images, say=_say)
+            verify_cells(session, report, max_images=max_images, report_dir=verify_report_dir, say=_say)
 
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

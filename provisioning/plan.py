@@ -13,6 +13,7 @@ from what `pulumi up` would do. Two things differ from a real run, on purpose:
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import string
 import threading
@@ -310,7 +311,13 @@ def run_program(
             value = program()
             result["value"] = _sync_await(_resolve(value))
 
-        _sync_await(run_pulumi_func(body))
+        # Thousands of short-lived Outputs and futures: the cyclic collector would rescan the growing
+        # heap again and again (superlinear); reference counting frees them, collect once at the end.
+        gc.disable()
+        try:
+            _sync_await(run_pulumi_func(body))
+        finally:
+            gc.enable()
 
     resources = []
     for reg in monitor.registrations:

@@ -181,5 +181,5 @@ def _judge(ep: DeployedEndpoint, actual: ActualState, d: DesiredEndpoint | None)
                 status=status, problems=ordered, stack=stack, workspace=ep.workspace,
                 resource_group=ep.resource_group, provisioning_state=ep.provisioning_state,
                 endpoint_state=ep.endpoint_state or None, content_safety=ep.content_safety or None,
-                marketplace_status=marketplace_status, served_model=served_label, uri=ep.uri,
+                marketplace_status=marketplace_status, served_model=served_label, uri=ep.uri, deployed=ep,
                 message=message[:1].upper() + message[1:] if message else "", fix="; ".join(dict.fromkeys(fixes)))

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from infra.catalog import MODELS, ModelSpec
+from provisioning.endpoints import DeployedEndpoint
 
 SCHEMA_VERSION: Final = 1
 
@@ -176,6 +177,7 @@ class Cell:
     message: str = ""
     fix: str = ""
     verify: VerifyOutcome | None = None
+    deployed: DeployedEndpoint | None = field(default=None, repr=False, compare=False)  # not in the JSON
 
     @property
     def drifted(self) -> bool:

@@ -1,0 +1,159 @@
+"""The two request dialects an endpoint may speak, as data the checks can send.
+
+`azure`: the serverless image API (DESIGN §6/§7): `POST {uri}/images/generations` (the docs say
+`/image/generations`), JSON `prompt`, `negative_prompt`, `size` "WxH", `output_format`, `seed`,
+`image_prompt {image, strength}` for models with the image-to-image capability; the answer is
+`{"image": base64, "created": unix seconds}`.
+
+`hosted`: the second provider of SD 3.5 Large (catalog HOSTED_SD35_LARGE): `POST {uri}/image/generation`
+with `model`, `positive_prompt`, `negative_prompt`, `width`, `height`, `steps`, `cfg`, `seed`,
+`output_format`; the answer carries `image` (base64) and `created` like the Azure one (plus echoes of
+the inputs and `cost_usd`, which we do not rely on); priced per megapixel and per step above the
+included ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from infra.catalog import HOSTED_SD35_LARGE, MODELS, SIZES, Capability, Route, Size
+from provisioning.inventory import Dialect
+
+PROMPT = "a red apple on a wooden table, soft daylight, studio photograph"
+NEGATIVE_PROMPT = "blurry, text, watermark"
+IMAGE_STRENGTH = 0.6
+# A size image models commonly take but the Azure route does not: a realistic client mistake.
+INVALID_SIZE = Size(512, 512)
+assert INVALID_SIZE not in SIZES
+# The hosted API takes free width/height within bounds; no image API takes a 16-pixel side.
+HOSTED_INVALID_SIZE = Size(16, 16)
+HOSTED_CFG = 4.5
+
+
+class SchemaProblem(Exception):
+    """The answer's JSON does not have the contract's shape; str() is the reason."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One request of the suite: where it goes, what it carries, what image should come back."""
+
+    route: Route
+    payload: dict[str, Any]
+    size: Size  # the image size the answer must have (for negative requests: the size asked)
+    formats: tuple[str, ...]  # acceptable output formats
+
+
+class DialectSpec(Protocol):
+    name: Dialect
+
+    def routes(self, configured: Route) -> tuple[Route, ...]: ...
+    def supports(self, model: str, capability: Capability) -> bool: ...
+    def price_usd(self, model: str, size: Size) -> float: ...
+    def text_to_image(self, route: Route, size: Size, output_format: str, seed: int) -> GenerationRequest: ...
+    def image_to_image(
+        self, route: Route, size: Size, output_format: str, seed: int, image_b64: str
+    ) -> GenerationRequest: ...
+    def invalid_size(self, route: Route, output_format: str, seed: int) -> GenerationRequest: ...
+    def parse(self, document: Any) -> tuple[str, int]: ...
+
+
+def _parse_image_created(document: Any) -> tuple[str, int]:
+    if not isinstance(document, dict):
+        raise SchemaProblem(f"answer is a JSON {type(document).__name__}, expected an object")
+    missing = [k for k in ("image", "created") if k not in document]
+    if missing:
+        raise SchemaProblem(f"answer has no {' and no '.join(repr(k) for k in missing)} field")
+    image, created = document["image"], document["created"]
+    if not isinstance(image, str):
+        raise SchemaProblem(f"`image` is a JSON {type(image).__name__}, expected a base64 string")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise SchemaProblem(f"`created` is {created!r}, expected an integer of unix seconds")
+    return image, created
+
+
+class AzureDialect:
+    name: Dialect = "azure"
+
+    def routes(self, configured: Route) -> tuple[Route, ...]:
+        """The configured route first, then once the other spelling (docs vs working clients)."""
+        pair = (Route.IMAGES_GENERATIONS, Route.IMAGE_GENERATIONS)
+        first = configured if configured in pair else pair[0]
+        return (first, pair[1] if first is pair[0] else pair[0])
+
+    def supports(self, model: str, capability: Capability) -> bool:
+        return MODELS[model].supports(capability)
+
+    def price_usd(self, model: str, size: Size) -> float:
+        return MODELS[model].price_usd_per_image
+
+    def _base(self, size: Size, output_format: str, seed: int) -> dict[str, Any]:
+        return {
+            "prompt": PROMPT,
+            "negative_prompt": NEGATIVE_PROMPT,
+            "size": str(size),
+            "output_format": output_format,
+            "seed": seed,
+        }
+
+    def text_to_image(self, route: Route, size: Size, output_format: str, seed: int) -> GenerationRequest:
+        return GenerationRequest(route, self._base(size, output_format, seed), size, (output_format,))
+
+    def image_to_image(
+        self, route: Route, size: Size, output_format: str, seed: int, image_b64: str
+    ) -> GenerationRequest:
+        payload = self._base(size, output_format, seed) | {
+            "image_prompt": {"image": image_b64, "strength": IMAGE_STRENGTH}
+        }
+        return GenerationRequest(route, payload, size, (output_format,))
+
+    def invalid_size(self, route: Route, output_format: str, seed: int) -> GenerationRequest:
+        return GenerationRequest(route, self._base(INVALID_SIZE, output_format, seed), INVALID_SIZE, (output_format,))
+
+    def parse(self, document: Any) -> tuple[str, int]:
+        return _parse_image_created(document)
+
+
+class HostedDialect:
+    name: Dialect = "hosted"
+
+    def routes(self, configured: Route) -> tuple[Route, ...]:
+        return (HOSTED_SD35_LARGE.route,)
+
+    def supports(self, model: str, capability: Capability) -> bool:
+        return capability is Capability.TEXT_TO_IMAGE  # the dialect has no image prompt
+
+    def price_usd(self, model: str, size: Size) -> float:
+        return HOSTED_SD35_LARGE.price_usd(size, HOSTED_SD35_LARGE.default_steps)
+
+    def _payload(self, size: Size, output_format: str, seed: int) -> dict[str, Any]:
+        return {
+            "model": HOSTED_SD35_LARGE.model,
+            "positive_prompt": PROMPT,
+            "negative_prompt": NEGATIVE_PROMPT,
+            "width": size.width,
+            "height": size.height,
+            "steps": HOSTED_SD35_LARGE.default_steps,
+            "cfg": HOSTED_CFG,
+            "seed": seed,
+            "output_format": output_format,
+        }
+
+    def text_to_image(self, route: Route, size: Size, output_format: str, seed: int) -> GenerationRequest:
+        return GenerationRequest(route, self._payload(size, output_format, seed), size, (output_format,))
+
+    def image_to_image(
+        self, route: Route, size: Size, output_format: str, seed: int, image_b64: str
+    ) -> GenerationRequest:
+        raise NotImplementedError("the hosted dialect has no image prompt")
+
+    def invalid_size(self, route: Route, output_format: str, seed: int) -> GenerationRequest:
+        payload = self._payload(HOSTED_INVALID_SIZE, output_format, seed)
+        return GenerationRequest(route, payload, HOSTED_INVALID_SIZE, (output_format,))
+
+    def parse(self, document: Any) -> tuple[str, int]:
+        return _parse_image_created(document)
+
+
+DIALECTS: dict[Dialect, DialectSpec] = {"azure": AzureDialect(), "hosted": HostedDialect()}

@@ -1,0 +1,68 @@
+"""The knobs of a verification run, validated once, with defaults meant for real endpoints.
+
+Why these defaults: real image generation takes seconds to tens of seconds, so the per-request
+timeout is generous; a per-endpoint concurrency of 2 keeps a smoke test from looking like load;
+the cost guard is on by default because every generated image is billed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, OUTPUT_FORMATS, REQUESTS_PER_MINUTE, SIZES, Route, Size
+from provisioning.errors import BadInput
+from provisioning.inventory import Dialect
+
+MiB = 1024 * 1024
+
+
+class VerifyOptions(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    concurrency: Annotated[int, Field(ge=1, le=32)] = 2  # in-flight requests per endpoint
+    max_in_flight: Annotated[int, Field(ge=1, le=512)] = 64  # in-flight requests overall
+    timeout_s: Annotated[float, Field(gt=0, le=3600)] = 120.0  # per request, body included
+    deadline_s: Annotated[float, Field(gt=0, le=86_400)] = 900.0  # whole run
+    max_images: Annotated[int, Field(ge=0)] = 100  # cost guard: expected billable images
+    dialect: Dialect = "azure"  # for inventory entries that do not name one
+    route: Route = Route.IMAGES_GENERATIONS  # tried first; the other azure route once on 404/405
+    size: Size = DEFAULT_SIZE
+    output_format: str = DEFAULT_OUTPUT_FORMAT
+    retries: Annotated[int, Field(ge=0, le=10)] = 2  # extra attempts for 429/502/503/504/connect errors
+    backoff_base_s: Annotated[float, Field(ge=0)] = 0.5
+    backoff_cap_s: Annotated[float, Field(ge=0)] = 8.0
+    max_retry_after_s: Annotated[float, Field(ge=0)] = 30.0  # cap on a server's Retry-After
+    requests_per_minute: Annotated[int, Field(ge=1)] = REQUESTS_PER_MINUTE  # per endpoint
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 16 * MiB  # success bodies (base64 images)
+    max_error_body_bytes: Annotated[int, Field(ge=256)] = 64 * 1024  # kept of an error body
+    created_tolerance_s: Annotated[float, Field(gt=0)] = 900.0  # `created` vs our clock
+    seed: int | None = None  # jitter and request seeds; None = fresh randomness
+
+    @field_validator("output_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in OUTPUT_FORMATS:
+            raise ValueError(f"must be one of {', '.join(OUTPUT_FORMATS)}")
+        return value
+
+    @field_validator("size")
+    @classmethod
+    def _catalog_size(cls, value: Size) -> Size:
+        if value not in SIZES:
+            raise ValueError(f"must be a catalog size ({', '.join(str(s) for s in SIZES)})")
+        return value
+
+    @classmethod
+    def build(cls, **values: object) -> VerifyOptions:
+        """Options from the command line: one readable line per bad value, exit 2."""
+        try:
+            return cls.model_validate({k: v for k, v in values.items() if v is not None})
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors(include_url=False):
+                where = ".".join(str(p) for p in err["loc"])
+                message = err["msg"].removeprefix("Value error, ")
+                problems.append(f"option {where}: {message} (got {err.get('input')!r})")
+            raise BadInput(problems) from None

@@ -1,0 +1,103 @@
+"""What a person watching `maas verify` sees: a live progress bar on stderr while it runs (one
+line per finished endpoint above it; plain lines when stderr is not a terminal, e.g. in CI logs),
+and the result table at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from provisioning.redact import REDACTOR
+from provisioning.verify.reports.common import STATUS_ICON, checks_line, facts_line, main_latency, ms, ordered, problems
+from provisioning.verify.results import CheckResult, CheckStatus, EndpointResult, VerifyReport
+
+STATUS_STYLE = {
+    CheckStatus.PASS: "green",
+    CheckStatus.FAIL: "red",
+    CheckStatus.FILTERED: "yellow",
+    CheckStatus.SKIP: "dim",
+}
+
+
+def _safe(text: object) -> str:
+    return escape(REDACTOR.scrub(str(text)))
+
+
+class RichObserver:
+    """Runner observer drawing on `console` (stderr)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("checks"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+        self._task = self.progress.add_task("verifying", total=None)
+        self._endpoints = 0
+        self._done = 0
+        self._failed = 0
+
+    def __enter__(self) -> RichObserver:
+        self.progress.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.progress.stop()
+
+    def _describe(self) -> str:
+        failed = f", [red]{self._failed} failed[/]" if self._failed else ""
+        return f"endpoints {self._done}/{self._endpoints}{failed}"
+
+    def planned(self, results: Sequence[EndpointResult]) -> None:
+        self._endpoints = len(results)
+        total = sum(len(r.planned) for r in results)
+        self.progress.update(self._task, total=total, description=self._describe())
+
+    def check_done(self, result: EndpointResult, check: CheckResult) -> None:
+        self.progress.advance(self._task)
+
+    def endpoint_done(self, result: EndpointResult) -> None:
+        self._done += 1
+        if result.status is CheckStatus.FAIL:
+            self._failed += 1
+        self.progress.update(self._task, description=self._describe())
+        style = STATUS_STYLE[result.status]
+        first = problems(result)
+        why = f"  {first[0].name}: {first[0].category}" if first else ""
+        self.progress.console.print(
+            f"[{style}]{STATUS_ICON[result.status]} {result.status}[/] {_safe(result.label)}  "
+            f"{checks_line(result)}  {ms(main_latency(result))}{_safe(why)}",
+            highlight=False,
+        )
+
+
+def summary_table(report: VerifyReport) -> Table:
+    table = Table(title="maas verify", title_justify="left", caption=_safe(facts_line(report)), caption_justify="left")
+    for column in ("Region", "Model", "Endpoint", "Status", "Checks", "Text-to-image", "First problem"):
+        table.add_column(column, overflow="fold")
+    for e in ordered(report):
+        first = problems(e)
+        why = f"{first[0].name} · {first[0].category}: {first[0].detail}" if first else ""
+        style = STATUS_STYLE[e.status]
+        table.add_row(
+            _safe(e.endpoint.region),
+            _safe(e.model_display),
+            _safe(e.endpoint.name),
+            f"[{style}]{e.status}[/]",
+            checks_line(e),
+            ms(main_latency(e)),
+            _safe(why[:160]),
+        )
+    return table

@@ -1,0 +1,78 @@
+"""Where the endpoints to verify come from: an inventory file, a Pulumi stack's outputs, or the
+local emulator; and the checks that make an inventory usable for verification.
+
+`--stack` shells out to `pulumi stack output --json --show-secrets` (the CLI owns the backend
+login and secrets provider; we do not reimplement either). Its stdout holds keys: it is parsed in
+memory, never echoed, and error text from Pulumi is scrubbed before it is shown.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from infra.catalog import HOSTED_SD35_LARGE
+from provisioning.errors import BadInput
+from provisioning.inventory import InventoryEndpoint, load_inventory, parse_inventory
+from provisioning.redact import REDACTOR
+from provisioning.verify.checks import Target
+from provisioning.verify.dialects import DIALECTS
+from provisioning.verify.options import VerifyOptions
+
+PULUMI_TIMEOUT_S = 120
+INSTALL_HINT = "install it (https://www.pulumi.com/docs/iac/download-install/) or pass --inventory FILE"
+
+
+def from_file(path: str | Path) -> list[InventoryEndpoint]:
+    return load_inventory(path)
+
+
+def from_stack(stack: str, pulumi: str | None = None) -> list[InventoryEndpoint]:
+    """The stack's `endpoints` output, keys included, through the Pulumi CLI."""
+    exe = pulumi or shutil.which("pulumi")
+    if exe is None:
+        raise BadInput(f"--stack {stack}: the pulumi CLI is not on PATH; {INSTALL_HINT}")
+    command = [exe, "stack", "output", "--json", "--show-secrets", "--stack", stack]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=PULUMI_TIMEOUT_S, check=False)  # noqa: S603
+    except subprocess.TimeoutExpired:
+        raise BadInput(f"--stack {stack}: `pulumi stack output` did not finish in {PULUMI_TIMEOUT_S}s") from None
+    except OSError as exc:
+        raise BadInput(f"--stack {stack}: cannot run pulumi ({type(exc).__name__}); {INSTALL_HINT}") from None
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        said = REDACTOR.scrub(" | ".join(tail)) or "no message"
+        raise BadInput(f"--stack {stack}: `pulumi stack output` failed (exit {done.returncode}): {said}")
+    try:
+        document = json.loads(done.stdout)
+    except (ValueError, RecursionError):
+        raise BadInput(f"--stack {stack}: `pulumi stack output --json` did not print JSON") from None
+    return parse_inventory(document, f"stack {stack}")
+
+
+def targets_for(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions) -> list[Target]:
+    """What verification needs beyond a well-formed inventory: a key per endpoint, the hosted
+    dialect only for the model it offers, no endpoint twice. Every problem, one line each."""
+    problems: list[str] = []
+    targets: list[Target] = []
+    uris = Counter(e.uri for e in endpoints)
+    for i, endpoint in enumerate(endpoints):
+        where = f"endpoints[{i}] ({endpoint.name})"
+        dialect = endpoint.dialect or options.dialect
+        if endpoint.key is None or not endpoint.key.get_secret_value().strip():
+            problems.append(
+                f"{where}: no key; verification needs keys (`pulumi stack output --json --show-secrets`, "
+                "`maas endpoints --inventory-out`, or `maas emulate --inventory-out`)"
+            )
+        if dialect == "hosted" and endpoint.model != HOSTED_SD35_LARGE.model:
+            problems.append(f"{where}: the hosted dialect serves only {HOSTED_SD35_LARGE.model}, not {endpoint.model}")
+        if uris[endpoint.uri] > 1:
+            problems.append(f"{where}: uri {endpoint.uri} appears {uris[endpoint.uri]} times in the inventory")
+        targets.append(Target(endpoint, DIALECTS[dialect]))
+    if problems:
+        raise BadInput(problems)
+    return targets

@@ -1,0 +1,57 @@
+"""The per-endpoint limiter keeps its promise in every window, and a Retry-After pause holds everyone."""
+
+from __future__ import annotations
+
+import asyncio
+
+from provisioning.verify.ratelimit import SlidingWindowLimiter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def test_no_window_holds_more_than_the_limit() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(3, 1.0, clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(10):
+        await limiter.acquire()
+        stamps.append(clock.now)
+        clock.now += 0.1
+    for start in stamps:
+        assert sum(1 for t in stamps if start <= t < start + 1.0) <= 3
+    assert stamps[3] >= stamps[0] + 1.0
+
+
+async def test_concurrent_callers_share_the_budget() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(5, 60.0, clock=clock, sleep=clock.sleep)
+    stamps: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        stamps.append(clock.now)
+
+    await asyncio.gather(*(one() for _ in range(12)))
+    assert sorted(stamps)[:5] == [0.0] * 5
+    for start in stamps:
+        assert sum(1 for t in stamps if start <= t < start + 60.0) <= 5
+
+
+async def test_pause_until_delays_every_caller() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(100, 60.0, clock=clock, sleep=clock.sleep)
+    limiter.pause_until(4.0)
+    await limiter.acquire()
+    assert clock.now == 4.0
+    await limiter.acquire()
+    assert clock.now == 4.0 and limiter.sent_in_window() == 2
