@@ -224,6 +224,7 @@ class Endpoint:
     tags: dict[str, str] = field(default_factory=dict)
     host_suffix: str = field(default_factory=lambda: "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz")
                                                              for _ in range(5)))
+    inference_uri: str = ""  # set to point the endpoint at a loopback emulator (audit --verify tests)
 
     @property
     def id(self) -> str:
@@ -231,7 +232,7 @@ class Endpoint:
 
     @property
     def uri(self) -> str:
-        return f"https://{self.name}-{self.host_suffix}.{self.location}.models.ai.azure.com"
+        return self.inference_uri or f"https://{self.name}-{self.host_suffix}.{self.location}.models.ai.azure.com"
 
     def body(self) -> dict[str, Any]:
         return {
@@ -370,7 +371,7 @@ class GraphSettings:
 
     mode: str = "ok"  # ok | forbidden (403) | unregistered (409) | absent (404, e.g. a cloud without ARG)
     default_page_size: int = 100  # rows per page when the request has no $top
-    max_page_size: int = 1000  # the service's cap on $top
+    max_page_size: int = 1000  # rows per page at most, whatever $top says (the service also cuts large pages)
     index_endpoints: bool = True
     index_marketplace: bool = True  # False: marketplace subscriptions are not in the `resources` table
 
@@ -1124,6 +1125,7 @@ async def _put_secret(arm: FakeArm, request: Request, g: dict[str, str], body: A
 # --------------------------------------------------------------------------------------------------
 
 GRAPH_MAX_SUBSCRIPTIONS = 1000
+GRAPH_MAX_TOP = 1000
 _GRAPH_TYPES = re.compile(r"\btype\s+in~\s*\(([^)]*)\)", re.I)
 _GRAPH_PROJECT = re.compile(r"\|\s*project\s+([^|]+)", re.I)
 
@@ -1165,9 +1167,9 @@ async def _graph_resources(arm: FakeArm, request: Request, g: dict[str, str], bo
         return _graph_error(400, "BadRequest", "Too many subscriptions in the request.", "TooManySubscriptions",
                             f"At most {GRAPH_MAX_SUBSCRIPTIONS} subscriptions per request.")
     top = options.get("$top")
-    if top is not None and (not isinstance(top, int) or not 1 <= top <= arm.graph.max_page_size):
+    if top is not None and (not isinstance(top, int) or not 1 <= top <= GRAPH_MAX_TOP):
         return _graph_error(400, "BadRequest", "Invalid $top.", "InvalidOption",
-                            f"$top must be between 1 and {arm.graph.max_page_size}.")
+                            f"$top must be between 1 and {GRAPH_MAX_TOP}.")
     page_size = min(top or arm.graph.default_page_size, arm.graph.max_page_size)
 
     rows = arm.resource_rows([str(s) for s in subscriptions])
