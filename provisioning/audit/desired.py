@@ -20,7 +20,7 @@ from provisioning.errors import BadInput, CredentialError
 from provisioning.stacks import resolve_stack_file
 
 if TYPE_CHECKING:
-    from provisioning.azure import AzureSession
+    from provisioning.azure import AzureSession, ResolvedSubscription
 
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"
 
@@ -88,6 +88,7 @@ class Scope:
     subscriptions: list[SubscriptionInfo]  # in scope, in order; `visible` False when the caller cannot see it
     desired: list[DesiredEndpoint]
     notes: list[str] = field(default_factory=list)
+    sdk_calls: int = 0  # management calls made outside ArmRest (counted for the report)
 
     @property
     def visible_ids(self) -> list[str]:
@@ -134,6 +135,8 @@ def resolve_scope(session: AzureSession, stacks: Sequence[LoadedStack], explicit
     problems: list[str] = []
     notes: list[str] = []
     placed: list[tuple[LoadedStack, str, str]] = []
+    fallback: ResolvedSubscription | None = None
+    sdk_calls = 0
     for stack in stacks:
         if stack.config.subscription_id:
             source = f"azure-native:subscriptionId in {stack.file.name}"
@@ -148,10 +151,13 @@ def resolve_scope(session: AzureSession, stacks: Sequence[LoadedStack], explicit
                             "--subscription values the audit cannot tell where it belongs -> set it with `pulumi "
                             f"config set azure-native:subscriptionId <id> --stack {stack.name}`")
         else:
-            resolved = session.resolve_subscriptions([], stack.config)[0]
-            if resolved.note:
-                notes.append(resolved.note)
-            placed.append((stack, resolved.id, resolved.source))
+            if fallback is None:  # the same answer for every stack without an id: ask once
+                fallback = session.resolve_subscriptions([], stack.config)[0]
+                if fallback.note:
+                    notes.append(fallback.note)
+                if fallback.source == "credential default":
+                    sdk_calls += 1  # the subscriptions listing azure.py made to find it
+            placed.append((stack, fallback.id, fallback.source))
     if problems:
         raise BadInput(problems)
 
@@ -183,4 +189,4 @@ def resolve_scope(session: AzureSession, stacks: Sequence[LoadedStack], explicit
         raise CredentialError("the credential sees none of the audited subscriptions (" + ", ".join(ids) + ") -> "
                               "grant it Reader (the auditor persona) there, or check --subscription / "
                               "azure-native:subscriptionId")
-    return Scope(scopes, subscriptions, desired, notes)
+    return Scope(scopes, subscriptions, desired, notes, sdk_calls)

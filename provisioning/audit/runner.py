@@ -51,6 +51,6 @@ def run_audit(session: AzureSession, stacks: Sequence[LoadedStack], *, subscript
         other_endpoints=comparison.other_endpoints,
         graph_pages=actual.graph_pages,
     )
-    report.management_calls = session.arm.calls - calls_before
+    report.management_calls = session.arm.calls - calls_before + scope.sdk_calls
     report.wall_s = time.perf_counter() - started
     return report

@@ -183,3 +183,23 @@ def test_no_key_in_any_output(arm, maas, build_fleet, tmp_path: Path) -> None:  
     assert "content safety off" in blob or "content_safety_off" in blob
     assert not any(k in blob for k in keys)
     assert not arm.calls("POST", "listkeys")  # the audit itself never reads keys
+
+
+def test_stacks_without_ids_share_the_credential_default(arm, maas, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from fake_arm import OTHER_SUB
+
+    from infra.config import load_stack_file
+
+    arm.add_subscription(SUBS[0], "main")
+    arm.add_subscription(OTHER_SUB, "sandbox")
+    dev = write_stack(tmp_path, "dev", None)
+    prod = write_stack(tmp_path, "prod", None, environment="prod")
+    for path in (dev, prod):
+        arm.seed_fleet(load_stack_file(path), SUBS[0], secrets_=False)
+    before = len(arm.requests)
+    run = maas("audit", "--config", str(dev), "--config", str(prod), "--format", "markdown")
+    assert run.code == 0, run.stderr
+    assert run.stderr.count("the first of 2 enabled; pass --subscription to choose") == 1  # resolved once
+    assert "3 management call(s)" in run.stderr and len(arm.requests) - before == 3
+    # Two stacks, same subscription and project name: one matrix each, never mixed.
+    assert "**Project main** (stack dev)" in run.stdout and "**Project main** (stack prod)" in run.stdout

@@ -69,6 +69,11 @@ def test_verify_folds_pass_fail_and_latency_into_cells(arm, maas, emulated_fleet
     everything = run.stdout + run.stderr + "".join(p.read_text() for p in (tmp_path / "v").iterdir() if p.is_file())
     for key in [*keys.values(), broken.primary_key]:
         assert key not in everything
+    html = tmp_path / "audit.html"
+    run = maas("audit", *fleet.args(), "--format", "html", "--out", str(html), "--verify")
+    page = html.read_text()
+    assert page.count('verify-fail"') == 1 and "ok · verify failed" in page and "verify pass" in page
+    assert not any(key in page + run.stderr for key in [*keys.values(), broken.primary_key])
 
 
 def test_verify_shows_in_every_format(arm, maas, emulated_fleet, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -63,19 +63,34 @@ def verify_text(cell: Cell) -> str:
     return f"verify skipped: {v.detail}" if v.detail else "verify skipped"
 
 
+def verify_failed(cell: Cell) -> bool:
+    return cell.verify is not None and cell.verify.status == "fail"
+
+
+def drift_label(cell: Cell) -> str:
+    """The status as the drift list shows it: an `ok` cell is only there when --verify failed."""
+    label = LOOKS[cell.status].label
+    return f"{label} · verify failed" if verify_failed(cell) else label
+
+
 @dataclass
 class Matrix:
-    """One region x model grid: one audited subscription and project."""
+    """One region x model grid: one subscription, one stack (None: endpoints no stack declares), one project."""
 
     subscription: str
+    stack: str | None
     project: str
     regions: list[str]
     models: list[str]
-    stacks: list[str]
     cells: dict[tuple[str, str], list[Cell]] = field(default_factory=dict)
 
     def at(self, region: str, model: str) -> list[Cell]:
         return self.cells.get((region, model), [])
+
+    @property
+    def title(self) -> str:
+        owner = f"stack {self.stack}" if self.stack else "no audited stack"
+        return f"project {project_label(self.project)} · {owner}"
 
 
 def _region_order(region: str) -> tuple[int, str]:
@@ -89,16 +104,18 @@ def _model_order(model: str) -> tuple[int, str]:
 
 
 def matrices(report: AuditReport) -> list[Matrix]:
-    """Per subscription (in scope order) and project: rows = regions with a cell, columns = models."""
+    """Per subscription (in scope order), stack (in the order given; extras last) and project:
+    rows = regions with a cell, columns = the models seen in that subscription."""
+    stack_order = [s.name for s in report.stacks]
     out: list[Matrix] = []
     for sub in report.subscriptions:
         cells = [c for c in report.cells if c.subscription == sub.id]
         models = sorted({c.model for c in cells}, key=_model_order)
-        projects = sorted({c.project for c in cells}, key=lambda p: (p == "", p))
-        for project in projects:
-            mine = [c for c in cells if c.project == project]
-            matrix = Matrix(sub.id, project, sorted({c.region for c in mine}, key=_region_order), models,
-                            sorted({c.stack for c in mine if c.stack}))
+        groups = sorted({(c.stack, c.project) for c in cells}, key=lambda g: (
+            stack_order.index(g[0]) if g[0] in stack_order else len(stack_order), g[1] == "", g[1]))
+        for stack, project in groups:
+            mine = [c for c in cells if c.stack == stack and c.project == project]
+            matrix = Matrix(sub.id, stack, project, sorted({c.region for c in mine}, key=_region_order), models)
             for cell in mine:
                 matrix.cells.setdefault((cell.region, cell.model), []).append(cell)
             out.append(matrix)

@@ -11,11 +11,13 @@ from provisioning.audit.model import AuditReport, Cell, Status
 from provisioning.audit.render.common import (
     LOOKS,
     Matrix,
+    drift_label,
     headline,
     matrices,
     model_label,
     project_label,
     provenance,
+    verify_failed,
     verify_text,
 )
 
@@ -57,6 +59,8 @@ def _css() -> str:
   .name {{ font-family: ui-monospace, SFMono-Regular, Consolas, monospace; font-size: 12px; word-break: break-all; }}
   .verify {{ font-size: 12px; }}
   .verify.pass::before {{ content: "✔ "; }} .verify.fail::before {{ content: "✘ "; }}
+  .verify.fail {{ color: #a40e26; font-weight: 600; }}
+  td.verify-fail {{ box-shadow: inset 0 0 0 3px #cf222e; }}
   table.drift {{ width: 100%; margin-top: 4px; }}
   table.drift th, table.drift td {{ border-bottom: 1px solid #d8dee4; padding: 6px 8px; text-align: left;
                                    vertical-align: top; }}
@@ -87,7 +91,8 @@ def _td(cells: list[Cell], region: str, model: str) -> str:
     # The cell's colour is its worst verdict; each endpoint in it is listed.
     worst = min(cells, key=lambda c: _rank(c.status))
     title = " | ".join(c.message or LOOKS[c.status].meaning for c in cells)
-    return (f'<td class="cell st-{e(worst.status.value)}" data-status="{e(worst.status.value)}" '
+    flagged = " verify-fail" if any(verify_failed(c) for c in cells) else ""
+    return (f'<td class="cell st-{e(worst.status.value)}{flagged}" data-status="{e(worst.status.value)}" '
             f'data-region="{e(region)}" data-model="{e(model)}" title="{e(title)}">'
             + "".join(_entry(c) for c in cells) + "</td>")
 
@@ -99,13 +104,13 @@ def _rank(status: Status) -> int:
 
 
 def _matrix(matrix: Matrix) -> str:
-    stacks = f' <span class="muted">stack {e(", ".join(matrix.stacks))}</span>' if matrix.stacks else ""
+    owner = f"stack {matrix.stack}" if matrix.stack else "no audited stack"
     head = "".join(f"<th>{e(model_label(m))}</th>" for m in matrix.models)
     rows = []
     for region in matrix.regions:
         tds = "".join(_td(matrix.at(region, m), region, m) for m in matrix.models)
         rows.append(f"<tr><th>{e(region)}</th>{tds}</tr>")
-    return (f"<h3>Project {e(project_label(matrix.project))}{stacks}</h3>\n"
+    return (f'<h3>Project {e(project_label(matrix.project))} <span class="muted">{e(owner)}</span></h3>\n'
             f'<table class="matrix"><thead><tr><th>Region</th>{head}</tr></thead>\n<tbody>\n'
             + "\n".join(rows) + "\n</tbody></table>")
 
@@ -115,11 +120,10 @@ def _drift(cells: list[Cell]) -> str:
         return '<h3>Drift</h3><p class="ok-note">Everything in this subscription matches the stacks.</p>'
     rows = []
     for cell in cells:
-        look = LOOKS[cell.status]
         what = cell.message
         if cell.verify is not None and cell.verify.status == "fail":
             what = (what + "; " if what else "") + verify_text(cell)
-        rows.append(f'<tr><td class="status st-{e(cell.status.value)}">{e(look.label)}</td>'
+        rows.append(f'<tr><td class="status st-{e(cell.status.value)}">{e(drift_label(cell))}</td>'
                     f"<td>{e(cell.region)}</td><td>{e(project_label(cell.project))}</td>"
                     f"<td>{e(model_label(cell.model))}</td><td class=\"name\">{e(cell.endpoint)}</td>"
                     f"<td>{e(what)}</td><td>{e(cell.fix)}</td></tr>")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from provisioning.audit.model import AuditReport, Cell
 from provisioning.audit.render.common import (
     LOOKS,
+    drift_label,
     headline,
     matrices,
     model_label,
@@ -45,8 +46,8 @@ def to_markdown(report: AuditReport) -> str:
         if matrix.subscription != current:
             current = matrix.subscription
             lines += [f"### Subscription {md(report.subscription_label(current))}", ""]
-        stacks = f" (stack {', '.join(matrix.stacks)})" if matrix.stacks else ""
-        lines += [f"**Project {md(project_label(matrix.project))}**{md(stacks)}", ""]
+        owner = f"stack {matrix.stack}" if matrix.stack else "no audited stack"
+        lines += [f"**Project {md(project_label(matrix.project))}** ({md(owner)})", ""]
         lines.append("| region | " + " | ".join(md(model_label(m)) for m in matrix.models) + " |")
         lines.append("|---|" + "---|" * len(matrix.models))
         for region in matrix.regions:
@@ -64,7 +65,7 @@ def to_markdown(report: AuditReport) -> str:
             what = cell.message
             if cell.verify is not None and cell.verify.status == "fail":
                 what = (what + "; " if what else "") + verify_text(cell)
-            lines.append(f"| {look.emoji} {look.label} | {md(cell.subscription)} | {md(cell.region)} | "
+            lines.append(f"| {look.emoji} {drift_label(cell)} | {md(cell.subscription)} | {md(cell.region)} | "
                          f"{md(project_label(cell.project))} | {md(model_label(cell.model))} | {md(cell.endpoint)} | "
                          f"{md(what)} | {md(cell.fix)} |")
         lines.append("")

@@ -13,6 +13,7 @@ from provisioning.audit.model import AuditReport, Cell, Status
 from provisioning.audit.render.common import (
     LOOKS,
     Matrix,
+    drift_label,
     headline,
     matrices,
     model_label,
@@ -51,7 +52,7 @@ def _drift_table(cells: list[Cell]) -> Table:
         what = cell.message
         if cell.verify is not None and cell.verify.status == "fail":
             what = (what + "\n" if what else "") + verify_text(cell)
-        table.add_row(Text(look.label, style=look.rich), where, what, cell.fix)
+        table.add_row(Text(drift_label(cell), style=look.rich), where, what, cell.fix)
     return table
 
 
@@ -66,9 +67,7 @@ def renderables(report: AuditReport) -> list[RenderableType]:
         if not sub.visible:
             parts.append(Text("not visible to this identity: nothing could be read", style="red"))
         for matrix in by_sub.get(sub.id, []):
-            stacks = f" · stack {', '.join(matrix.stacks)}" if matrix.stacks else ""
-            table = Table(title=f"project {escape(project_label(matrix.project))}{escape(stacks)}",
-                          title_justify="left", show_lines=True)
+            table = Table(title=escape(matrix.title), title_justify="left", show_lines=True)
             table.add_column("region", style="bold")
             for model in matrix.models:
                 table.add_column(model_label(model))
