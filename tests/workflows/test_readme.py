@@ -1,0 +1,45 @@
+"""The README's quickstart is the product's front door: it must stay exactly two commands that work."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def quickstart_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block, "the Quickstart section has a sh code block"
+    return [line.split("#", 1)[0].strip() for line in block.group(1).splitlines() if line.split("#", 1)[0].strip()]
+
+
+def test_quickstart_is_exactly_demo_and_test() -> None:
+    assert quickstart_commands() == ["make demo", "make test"]
+    assert "make test" in (ROOT / ".ci" / "run").read_text(), "CI runs what the README tells users to run"
+
+
+def test_make_demo_as_written_in_a_temporary_clone(tmp_path: Path) -> None:
+    """`make demo` in a copy of the checkout: plans the example stack and verifies the emulator, writing
+    the four reports. The copy reuses this checkout's .venv (`-o` keeps make from reinstalling it); the
+    install step itself is what CI's fresh-clone `make test` proves."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    clone = tmp_path / "clone"
+    for name in files:
+        if (ROOT / name).is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, clone / name)
+    (clone / ".venv").symlink_to(ROOT / ".venv")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    result = subprocess.run(["make", "-o", ".venv/.maas-fleet-installed", *quickstart_commands()[0].split()[1:]],
+                            cwd=clone, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Plan for stack dev" in result.stdout
+    reports = clone / "reports" / "demo"
+    assert {p.name for p in reports.iterdir()} >= {"report.json", "junit.xml", "summary.md", "index.html"}
