@@ -76,10 +76,8 @@ def collect(session: AzureSession, subscriptions: Sequence[str], *, mode: Source
         except GraphUnavailable as exc:
             if mode is SourceMode.RESOURCE_GRAPH:
                 raise exc.error from None
-            why = f"HTTP {exc.error.status} {exc.error.code}".strip() if exc.error.status else exc.error.code
-            line = (f"Resource Graph is not available to this identity ({why}); listing each subscription "
-                    "through ARM instead (2 calls per workspace; grant Reader at the subscriptions or register "
-                    "Microsoft.ResourceGraph to make it one query)")
+            line = (f"Resource Graph is not available to this identity ({_why(exc)}); listing each subscription "
+                    f"through ARM instead (2 calls per workspace; {_graph_hint(exc)} to make it one query)")
             tell(line)
             state = _from_listing(session, subscriptions, on_progress)
             state.notes.insert(0, line)
@@ -98,6 +96,20 @@ def collect(session: AzureSession, subscriptions: Sequence[str], *, mode: Source
                 _marketplace_per_workspace(session, state, on_progress)
     state.calls = arm.calls - calls_before
     return state
+
+
+def _why(exc: GraphUnavailable) -> str:
+    error = exc.error
+    return f"HTTP {error.status} {error.code}".strip() if error.status else error.code
+
+
+def _graph_hint(exc: GraphUnavailable) -> str:
+    code = exc.error.code.lower()
+    if "registration" in code or "notregistered" in code:
+        return "register Microsoft.ResourceGraph on the subscription"
+    if exc.error.status == 404:
+        return "use a management endpoint that serves Resource Graph"
+    return "grant Reader (the auditor persona) on the subscriptions, or lift the policy that denies it"
 
 
 # --------------------------------------------------------------------------------------------------
