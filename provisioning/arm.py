@@ -11,7 +11,6 @@ follow links (nextLink, Azure-AsyncOperation, Location) to any host but the mana
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from provisioning.arm_errors import ArmError, from_response, from_transport_erro
 from provisioning.azure import AzureSettings, credential_error
 from provisioning.errors import CredentialError, ExitCode
 from provisioning.polling import Poll, WaitTimeout, wait_for
+from provisioning.retry_after import parse_retry_after as parse_retry_after  # re-exported for callers
+from provisioning.retry_after import retry_after_s
 
 MAX_PAGES: Final = 10_000
 _TERMINAL_FAILURES: Final = ("failed", "canceled", "cancelled")
@@ -42,22 +43,8 @@ class ArmResponse:
 
     @property
     def retry_after(self) -> float | None:
-        return parse_retry_after(self.header("Retry-After"))
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from `Retry-After` (delta-seconds or an HTTP date); None when absent or unreadable."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+        """Seconds ARM asked us to wait (`retry-after-ms`, `x-ms-retry-after-ms` or `Retry-After`)."""
+        return retry_after_s(self.headers)
 
 
 class ArmRest:
