@@ -3,6 +3,10 @@ pause when the endpoint says `Retry-After`.
 
 A sliding-window log (not a token bucket) because the promise is absolute: in *any* window of
 `period` seconds at most `limit` requests leave for one deployment, retries included.
+
+Two ways to take a slot: `acquire()` waits and takes (FIFO); `ready()` + `try_acquire()` lets a
+caller wait for the pacing first, then take another resource (the global in-flight bound), then
+the slot at the moment the request really leaves, without holding that resource while it waits.
 """
 
 from __future__ import annotations
@@ -40,20 +44,33 @@ class SlidingWindowLimiter:
         that was told."""
         self._resume_at = max(self._resume_at, when)
 
+    def _wait_s(self, now: float) -> float:
+        """Seconds until a request may leave (<= 0: now)."""
+        while self._sent and now - self._sent[0] >= self.period_s:
+            self._sent.popleft()
+        wait = self._resume_at - now
+        if len(self._sent) >= self.limit:
+            wait = max(wait, self._sent[0] + self.period_s - now)
+        return wait
+
+    async def ready(self) -> None:
+        """Wait until a slot is free and no pause holds, without taking the slot."""
+        while (wait := self._wait_s(self._clock())) > 0:
+            await self._sleep(wait)
+
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free right now."""
+        now = self._clock()
+        if self._wait_s(now) > 0:
+            return False
+        self._sent.append(now)
+        return True
+
     async def acquire(self) -> None:
         """Wait for a slot, then take it. FIFO through the lock, so nobody starves."""
         async with self._lock:
-            while True:
-                now = self._clock()
-                while self._sent and now - self._sent[0] >= self.period_s:
-                    self._sent.popleft()
-                wait = self._resume_at - now
-                if len(self._sent) >= self.limit:
-                    wait = max(wait, self._sent[0] + self.period_s - now)
-                if wait <= 0:
-                    self._sent.append(now)
-                    return
-                await self._sleep(wait)
+            while not self.try_acquire():
+                await self.ready()
 
     def sent_in_window(self) -> int:
         now = self._clock()

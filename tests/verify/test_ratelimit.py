@@ -55,3 +55,17 @@ async def test_pause_until_delays_every_caller() -> None:
     assert clock.now == 4.0
     await limiter.acquire()
     assert clock.now == 4.0 and limiter.sent_in_window() == 2
+
+
+async def test_ready_waits_without_taking_and_try_acquire_takes_only_when_free() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(1, 10.0, clock=clock, sleep=clock.sleep)
+    await limiter.ready()
+    assert clock.now == 0.0 and limiter.sent_in_window() == 0  # ready() took nothing
+    assert limiter.try_acquire() and not limiter.try_acquire()
+    await limiter.ready()
+    assert clock.now == 10.0 and limiter.try_acquire()
+    limiter.pause_until(15.0)
+    assert not limiter.try_acquire()
+    await limiter.ready()
+    assert clock.now == 20.0  # the window (10 + 10) outlasts the pause (15)
