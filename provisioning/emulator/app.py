@@ -45,6 +45,7 @@ from provisioning.emulator.wire import (
     ApiError,
     Shape,
     json_response,
+    quoted,
 )
 from provisioning.inventory import Dialect
 
@@ -339,7 +340,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         error = _gateway_error(405, METHOD_NOT_ALLOWED, f"{request.method} is not allowed here; use POST")
     elif exc.status_code == 404:
-        error = _gateway_error(404, NOT_FOUND, f"nothing is served at {request.url.path[:200]!r}")
+        error = _gateway_error(404, NOT_FOUND, f"nothing is served at {quoted(request.url.path, 200)}")
     else:
         error = _gateway_error(exc.status_code, str(exc.status_code), str(exc.detail))
     return error.response(dict(exc.headers or {}))

@@ -31,6 +31,7 @@ from provisioning.emulator.wire import (
     MISSING_PARAMETER,
     NO_INPUT,
     ApiError,
+    quoted,
 )
 
 PARAMETERS: Final = (
@@ -87,7 +88,7 @@ def extra_parameters_mode(header: str | None) -> str:
         raise ApiError(
             400,
             INVALID_HEADER,
-            f"header extra-parameters: {header[:40]!r} is not supported; allowed: error, drop, pass-through",
+            f"header extra-parameters: {quoted(header, 40)} is not supported; allowed: error, drop, pass-through",
         )
     return mode
 

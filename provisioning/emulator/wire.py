@@ -51,6 +51,13 @@ def _echo(value: Any) -> Any:
     return _MISSING
 
 
+def quoted(value: object, limit: int) -> str:
+    """Client text quoted back in an error message, shortened. Scrubbed before the cut: a client
+    that sent its key in the wrong place must not get part of it back (the whole-body scrub of
+    `json_response` only recognises whole keys)."""
+    return repr(REDACTOR.scrub(str(value))[:limit])
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return Response(REDACTOR.scrub(text) if status >= 400 else text, status, headers, "application/json")

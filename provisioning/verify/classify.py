@@ -12,9 +12,11 @@ import json
 from typing import Any
 
 from infra.catalog import CONTENT_FILTER_CODE
+from provisioning.redact import REDACTOR
 from provisioning.verify.results import Category
 
 MESSAGE_CHARS = 240
+CODE_CHARS = 80
 
 
 def parse_json(body: bytes) -> Any:
@@ -68,13 +70,21 @@ def _message_of(doc: Any) -> str | None:
     return None
 
 
+def scrubbed_cut(text: str, limit: int) -> str:
+    """Server text shortened for a report, secrets masked first. The order matters: a key that
+    straddles the cut would survive in part if the cut came first (no longer a whole secret the
+    scrubber could recognise)."""
+    return REDACTOR.scrub(text).strip()[:limit]
+
+
 def readable_message(body: bytes) -> str | None:
     """The human part of an error body, or None when there is none (empty, binary, bare JSON).
-    DESIGN §6 wants negative answers to come 'with a readable body'; this is that test."""
+    DESIGN §6 wants negative answers to come 'with a readable body'; this is that test.
+    The message is scrubbed whole before it is shortened."""
     doc = parse_json(body)
     if doc is not None:
         message = _message_of(doc)
-        return message.strip()[:MESSAGE_CHARS] if message and message.strip() else None
+        return (scrubbed_cut(message, MESSAGE_CHARS) or None) if message else None
     try:
         text = body.decode("utf-8").strip()
     except UnicodeDecodeError:
@@ -82,15 +92,18 @@ def readable_message(body: bytes) -> str | None:
     printable = sum(1 for ch in text if ch.isprintable() or ch.isspace())
     if not text or not any(ch.isalpha() for ch in text) or printable < 0.9 * len(text):
         return None
-    return text[:MESSAGE_CHARS]
+    return scrubbed_cut(text, MESSAGE_CHARS) or None
 
 
 def excerpt(body: bytes) -> str:
-    """What to quote from an answer in a check's detail (redaction happens in CheckResult)."""
+    """What to quote from an answer in a check's detail: code and message, each scrubbed whole
+    before it is shortened (CheckResult scrubs once more, as it does every detail)."""
     message = readable_message(body)
     if message:
         code = error_code(body)
-        return f"{code}: {message}" if code and code not in message else message
+        if code and code not in message:
+            return f"{scrubbed_cut(code, CODE_CHARS)}: {message}"
+        return message
     if not body:
         return "empty body"
     return f"{len(body)} bytes, no readable message"

@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from provisioning import console
-from provisioning.errors import BadInput, ExitCode
+from provisioning.errors import BadInput, ExitCode, MaasError
 from provisioning.inventory import InventoryEndpoint
 from provisioning.verify.cost import enforce, estimate
 from provisioning.verify.options import VerifyOptions
@@ -70,8 +70,10 @@ def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, out_
             report = run.report("interrupted before finishing")
             console.error_lines(["interrupted: unfinished checks are reported as timeout"])
         except Exception as exc:  # a bug of ours: still leave the reports behind, then surface it
-            write_reports(run.report(f"verification stopped ({describe(exc)})"), out_dir)
-            raise
+            # As a scrubbed line, not a traceback: exception text can quote requests, and so keys.
+            reason = f"verification stopped ({describe(exc)})"
+            write_reports(run.report(reason), out_dir)
+            raise MaasError(f"{reason}; the reports in {out_dir} hold what finished") from None
     written = write_reports(report, out_dir)
     # Logs are not terminals: give the table room instead of folding names at 80 columns.
     out = console.stdout if console.stdout.is_terminal else Console(file=sys.stdout, width=160, highlight=False)

@@ -24,8 +24,11 @@ STATUS_STYLE = {
 }
 
 
-def _safe(text: object) -> str:
-    return escape(REDACTOR.scrub(str(text)))
+def _safe(text: object, limit: int | None = None) -> str:
+    """Scrubbed, then shortened, then escaped for Rich markup (in that order: a cut before the
+    scrub could leave part of a key, a cut after the escape could split an escape sequence)."""
+    clean = REDACTOR.scrub(str(text))
+    return escape(clean if limit is None else clean[:limit])
 
 
 class RichObserver:
@@ -98,6 +101,6 @@ def summary_table(report: VerifyReport) -> Table:
             f"[{style}]{e.status}[/]",
             checks_line(e),
             ms(main_latency(e)),
-            _safe(why[:160]),
+            _safe(why, 160),
         )
     return table

@@ -15,12 +15,12 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import os
 import random
 import ssl
+import string
 import time
 import uuid
 from collections.abc import Mapping
@@ -28,6 +28,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import certifi
+import h11
+import httpcore
 import httpx
 from pydantic import SecretStr
 
@@ -35,6 +37,7 @@ from provisioning import __version__
 from provisioning.errors import BadInput
 from provisioning.inventory import is_loopback_host
 from provisioning.redact import REDACTOR, RedactingFilter
+from provisioning.retry_after import PACING_HEADERS, retry_after_s
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.ratelimit import Sleep, SlidingWindowLimiter
 from provisioning.verify.results import Category, clean_detail
@@ -107,11 +110,43 @@ class _Retryable(Exception):
         self.failure = failure
 
 
+DESCRIBE_CHARS = 200
+# Errors raised while a request is encoded quote the offending value: h11 prints the whole header
+# (`Illegal header value b'Bearer <key>'`, with control characters escaped, so the scrubber no
+# longer recognises the key), a codec error names a character of the key and its position.
+# Their text is never used; their class and a fixed sentence say enough.
+_ENCODING_ERRORS: tuple[type[BaseException], ...] = (
+    httpx.LocalProtocolError,
+    httpcore.LocalProtocolError,  # the same error, should it ever arrive unwrapped
+    h11.LocalProtocolError,
+    UnicodeError,
+)
+ENCODING_ERROR_TEXT = "the request could not be encoded: a header value holds characters HTTP cannot carry"
+KEY_NOT_SENDABLE = (
+    "the key cannot be sent: it holds control or non-ASCII characters, which an HTTP header cannot carry; "
+    "check the inventory's key (nothing was sent)"
+)
+
+
 def describe(exc: BaseException) -> str:
-    """An exception as a short line with no secrets: httpx errors can quote URLs and requests."""
-    text = str(exc).strip()
+    """An exception as a short line with no secrets: httpx errors can quote URLs and requests.
+    Scrubbed whole before it is shortened; encoding errors are described, never quoted."""
     name = type(exc).__name__
-    return REDACTOR.scrub(f"{name}: {text}" if text else name)[:200]
+    if isinstance(exc, _ENCODING_ERRORS):
+        return f"{name}: {ENCODING_ERROR_TEXT}"
+    text = str(exc).strip()
+    return REDACTOR.scrub(f"{name}: {text}" if text else name)[:DESCRIBE_CHARS]
+
+
+def authorization(key: SecretStr | None) -> str | None:
+    """The `Authorization` value for `key`; a key no header can carry fails here, before any
+    request exists (so no library ever gets to quote it in an error)."""
+    if key is None:
+        return None
+    value = key.get_secret_value()
+    if not (value.isascii() and value.isprintable()):
+        raise ExchangeFailed(Category.TRANSPORT, KEY_NOT_SENDABLE)
+    return f"Bearer {value}"
 
 
 def origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -143,30 +178,6 @@ def ssl_context() -> ssl.SSLContext:
         return ssl.create_default_context(cafile=certifi.where())
     except (OSError, ssl.SSLError) as exc:
         raise BadInput(f"CA bundle {cafile or capath!r} cannot be loaded ({describe(exc)})") from None
-
-
-def retry_after_s(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds the server asked us to wait: `retry-after-ms` / `x-ms-retry-after-ms` (Azure),
-    `Retry-After` as delta-seconds or HTTP date. None when absent or unreadable."""
-    for name in ("retry-after-ms", "x-ms-retry-after-ms"):
-        value = headers.get(name)
-        if value:
-            try:
-                return max(0.0, float(value) / 1000)
-            except ValueError:
-                pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 class EndpointGate:
@@ -250,12 +261,13 @@ class SafeHttp:
         ExchangeFailed when there is no usable answer."""
         target = httpx.URL(url)
         guard_target(target)
+        auth = authorization(key)
         content = json.dumps(payload).encode()
         attempt = 0
         while True:
             attempt += 1
             try:
-                answer = await self._attempt(gate, target, content, key)
+                answer = await self._attempt(gate, target, content, auth)
             except _Retryable as retry:
                 delay = self._backoff(attempt)
                 if attempt > self.options.retries or not self._fits(delay):
@@ -271,7 +283,7 @@ class SafeHttp:
             answer = replace(answer, attempts=attempt)
             if answer.status not in RETRYABLE_STATUS or attempt > self.options.retries:
                 return answer
-            asked = retry_after_s(dict(answer.retry_after))
+            asked = retry_after_s(answer.retry_after)
             delay = self._backoff(attempt) if asked is None else min(asked, self.options.max_retry_after_s)
             if not self._fits(delay):
                 return answer
@@ -282,39 +294,57 @@ class SafeHttp:
 
     # ------------------------------------------------------------------ one attempt
 
-    async def _attempt(self, gate: EndpointGate, url: httpx.URL, content: bytes, key: SecretStr | None) -> Answer:
-        async with gate.semaphore, self._global:
-            await gate.limiter.acquire()
-            gate.requests += 1
-            started = self._clock()
+    async def _slot(self, gate: EndpointGate) -> None:
+        """Take a global in-flight slot and this endpoint's next request slot, in that order of
+        waiting: the endpoint's pacing (its rate, a Retry-After pause) is waited out *before* the
+        global slot is taken, so a throttled endpoint never holds a slot other endpoints need.
+        The request slot is taken in the same step as the global one, so the rate window records
+        the moment the request really leaves."""
+        while True:
+            await gate.limiter.ready()
+            await self._global.acquire()
+            if gate.limiter.try_acquire():
+                return
+            self._global.release()  # a sibling request took the last slot, or a pause began: wait again
 
-            def elapsed() -> float:
-                return (self._clock() - started) * 1000
-
+    async def _attempt(self, gate: EndpointGate, url: httpx.URL, content: bytes, auth: str | None) -> Answer:
+        async with gate.semaphore:
+            await self._slot(gate)
             try:
-                async with asyncio.timeout(self.options.timeout_s):
-                    return await self._exchange(gate.client, url, content, key, started)
-            except TimeoutError:
-                raise ExchangeFailed(
-                    Category.TIMEOUT, f"no complete answer within {self.options.timeout_s:g}s", elapsed()
-                ) from None
-            except httpx.TimeoutException as exc:
-                failure = ExchangeFailed(Category.TIMEOUT, describe(exc), elapsed())
-                if isinstance(exc, httpx.ConnectTimeout):
-                    raise _Retryable(failure) from None
-                raise failure from None
-            except httpx.ConnectError as exc:
-                failure = ExchangeFailed(Category.TRANSPORT, describe(exc), elapsed())
-                if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "SSL" in str(exc):
-                    raise failure from None  # a bad certificate does not heal by retrying
+                return await self._timed_exchange(gate, url, content, auth)
+            finally:
+                self._global.release()
+
+    async def _timed_exchange(self, gate: EndpointGate, url: httpx.URL, content: bytes, auth: str | None) -> Answer:
+        gate.requests += 1
+        started = self._clock()
+
+        def elapsed() -> float:
+            return (self._clock() - started) * 1000
+
+        try:
+            async with asyncio.timeout(self.options.timeout_s):
+                return await self._exchange(gate.client, url, content, auth, started)
+        except TimeoutError:
+            raise ExchangeFailed(
+                Category.TIMEOUT, f"no complete answer within {self.options.timeout_s:g}s", elapsed()
+            ) from None
+        except httpx.TimeoutException as exc:
+            failure = ExchangeFailed(Category.TIMEOUT, describe(exc), elapsed())
+            if isinstance(exc, httpx.ConnectTimeout):
                 raise _Retryable(failure) from None
-            except httpx.HTTPError as exc:
-                raise ExchangeFailed(Category.TRANSPORT, describe(exc), elapsed()) from None
-            except (OSError, ssl.SSLError) as exc:
-                raise ExchangeFailed(Category.TRANSPORT, describe(exc), elapsed()) from None
+            raise failure from None
+        except httpx.ConnectError as exc:
+            failure = ExchangeFailed(Category.TRANSPORT, describe(exc), elapsed())
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "SSL" in str(exc):
+                raise failure from None  # a bad certificate does not heal by retrying
+            raise _Retryable(failure) from None
+        except (httpx.HTTPError, OSError, ssl.SSLError, UnicodeError) as exc:
+            # UnicodeEncodeError: httpx encodes header values as ASCII while building the request.
+            raise ExchangeFailed(Category.TRANSPORT, describe(exc), elapsed()) from None
 
     async def _exchange(
-        self, client: httpx.AsyncClient, url: httpx.URL, content: bytes, key: SecretStr | None, started: float
+        self, client: httpx.AsyncClient, url: httpx.URL, content: bytes, auth: str | None, started: float
     ) -> Answer:
         headers = {
             "content-type": "application/json",
@@ -322,8 +352,8 @@ class SafeHttp:
             "accept-encoding": "identity",
             "x-ms-client-request-id": str(uuid.uuid4()),
         }
-        if key is not None:
-            headers["authorization"] = f"Bearer {key.get_secret_value()}"
+        if auth is not None:
+            headers["authorization"] = auth
         redirects_left = 1
         while True:
             request = client.build_request("POST", url, content=content, headers=headers)
@@ -386,10 +416,18 @@ async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]
         chunks.append(chunk)
         size += len(chunk)
         if size > cap:
-            return b"".join(chunks)[:cap], True
+            return cut_at_token_boundary(b"".join(chunks)[:cap]), True
     return b"".join(chunks), False
 
 
+_KEY_LIKE_BYTES = (string.ascii_letters + string.digits + "._~+/=-").encode()
+
+
+def cut_at_token_boundary(data: bytes) -> bytes:
+    """A body cut at the cap may end inside a key the server echoed, and a key's first half is no
+    longer a secret the scrubber can recognise: drop the trailing run of key-like characters."""
+    return data.rstrip(_KEY_LIKE_BYTES)
+
+
 def _retry_headers(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
-    names = ("retry-after", "retry-after-ms", "x-ms-retry-after-ms")
-    return tuple((n, headers[n]) for n in names if n in headers)
+    return tuple((n, headers[n]) for n in PACING_HEADERS if n in headers)

@@ -123,6 +123,14 @@ def build_app(state: ServerState) -> Starlette:
                 status_code=400 if auth else 401,
                 headers={"x-echo": auth or "none"},
             )
+        if mode in ("echo_key_at_cut", "echo_key_at_cut_text"):
+            # The key quoted where a message is shortened for the report: 230 characters in, so a
+            # cut at 240 would keep its first ten characters.
+            key = (auth or "none").removeprefix("Bearer ")
+            message = "x" * 225 + f" key={key} rejected"
+            if mode == "echo_key_at_cut_text":
+                return Response(message.encode(), status_code=400, media_type="text/plain")
+            return JSONResponse({"error": {"code": "bad_request", "message": message}}, status_code=400)
         path = path.removeprefix("/moved")
         parts = path.strip("/").split("/", 2)  # m/<slug>/<route>
         if len(parts) != 3 or parts[0] != "m" or parts[1] not in MODELS:
@@ -327,6 +335,14 @@ def assert_no_key(*texts: str | bytes) -> None:
         assert KEY.encode() not in raw, "the endpoint key leaked"
 
 
+def assert_no_key_fragment(*texts: str, key: str = KEY, window: int = 8) -> None:
+    """Not even part of the key: no run of `window` consecutive key characters anywhere."""
+    for text in texts:
+        for start in range(len(key) - window + 1):
+            fragment = key[start : start + window]
+            assert fragment not in text, f"part of the key leaked: {fragment!r}"
+
+
 def written_reports(report: VerifyReport, directory: Path) -> dict[str, str]:
     paths = write_reports(report, directory)
     return {name: path.read_text(encoding="utf-8") for name, path in paths.items()}
@@ -338,6 +354,7 @@ def helpers() -> Any:
         key = KEY
         checks = staticmethod(checks_of)
         no_key = staticmethod(assert_no_key)
+        no_key_fragment = staticmethod(assert_no_key_fragment)
         reports = staticmethod(written_reports)
         options = staticmethod(fast_options)
         CheckName = CheckName

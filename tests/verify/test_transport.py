@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.results import Category
-from provisioning.verify.transport import ExchangeFailed, SafeHttp, guard_target, retry_after_s
+from provisioning.verify.transport import ExchangeFailed, SafeHttp, guard_target
 
 PAYLOAD = {"prompt": "an apple", "size": "1024x1024", "output_format": "png"}
 
@@ -179,9 +179,49 @@ def test_allowed_targets(url: str) -> None:
     guard_target(httpx.URL(url))
 
 
-def test_retry_after_forms() -> None:
-    assert retry_after_s({"retry-after": "3"}) == 3
-    assert retry_after_s({"retry-after-ms": "250"}) == 0.25
-    assert retry_after_s({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470.0) == 10
-    assert retry_after_s({"retry-after": "soon"}) is None
-    assert retry_after_s({}) is None
+class HeldTime:
+    """A clock that stands still, and sleeps that last until the test releases them: an endpoint
+    that must wait (Retry-After, its rate) waits exactly as long as the test wants."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.waiting = 0
+        self.released = asyncio.Event()
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waiting += 1
+        await self.released.wait()
+        self.now += seconds
+
+
+@pytest.mark.parametrize("why", ["retry-after pause", "rate limit"])
+async def test_a_waiting_endpoint_holds_no_global_slot(why: str, hostile: Any, helpers: Any) -> None:
+    held = HeldTime()
+    options = VerifyOptions(max_in_flight=1, requests_per_minute=1, timeout_s=2.0, retries=0, seed=3)
+    http = SafeHttp(options, sleep=held.sleep, clock=held.clock)
+    paced_url, other_url = url_of(hostile), f"{hostile.server.base}/m/stable-image-ultra/images/generations"
+    paced_gate, other_gate = http.gate(paced_url), http.gate(other_url)
+    if why == "retry-after pause":
+        paced_gate.limiter.pause_until(held.now + 30)  # as after a 429 with Retry-After: 30
+    else:
+        assert paced_gate.limiter.try_acquire()  # this minute's one request is spent
+    key = SecretStr(helpers.key)
+    try:
+        paced = asyncio.create_task(http.post_json(paced_gate, paced_url, PAYLOAD, key))
+        for _ in range(1000):  # until the paced request is waiting
+            if held.waiting:
+                break
+            await asyncio.sleep(0)
+        assert held.waiting == 1
+        # The only global slot is free: the other endpoint goes at once, the paced one still waits.
+        answer = await asyncio.wait_for(http.post_json(other_gate, other_url, PAYLOAD, key), timeout=3)
+        assert answer.status == 200 and not paced.done()
+        held.released.set()
+        assert (await asyncio.wait_for(paced, timeout=3)).status == 200
+    finally:
+        await http.aclose()
+    paths = [r["path"] for r in hostile.state.requests]
+    assert len(paths) == 2 and "stable-image-ultra" in paths[0] and "stable-image-core" in paths[1]
