@@ -210,6 +210,13 @@ class HostedOffer:
     price_usd_per_extra_step: float
     included_steps: int
     default_steps: int
+    # Request bounds and defaults of the dialect (width/height in pixels, sampling steps, guidance).
+    min_side: int
+    max_side: int
+    min_steps: int
+    max_steps: int
+    default_cfg: float
+    max_cfg: float  # cfg ranges from 0
 
     def price_usd(self, size: Size, steps: int | None = None) -> float:
         steps = self.default_steps if steps is None else steps
@@ -224,6 +231,12 @@ HOSTED_SD35_LARGE: Final = HostedOffer(
     price_usd_per_extra_step=0.00005,
     included_steps=30,
     default_steps=30,
+    min_side=256,
+    max_side=2048,
+    min_steps=1,
+    max_steps=100,
+    default_cfg=4.5,
+    max_cfg=20.0,
 )
 
 # --------------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ Azure dialect (dialect="azure" in the inventory), one endpoint per region x proj
 
 Hosted dialect (dialect="hosted", project "hosted", one SD 3.5 Large endpoint in the first region):
   POST {uri}/image/generation with model (required), positive_prompt (required), negative_prompt,
-  width/height (256..2048), steps (1..100, default 30), cfg (0..20, default 4.5), seed, output_format.
+  width/height, steps, cfg (bounds and defaults: catalog HOSTED_SD35_LARGE), seed, output_format.
   200: {"image", "created", "model", "seed", "width", "height", "steps", "cfg", "output_format",
   "cost_usd"}. Errors wrapped {"error": {"code", "message", "status", "param"}}: missing_parameter,
   invalid_parameter, unknown_parameter, content_filter (all 400).
@@ -53,9 +53,27 @@ Answers after a valid key carry `x-ratelimit-limit-requests` / `x-ratelimit-rema
 every answer of an endpoint carries `x-request-id`. `GET /healthz` answers {"status": "ok"} without a key.
 """
 
-from provisioning.emulator.fleet import FakeEndpoint, build_fleet
-from provisioning.emulator.server import Emulator, EmulatorError, running_emulator
-from provisioning.emulator.settings import EmulatorSettings, settings_problems
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provisioning.emulator.fleet import FakeEndpoint, build_fleet
+    from provisioning.emulator.server import Emulator, EmulatorError, running_emulator
+    from provisioning.emulator.settings import EmulatorSettings, settings_problems
+
+# Resolved on first use (PEP 562): `maas --help` reads the defaults in `settings` without paying
+# for Starlette, Pillow and the server.
+_WHERE = {
+    "Emulator": "server",
+    "EmulatorError": "server",
+    "running_emulator": "server",
+    "FakeEndpoint": "fleet",
+    "build_fleet": "fleet",
+    "EmulatorSettings": "settings",
+    "settings_problems": "settings",
+}
 
 __all__ = [
     "Emulator",
@@ -66,3 +84,11 @@ __all__ = [
     "running_emulator",
     "settings_problems",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -2,8 +2,9 @@
 
 Request (JSON): `model` (required: the catalog slug `stable-diffusion-3.5-large` or the registry name
 `Stable-Diffusion-3.5-Large`), `positive_prompt` (required), `negative_prompt`, `width` and `height`
-(whole numbers 256..2048, default 1024), `steps` (1..100, default 30: the price includes 30),
-`cfg` (number 0..20, default 4.5), `seed` (0..4294967294, default 0), `output_format` (png|jpeg).
+(whole numbers min_side..max_side, default 1024), `steps` (min_steps..max_steps, default default_steps,
+which the price includes), `cfg` (number 0..max_cfg, default default_cfg), `seed` (0..4294967294,
+default 0), `output_format` (png|jpeg). The bounds and defaults are the catalog's HOSTED_SD35_LARGE.
 Unknown parameters -> 400 `unknown_parameter`. Errors are wrapped: `{"error": {"code", "message",
 "status", "param"}}`.
 
@@ -26,7 +27,7 @@ from infra.catalog import (
     Size,
 )
 from provisioning.emulator.azure_dialect import MAX_PROMPT_CHARS, MAX_SEED
-from provisioning.emulator.wire import HOSTED_INVALID, HOSTED_MISSING, HOSTED_UNKNOWN, ApiError
+from provisioning.emulator.wire import HOSTED_INVALID, HOSTED_MISSING, HOSTED_UNKNOWN, ApiError, quoted
 
 PARAMETERS: Final = (
     "model",
@@ -39,11 +40,7 @@ PARAMETERS: Final = (
     "seed",
     "output_format",
 )
-MIN_SIDE: Final = 256
-MAX_SIDE: Final = 2048
-MAX_STEPS: Final = 100
-MAX_CFG: Final = 20.0
-DEFAULT_CFG: Final = 4.5
+OFFER: Final = HOSTED_SD35_LARGE
 _MODEL: Final = MODELS[HOSTED_SD35_LARGE.model]
 MODEL_IDS: Final = (_MODEL.slug, _MODEL.name.lower())
 
@@ -101,19 +98,19 @@ def parse_request(body: Any) -> HostedImageRequest:
     if model is None:
         raise _error(HOSTED_MISSING, "model", f"model is required ({_MODEL.slug!r})")
     if not isinstance(model, str) or model.strip().lower() not in MODEL_IDS:
-        message = f"model {str(model)[:60]!r} is not offered here; allowed: {_MODEL.slug!r}"
+        message = f"model {quoted(model, 60)} is not offered here; allowed: {_MODEL.slug!r}"
         raise _error(HOSTED_INVALID, "model", message)
     prompt = _prompt(body, "positive_prompt", required=True)
     negative = _prompt(body, "negative_prompt", required=False)
-    width = _whole(body, "width", DEFAULT_SIZE.width, MIN_SIDE, MAX_SIDE)
-    height = _whole(body, "height", DEFAULT_SIZE.height, MIN_SIDE, MAX_SIDE)
-    steps = _whole(body, "steps", HOSTED_SD35_LARGE.default_steps, 1, MAX_STEPS)
+    width = _whole(body, "width", DEFAULT_SIZE.width, OFFER.min_side, OFFER.max_side)
+    height = _whole(body, "height", DEFAULT_SIZE.height, OFFER.min_side, OFFER.max_side)
+    steps = _whole(body, "steps", OFFER.default_steps, OFFER.min_steps, OFFER.max_steps)
     seed = _whole(body, "seed", 0, 0, MAX_SEED)
-    cfg = body.get("cfg", DEFAULT_CFG)
+    cfg = body.get("cfg", OFFER.default_cfg)
     if cfg is None:
-        cfg = DEFAULT_CFG
-    if isinstance(cfg, bool) or not isinstance(cfg, int | float) or not 0 <= cfg <= MAX_CFG:
-        raise _error(HOSTED_INVALID, "cfg", f"cfg must be a number from 0 to {MAX_CFG:g}")
+        cfg = OFFER.default_cfg
+    if isinstance(cfg, bool) or not isinstance(cfg, int | float) or not 0 <= cfg <= OFFER.max_cfg:
+        raise _error(HOSTED_INVALID, "cfg", f"cfg must be a number from 0 to {OFFER.max_cfg:g}")
     output_format = body.get("output_format") or DEFAULT_OUTPUT_FORMAT
     if not isinstance(output_format, str) or output_format.lower() not in OUTPUT_FORMATS:
         raise _error(HOSTED_INVALID, "output_format", f"output_format must be one of {', '.join(OUTPUT_FORMATS)}")

@@ -23,6 +23,8 @@ from pydantic import (
 
 from infra.catalog import MODELS, MODELS_BY_NAME, REGIONS, REQUESTS_PER_MINUTE, normalise_region
 from infra.naming import PROJECT_MAX_LEN, PROJECT_PATTERN
+from provisioning.emulator.defaults import DEFAULT_PROJECTS, DEFAULT_REGIONS
+from provisioning.option_errors import validation_lines
 
 _MAX_WORD_LEN = 100
 HOSTED_PROJECT = "hosted"  # the hosted endpoint's project; not available for Azure projects
@@ -51,12 +53,12 @@ class EmulatorSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    regions: tuple[str, ...] = Field(default=("eastus2", "westus3"), min_length=1)
+    regions: tuple[str, ...] = Field(default=DEFAULT_REGIONS, min_length=1)
     models: tuple[str, ...] = Field(default=tuple(MODELS), min_length=1)
     hosted: bool = True
     # One workspace per project per region, each with one endpoint per model: the real scale-out unit,
     # and the way to emulate many endpoints (6 regions x 3 projects x 3 models = 54).
-    projects: tuple[str, ...] = Field(default=("main",), min_length=1)
+    projects: tuple[str, ...] = Field(default=DEFAULT_PROJECTS, min_length=1)
     port: int = Field(default=0, ge=0, le=65535)
     latency_ms: float = Field(default=0, ge=0, le=600_000)
     jitter_ms: float = Field(default=0, ge=0, le=600_000)
@@ -145,40 +147,6 @@ class EmulatorSettings(BaseModel):
         return self
 
 
-# Pydantic's own wording for bounds, rephrased so a CLI user reads "must be >= 0", not a type name.
-_BOUND_WORDS: dict[str, str] = {
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
-    "too_short": "must name at least one value",
-    "too_long": "must be at most {max_length} characters",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "float_parsing": "must be a number",
-    "bool_parsing": "must be true or false",
-    "extra_forbidden": "is not a setting of the emulator",
-}
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return repr(value)
-
-
 def settings_problems(exc: ValidationError, names: Mapping[str, str] | None = None) -> list[str]:
     """One line per problem: `<option>: <value> <what is allowed>`; `names` maps field -> option."""
-    names = names or {}
-    lines: list[str] = []
-    for err in exc.errors(include_url=False):
-        field = str(err["loc"][0]) if err["loc"] else ""
-        label = names.get(field, field) or "settings"
-        template = _BOUND_WORDS.get(err["type"])
-        if template is not None:
-            message = template.format(**{k: _fmt(v) for k, v in (err.get("ctx") or {}).items()})
-            shown = "" if err["type"] in ("too_short", "extra_forbidden") else f"{_fmt(err.get('input'))} "
-            lines.append(f"{label}: {shown}{message}")
-        else:
-            lines.append(f"{label}: {err['msg'].removeprefix('Value error, ')}")
-    return lines
+    return validation_lines(exc, names, what="emulator")

@@ -26,9 +26,8 @@ IMAGE_STRENGTH = 0.6
 # A size image models commonly take but the Azure route does not: a realistic client mistake.
 INVALID_SIZE = Size(512, 512)
 assert INVALID_SIZE not in SIZES
-# The hosted API takes free width/height within bounds; no image API takes a 16-pixel side.
-HOSTED_INVALID_SIZE = Size(16, 16)
-HOSTED_CFG = 4.5
+# The hosted API takes free width/height within the offer's bounds: half the smallest side is outside.
+HOSTED_INVALID_SIZE = Size(HOSTED_SD35_LARGE.min_side // 2, HOSTED_SD35_LARGE.min_side // 2)
 
 
 class SchemaProblem(Exception):
@@ -135,7 +134,7 @@ class HostedDialect:
             "width": size.width,
             "height": size.height,
             "steps": HOSTED_SD35_LARGE.default_steps,
-            "cfg": HOSTED_CFG,
+            "cfg": HOSTED_SD35_LARGE.default_cfg,
             "seed": seed,
             "output_format": output_format,
         }
