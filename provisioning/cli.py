@@ -384,12 +384,22 @@ def keys_rotate_command(
 _LIST_HELP = "Repeat the option or separate values with commas"
 
 
+def _emulator_defaults() -> tuple[str, str]:
+    """The emulator's default regions and projects, for the help text (plain data: no heavy import)."""
+    from provisioning.emulator.defaults import DEFAULT_PROJECTS, DEFAULT_REGIONS
+
+    return ",".join(DEFAULT_REGIONS), ",".join(DEFAULT_PROJECTS)
+
+
+_EMU_REGIONS, _EMU_PROJECTS = _emulator_defaults()
+
+
 @app.command("emulate")
 def emulate(
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 = any free port).")] = 0,
     regions: Annotated[
         list[str] | None,
-        typer.Option("--regions", help=f"Catalog regions to emulate (default: eastus2,westus3). {_LIST_HELP}."),
+        typer.Option("--regions", help=f"Catalog regions to emulate (default: {_EMU_REGIONS}). {_LIST_HELP}."),
     ] = None,
     models: Annotated[
         list[str] | None,
@@ -399,7 +409,8 @@ def emulate(
         list[str] | None,
         typer.Option(
             "--projects",
-            help=f"Projects (one workspace each per region, all models in each; default: main). {_LIST_HELP}.",
+            help=f"Projects (one workspace each per region, all models in each; default: {_EMU_PROJECTS}). "
+            f"{_LIST_HELP}.",
         ),
     ] = None,
     latency_ms: Annotated[float, typer.Option("--latency-ms", help="Latency added to each image request (ms).")] = 0,
@@ -459,6 +470,22 @@ class _DialectChoice(StrEnum):
     HOSTED = "hosted"
 
 
+class _RouteChoice(StrEnum):
+    """`--route` names the catalog's two Azure routes by their first path segment."""
+
+    IMAGES = "images"
+    IMAGE = "image"
+
+
+def _route_help() -> str:
+    from infra.catalog import Route  # plain data; read here so the paths are stated in one place
+
+    return (
+        f"Azure-dialect route tried first: images = {Route.IMAGES_GENERATIONS} (what working clients call), "
+        f"image = {Route.IMAGE_GENERATIONS} (what the docs say); the other is tried once on 404/405."
+    )
+
+
 @app.command("verify")
 def verify(
     inventory: Annotated[
@@ -482,13 +509,21 @@ def verify(
     dialect: Annotated[
         _DialectChoice, typer.Option("--dialect", help="For inventory entries that do not name their dialect.")
     ] = _DialectChoice.AZURE,
+    route: Annotated[_RouteChoice, typer.Option("--route", help=_route_help())] = _RouteChoice.IMAGES,
 ) -> None:
     """Smoke-test every endpoint of an inventory against the image API; exit 0 all pass, 1 any fails."""
+    from infra.catalog import Route
     from provisioning.verify.command import run_verify_command
     from provisioning.verify.options import VerifyOptions
 
+    routes = {_RouteChoice.IMAGES: Route.IMAGES_GENERATIONS, _RouteChoice.IMAGE: Route.IMAGE_GENERATIONS}
     options = VerifyOptions.build(
-        max_images=max_images, concurrency=concurrency, timeout_s=timeout, deadline_s=deadline, dialect=dialect.value
+        max_images=max_images,
+        concurrency=concurrency,
+        timeout_s=timeout,
+        deadline_s=deadline,
+        dialect=dialect.value,
+        route=routes[route],
     )
     code = run_verify_command(inventory=inventory, stack=stack, emulate=emulate, report_dir=report_dir, options=options)
     raise typer.Exit(int(code))

@@ -14,8 +14,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, OUTPUT_FORMATS, REQUESTS_PER_MINUTE, SIZES, Route, Size
 from provisioning.errors import BadInput
 from provisioning.inventory import Dialect
+from provisioning.option_errors import validation_lines
 
 MiB = 1024 * 1024
+# The Azure dialect's two spellings of the generation route (DESIGN §6): the one tried first is
+# configurable, the other is tried once on 404/405.
+AZURE_ROUTES = (Route.IMAGES_GENERATIONS, Route.IMAGE_GENERATIONS)
+# Fields `maas verify` sets from its options, by the option's name: errors name what the user typed.
+CLI_OPTIONS = {
+    "max_images": "--max-images",
+    "concurrency": "--concurrency",
+    "timeout_s": "--timeout",
+    "deadline_s": "--deadline",
+    "dialect": "--dialect",
+    "route": "--route",
+}
 
 
 class VerifyOptions(BaseModel):
@@ -27,7 +40,7 @@ class VerifyOptions(BaseModel):
     deadline_s: Annotated[float, Field(gt=0, le=86_400)] = 900.0  # whole run
     max_images: Annotated[int, Field(ge=0)] = 100  # cost guard: expected billable images
     dialect: Dialect = "azure"  # for inventory entries that do not name one
-    route: Route = Route.IMAGES_GENERATIONS  # tried first; the other azure route once on 404/405
+    route: Route = Route.IMAGES_GENERATIONS  # azure dialect: tried first; the other route once on 404/405
     size: Size = DEFAULT_SIZE
     output_format: str = DEFAULT_OUTPUT_FORMAT
     retries: Annotated[int, Field(ge=0, le=10)] = 2  # extra attempts for 429/502/503/504/connect errors
@@ -47,6 +60,13 @@ class VerifyOptions(BaseModel):
             raise ValueError(f"must be one of {', '.join(OUTPUT_FORMATS)}")
         return value
 
+    @field_validator("route")
+    @classmethod
+    def _azure_route(cls, value: Route) -> Route:
+        if value not in AZURE_ROUTES:
+            raise ValueError(f"must be one of {', '.join(AZURE_ROUTES)} (the hosted dialect has its own route)")
+        return value
+
     @field_validator("size")
     @classmethod
     def _catalog_size(cls, value: Size) -> Size:
@@ -56,13 +76,9 @@ class VerifyOptions(BaseModel):
 
     @classmethod
     def build(cls, **values: object) -> VerifyOptions:
-        """Options from the command line: one readable line per bad value, exit 2."""
+        """Options from the command line: one readable line per bad value, named by its option
+        (`--timeout: 0 must be greater than 0`), exit 2."""
         try:
             return cls.model_validate({k: v for k, v in values.items() if v is not None})
         except ValidationError as exc:
-            problems = []
-            for err in exc.errors(include_url=False):
-                where = ".".join(str(p) for p in err["loc"])
-                message = err["msg"].removeprefix("Value error, ")
-                problems.append(f"option {where}: {message} (got {err.get('input')!r})")
-            raise BadInput(problems) from None
+            raise BadInput(validation_lines(exc, CLI_OPTIONS, what="verifier")) from None

@@ -25,6 +25,22 @@ from provisioning.verify.options import VerifyOptions
 
 PULUMI_TIMEOUT_S = 120
 INSTALL_HINT = "install it (https://www.pulumi.com/docs/iac/download-install/) or pass --inventory FILE"
+SHOW_SECRETS_HINT = "rerun `pulumi stack output --json --show-secrets`"
+# What tools print in place of a secret: Pulumi's `[secret]` (stack output without --show-secrets),
+# its `[secret]`-style siblings, and runs of asterisks or bullets (CI log masking, `mask()` previews).
+_MASK_WORDS = frozenset({"[secret]", "[secure]", "[redacted]", "<redacted>", "redacted", "[hidden]", "<secret>"})
+_MASK_CHARS = "*•●"
+_MASK_PREVIEW_VISIBLE = 4  # `****abcd`: a mask and the last few characters (provisioning.redact.mask)
+
+
+def is_masked_key(value: str) -> bool:
+    """True when `value` is what a tool prints instead of a key: `[secret]` and its siblings,
+    `***`, `********`, or a preview such as `****abcd`."""
+    text = value.strip()
+    if text.lower() in _MASK_WORDS:
+        return True
+    masked = len(text) - len(text.lstrip(_MASK_CHARS))
+    return masked >= 3 and len(text) - masked <= _MASK_PREVIEW_VISIBLE
 
 
 def from_file(path: str | Path) -> list[InventoryEndpoint]:
@@ -63,11 +79,15 @@ def targets_for(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions) 
     for i, endpoint in enumerate(endpoints):
         where = f"endpoints[{i}] ({endpoint.name})"
         dialect = endpoint.dialect or options.dialect
-        if endpoint.key is None or not endpoint.key.get_secret_value().strip():
+        key = "" if endpoint.key is None else endpoint.key.get_secret_value()
+        if not key.strip():
             problems.append(
                 f"{where}: no key; verification needs keys (`pulumi stack output --json --show-secrets`, "
                 "`maas endpoints --inventory-out`, or `maas emulate --inventory-out`)"
             )
+        elif is_masked_key(key):
+            # The placeholder is not quoted: it was registered as a secret and would print as a mask.
+            problems.append(f"endpoints[{i}].key is masked (endpoint {endpoint.name}); {SHOW_SECRETS_HINT}")
         if dialect == "hosted" and endpoint.model != HOSTED_SD35_LARGE.model:
             problems.append(f"{where}: the hosted dialect serves only {HOSTED_SD35_LARGE.model}, not {endpoint.model}")
         if uris[endpoint.uri] > 1:

@@ -115,14 +115,29 @@ def test_bad_inventories_exit_2_with_one_line_each(
         ([], "choose exactly one of --inventory FILE, --stack NAME or --emulate (got none)"),
         (["--stack", "dev", "--inventory", "x.json"], "got --inventory and --stack"),
         (["--inventory", "missing.json"], "missing.json: no such file"),
-        (["--inventory", "x.json", "--concurrency", "0"], "option concurrency"),
-        (["--inventory", "x.json", "--deadline", "-1"], "option deadline_s"),
+        (["--inventory", "x.json", "--concurrency", "0"], "--concurrency: 0 must be at least 1"),
+        (["--inventory", "x.json", "--deadline", "-1"], "--deadline: -1 must be greater than 0"),
+        (["--inventory", "x.json", "--timeout", "0"], "--timeout: 0 must be greater than 0"),
+        (["--inventory", "x.json", "--max-images", "-1"], "--max-images: -1 must be at least 0"),
+        (["--inventory", "x.json", "--route", "imagez"], "Invalid value for '--route'"),
     ],
 )
 def test_bad_options_exit_2(args: list[str], message: str, tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
     monkeypatch.chdir(tmp_path)
     code, _, err = maas(["verify", *args, "--report-dir", str(tmp_path / "r")], capsys, monkeypatch)
     assert code == 2 and message in err, err
+    # Errors name the options the user typed, never the internal field names.
+    assert not any(field in err for field in ("timeout_s", "deadline_s", "max_images", "option ")), err
+
+
+def test_every_problem_with_the_options_is_named_once(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ["verify", "--inventory", "x.json", "--timeout", "0", "--deadline", "0", "--concurrency", "99"]
+    code, _, err = maas([*args, "--report-dir", str(tmp_path / "r")], capsys, monkeypatch)
+    assert code == 2
+    assert err.strip() == (
+        "--concurrency: 99 must be at most 32 --timeout: 0 must be greater than 0 --deadline: 0 must be greater than 0"
+    )
 
 
 def test_stack_without_pulumi_cli_says_what_to_do(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
@@ -223,3 +238,92 @@ def test_ctrl_c_still_writes_reports(
         c["category"] == "timeout" for e in report["endpoints"] for c in e["checks"] if c["name"] == "text-to-image"
     )
     helpers.no_key(out, err, *read_reports(tmp_path).values())
+
+
+# ------------------------------------------------------------------------------ masked keys (#3)
+
+
+@pytest.mark.parametrize("masked", ["[secret]", "********", "****", "****a1b2", " [secret] ", "[REDACTED]", "•••••"])
+def test_masked_keys_are_bad_input_before_any_request(
+    masked: str, hostile: Any, tmp_path: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    entries = [hostile.endpoint(model).inventory_dict() for model in ("stable-image-core", "stable-image-ultra")]
+    entries[1]["key"] = masked
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps({"endpoints": entries}))
+    code, _, err = maas(["verify", "--inventory", str(path), *fast(tmp_path)], capsys, monkeypatch)
+    assert code == 2, err
+    assert "endpoints[1].key is masked" in err and "rerun `pulumi stack output --json --show-secrets`" in err
+    assert "endpoints[0]" not in err  # the real key is fine
+    assert hostile.state.requests == []
+
+
+def test_stack_output_saved_without_show_secrets_is_named(
+    hostile: Any, tmp_path: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    entry = hostile.endpoint("stable-image-core").inventory_dict() | {"key": "[secret]"}
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({"endpoints": [entry, entry | {"uri": entry["uri"] + "2", "name": "b"}]}))
+    code, _, err = maas(["verify", "--inventory", str(path), *fast(tmp_path)], capsys, monkeypatch)
+    assert code == 2
+    assert err.count("is masked") == 2 and "endpoints[0].key" in err and "endpoints[1].key" in err
+
+
+@pytest.mark.parametrize("key", ["k" * 32, "a1b2c3d4e5f6", "secret-key-with*star", "x*******", "abcdefghi****"])
+def test_real_keys_are_not_taken_for_masks(key: str) -> None:
+    from provisioning.verify.sources import is_masked_key
+
+    assert not is_masked_key(key)
+
+
+# ------------------------------------------------------------------------------------ --route (#5)
+
+
+@pytest.mark.parametrize(
+    ("option", "first"), [([], "/images/generations"), (["--route", "image"], "/image/generations")]
+)
+def test_route_option_chooses_the_route_tried_first(
+    option: list[str], first: str, inventory_file: Path, hostile: Any, tmp_path: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    args = ["verify", "--inventory", str(inventory_file), *option, *fast(tmp_path)]
+    code, _, err = maas(args, capsys, monkeypatch)
+    assert code == 0, err
+    assert {r["path"].removeprefix("/m/").split("/", 1)[1] for r in hostile.state.requests} == {first.lstrip("/")}
+    report = json.loads(read_reports(tmp_path)["report.json"])
+    routes = [c for e in report["endpoints"] for c in e["checks"] if c["name"] == "route"]
+    assert all(c["status"] == "pass" and c["detail"] == f"POST {first} answered HTTP 200" for c in routes)
+
+
+def test_route_option_falls_back_once_to_the_other(
+    inventory_file: Path, hostile: Any, tmp_path: Path, capsys: Any, monkeypatch: Any
+) -> None:
+    hostile.set("legacy_route")  # serves /image/generations only
+    code, _, err = maas(["verify", "--inventory", str(inventory_file), *fast(tmp_path)], capsys, monkeypatch)
+    assert code == 0, err
+    report = json.loads(read_reports(tmp_path)["report.json"])
+    route = report["endpoints"][0]["checks"][0]
+    assert "after POST /images/generations -> HTTP 404: configure this route" in route["detail"]
+    hostile.set("legacy_route")
+    args = ["verify", "--inventory", str(inventory_file), "--route", "image", *fast(tmp_path)]
+    code, _, err = maas(args, capsys, monkeypatch)
+    assert code == 0, err
+    # configured: no 404 first
+    assert not any(r["path"].endswith("/images/generations") for r in hostile.state.requests)
+
+
+def test_route_option_is_in_the_help(capsys: Any, monkeypatch: Any) -> None:
+    code, out, _ = maas(["verify", "--help"], capsys, monkeypatch)
+    assert code == 0
+    text = " ".join(out.split())
+    assert "--route" in text and "/images/generations" in text and "/image/generations" in text
+
+
+def test_hosted_route_is_not_a_route_option() -> None:
+    from infra.catalog import Route
+    from provisioning.errors import BadInput
+    from provisioning.verify.options import VerifyOptions
+
+    assert VerifyOptions.build(route=Route.IMAGE_GENERATIONS).route is Route.IMAGE_GENERATIONS
+    with pytest.raises(BadInput) as info:
+        VerifyOptions.build(route=Route.HOSTED_GENERATION)
+    assert info.value.lines()[0].startswith("--route: must be one of /images/generations, /image/generations")
