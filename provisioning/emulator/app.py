@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -30,7 +29,7 @@ from starlette.routing import Route as StarletteRoute
 from infra.catalog import CONTENT_FILTER_CODE, Route
 from provisioning.emulator import azure_dialect, hosted_dialect
 from provisioning.emulator.fleet import FakeEndpoint
-from provisioning.emulator.images import ImageCache, ImageJob, InitImageError, decode_init_image
+from provisioning.emulator.images import ImageCache, ImageJob, InitImageCache, InitImageError
 from provisioning.emulator.settings import EmulatorSettings
 from provisioning.emulator.wire import (
     INTERNAL_ERROR,
@@ -120,6 +119,7 @@ class EmulatorState:
     def __init__(self, fleet: tuple[FakeEndpoint, ...], settings: EmulatorSettings, cache: ImageCache | None = None):
         self.settings = settings
         self.cache = cache or ImageCache()
+        self.init_images = InitImageCache()
         self.runtimes: dict[tuple[str, str], EndpointRuntime] = {}
         for ep in fleet:
             seed = f"{settings.seed}|{ep.region}|{ep.name}"
@@ -317,7 +317,7 @@ class ImageApi:
         init = None
         if azure.image_b64 is not None:
             try:
-                init = await anyio.to_thread.run_sync(decode_init_image, azure.image_b64)
+                init = await self.state.init_images.decode(azure.image_b64)
             except InitImageError as exc:
                 raise ApiError(
                     400, INVALID_VALUE, f"image_prompt.image {exc}", loc=["body", "image_prompt", "image"]

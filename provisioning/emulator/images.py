@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import anyio.to_thread
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
@@ -224,7 +225,49 @@ class ImageCache:
             self._pending.pop(key, None)
 
 
-def _retrieve(task: asyncio.Task[bytes]) -> None:
+class InitImageCache:
+    """Decoded image-to-image inputs by content, single-flight, in worker threads.
+
+    Why: a smoke test sends the same probe picture to every image-to-image endpoint at once, and
+    decoding a 1024x1024 PNG takes ~20 ms of a worker thread; fifty identical uploads were fifty
+    decodes competing with the server for two cores. Same bytes, same decoded image (never
+    modified: rendering derives new images from it). Invalid inputs are not remembered.
+    """
+
+    def __init__(self, max_entries: int = 16, decoder: Callable[[str], InitImage] = decode_init_image) -> None:
+        self._max = max_entries
+        self._decoder = decoder
+        self._done: OrderedDict[str, InitImage] = OrderedDict()
+        self._pending: dict[str, asyncio.Task[InitImage]] = {}
+        self.decodes = 0  # how many times the decoder actually ran (for tests and benchmarks)
+
+    async def decode(self, text: str) -> InitImage:
+        """The decoded image for the `image_prompt.image` value `text`; InitImageError when unusable."""
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        done = self._done.get(key)
+        if done is not None:
+            self._done.move_to_end(key)
+            return done
+        task = self._pending.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._decode(key, text))
+            task.add_done_callback(_retrieve)
+            self._pending[key] = task
+        return await asyncio.shield(task)
+
+    async def _decode(self, key: str, text: str) -> InitImage:
+        try:
+            self.decodes += 1
+            image = await anyio.to_thread.run_sync(self._decoder, text)
+            self._done[key] = image
+            while len(self._done) > self._max:
+                self._done.popitem(last=False)
+            return image
+        finally:
+            self._pending.pop(key, None)
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
     """Mark a failed rendering's exception as seen: the waiters re-raise it, or nobody is left."""
     if not task.cancelled():
         task.exception()

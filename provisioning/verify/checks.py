@@ -22,7 +22,7 @@ from infra.catalog import Capability, Route
 from provisioning.inventory import InventoryEndpoint
 from provisioning.verify.classify import category_for_status, excerpt, parse_json, readable_message
 from provisioning.verify.dialects import DialectSpec, GenerationRequest, SchemaProblem
-from provisioning.verify.imaging import ImageProblem, Inspections, decode_base64, probe_image_base64
+from provisioning.verify.imaging import ImageProblem, Inspections, probe_image_base64
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.results import Category, CheckName, CheckResult, CheckStatus, EndpointResult, Thumbnail
 from provisioning.verify.transport import Answer, EndpointGate, ExchangeFailed, SafeHttp, describe
@@ -220,8 +220,7 @@ class Suite:
     ) -> CheckResult:
         started = time.perf_counter()
         try:
-            data = decode_base64(image_b64)
-            facts = await self.inspections.inspect(data, request.formats, request.size)
+            facts = await self.inspections.inspect(image_b64, request.formats, request.size)
         except ImageProblem as problem:
             return CheckResult.failed(name, Category.IMAGE, str(problem), latency_ms)
         if latency_ms is None:

@@ -119,18 +119,34 @@ def probe_image_base64(size: Size) -> str:
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
+def inspect_base64(image_b64: str, expected_formats: tuple[str, ...], expected: Size) -> ImageFacts:
+    """`inspect_image` of the decoded `image` field; ImageProblem when it is not base64."""
+    return inspect_image(decode_base64(image_b64), expected_formats, expected)
+
+
 class Inspections:
-    """Per-run memo of image verdicts by content digest, single-flight: endpoints that return the same
-    bytes (the same model asked for the same seed usually does) are decoded once. Same bytes, same
-    verdict; the decode itself runs in a worker thread."""
+    """Per-run memo of image verdicts by content, single-flight: endpoints that return the same
+    picture (the same model asked for the same seed usually does) are decoded once. Keyed on the
+    answer's base64 text itself, so a repeat costs one hash, not a base64 decode as well. Same text,
+    same verdict (a problem, too); the decoding runs in a worker thread."""
 
     def __init__(self) -> None:
         self._pending: dict[tuple[str, tuple[str, ...], Size], asyncio.Future[ImageFacts]] = {}
 
-    async def inspect(self, data: bytes, formats: tuple[str, ...], expected: Size) -> ImageFacts:
-        key = (hashlib.sha256(data).hexdigest(), formats, expected)
+    async def inspect(self, image_b64: str, formats: tuple[str, ...], expected: Size) -> ImageFacts:
+        if not isinstance(image_b64, str) or not image_b64:
+            raise ImageProblem("`image` is not a base64 string")
+        digest = hashlib.sha256(image_b64.encode("utf-8", "surrogatepass")).hexdigest()
+        key = (digest, formats, expected)
         future = self._pending.get(key)
         if future is None:
-            future = asyncio.ensure_future(asyncio.to_thread(inspect_image, data, formats, expected))
+            future = asyncio.ensure_future(asyncio.to_thread(inspect_base64, image_b64, formats, expected))
+            future.add_done_callback(_seen)
             self._pending[key] = future
         return await asyncio.shield(future)
+
+
+def _seen(future: asyncio.Future[ImageFacts]) -> None:
+    """A verdict that is an exception is re-raised to every waiter; mark it retrieved for asyncio."""
+    if not future.cancelled():
+        future.exception()

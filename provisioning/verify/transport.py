@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -160,8 +161,15 @@ def origin_text(url: httpx.URL) -> str:
     return f"{scheme}://{host}:{port}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _loopback(host: str) -> bool:
+    """`is_loopback_host`, remembered: every request passes the guard, and parsing an address each
+    time is measurable at fleet scale."""
+    return is_loopback_host(host)
+
+
 def guard_target(url: httpx.URL) -> None:
-    if url.scheme == "https" or (url.scheme == "http" and is_loopback_host(url.host)):
+    if url.scheme == "https" or (url.scheme == "http" and _loopback(url.host)):
         return
     raise ExchangeFailed(
         Category.TRANSPORT, f"refusing to send to {origin_text(url)}: plain http is only allowed to loopback"
@@ -235,7 +243,7 @@ class SafeHttp:
             context = self._ssl
         client = httpx.AsyncClient(
             verify=context,
-            trust_env=not is_loopback_host(httpx.URL(uri).host),
+            trust_env=not _loopback(httpx.URL(uri).host),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             timeout=httpx.Timeout(self.options.timeout_s),
             follow_redirects=False,
