@@ -36,7 +36,7 @@ class ImageFacts:
     format: str  # Pillow's name: PNG, JPEG, ...
     width: int
     height: int
-    thumbnail: bytes | None  # JPEG, when the image could be decoded
+    thumbnail: bytes | None = field(repr=False)  # JPEG, when the image could be decoded
     problems: tuple[str, ...] = field(default=())
 
     @property

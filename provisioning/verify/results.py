@@ -61,7 +61,8 @@ def clean_detail(text: str) -> str:
     """Every detail passes here: secrets masked, control characters dropped, length bounded.
     Server bodies end up in details, and a hostile server may echo the key or send binary."""
     text = REDACTOR.scrub(text)
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if not text.isprintable():  # the common case (our own wording) skips the per-character pass
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     text = " ".join(text.split())
     if len(text) > MAX_DETAIL_CHARS:
         text = text[: MAX_DETAIL_CHARS - 1] + "…"
@@ -108,7 +109,7 @@ class Thumbnail:
     """A small JPEG of an image an endpoint generated, for the contact sheet."""
 
     check: CheckName
-    jpeg: bytes
+    jpeg: bytes = field(repr=False)
     width: int  # of the original image
     height: int
     format: str  # of the original image, as Pillow names it
@@ -151,6 +152,11 @@ class EndpointResult:
         self.images += 1
         self.cost_usd += price_usd
 
+    def __repr__(self) -> str:
+        # Short on purpose: asyncio formats task results (e.g. in signal handler reprs at the end of
+        # asyncio.run), and a full repr of every check and thumbnail of a fleet costs milliseconds.
+        return f"EndpointResult({self.label!r}, {self.status}, checks={len(self.checks)})"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.endpoint.name,
@@ -168,6 +174,9 @@ class VerifyReport:
     wall_s: float
     deadline_hit: bool = False
     started_at: float = 0.0  # unix seconds, for JUnit timestamps
+
+    def __repr__(self) -> str:
+        return f"VerifyReport(endpoints={len(self.endpoints)}, failed={self.failed}, wall_s={self.wall_s:.3f})"
 
     @property
     def passed(self) -> int:

@@ -25,7 +25,7 @@ import string
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import certifi
@@ -80,7 +80,7 @@ class Answer:
     """An HTTP answer, fully read (or capped, for error bodies)."""
 
     status: int
-    body: bytes
+    body: bytes = field(repr=False)  # up to 16 MiB: never in a repr
     content_type: str
     request_id: str | None
     latency_ms: float  # of the attempt that produced this answer
@@ -245,7 +245,9 @@ class SafeHttp:
             verify=context,
             trust_env=not _loopback(httpx.URL(uri).host),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            timeout=httpx.Timeout(self.options.timeout_s),
+            # The whole exchange runs under one asyncio.timeout (see _timed_exchange); per-operation
+            # read/write/pool timers inside httpcore would only repeat it, at a cost per socket operation.
+            timeout=httpx.Timeout(None, connect=self.options.timeout_s),
             follow_redirects=False,
             headers={"user-agent": USER_AGENT},
         )
