@@ -10,7 +10,8 @@ The emulator runs in its own process, as real endpoints live elsewhere (in-proce
 image rendering would share one interpreter lock with the verifier). Next to the verifier, a *floor*:
 a bare httpx client sending the same requests in the same order with the same per-endpoint
 concurrency, checking nothing. What the fleet costs beyond the floor is the verifier's own overhead;
-the floor's own ratio is what the emulator and the machine allow. The in-process figure (what
+the floor's own ratio is what the emulator and the machine allow. The CPU seconds each side spent on
+one 50-endpoint run say which of them is the limit (on Linux). The in-process figure (what
 `maas verify --emulate` does) is printed last.
 
 Prints figures; asserts nothing about time (benchmarks, not tests).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 import ssl
 import statistics
 import sys
@@ -108,7 +110,16 @@ def median_s(action: Callable[[list[InventoryEndpoint]], None], endpoints: list[
     return statistics.median(samples)
 
 
-def measure(label: str, inventory: list[InventoryEndpoint], with_floor: bool) -> None:
+def cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of process `pid` so far (Linux /proc); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def measure(label: str, inventory: list[InventoryEndpoint], with_floor: bool, emulator_pid: int | None = None) -> None:
     single, mixed = fleet(inventory)
     run_verifier([single])  # warm: imports, first connections, the emulator's image cache
     one, many = median_s(run_verifier, [single]), median_s(run_verifier, mixed)
@@ -116,6 +127,12 @@ def measure(label: str, inventory: list[InventoryEndpoint], with_floor: bool) ->
         f"  {label}: verify 1 endpoint {one * 1000:.0f} ms | {len(mixed)} endpoints {many * 1000:.0f} ms "
         f"| ratio {many / one:.2f}x (bar <= 1.5x)"
     )
+    if emulator_pid is not None and (before := cpu_s(emulator_pid)) is not None:
+        client = time.process_time()
+        run_verifier(mixed)
+        client, served = time.process_time() - client, (cpu_s(emulator_pid) or before) - before
+        pad = " " * len(label)
+        print(f"  {pad}  CPU of one {len(mixed)}-endpoint run: verifier {client:.2f} s, emulator {served:.2f} s")
     if with_floor:
         run_floor([single])
         f_one, f_many = median_s(run_floor, [single]), median_s(run_floor, mixed)
@@ -149,7 +166,7 @@ def main() -> None:
         try:
             if not ready.wait(60):
                 raise SystemExit("the emulator did not start")
-            measure("emulator in its own process", load_inventory(path), with_floor=True)
+            measure("emulator in its own process", load_inventory(path), with_floor=True, emulator_pid=server.pid)
         finally:
             stop.set()
             server.join(10)
