@@ -512,18 +512,16 @@ def verify(
     route: Annotated[_RouteChoice, typer.Option("--route", help=_route_help())] = _RouteChoice.IMAGES,
 ) -> None:
     """Smoke-test every endpoint of an inventory against the image API; exit 0 all pass, 1 any fails."""
-    from infra.catalog import Route
     from provisioning.verify.command import run_verify_command
-    from provisioning.verify.options import VerifyOptions
+    from provisioning.verify.options import VerifyOptions, route_for_option
 
-    routes = {_RouteChoice.IMAGES: Route.IMAGES_GENERATIONS, _RouteChoice.IMAGE: Route.IMAGE_GENERATIONS}
     options = VerifyOptions.build(
         max_images=max_images,
         concurrency=concurrency,
         timeout_s=timeout,
         deadline_s=deadline,
         dialect=dialect.value,
-        route=routes[route],
+        route=route_for_option(route.value),
     )
     code = run_verify_command(inventory=inventory, stack=stack, emulate=emulate, report_dir=report_dir, options=options)
     raise typer.Exit(int(code))

@@ -23,7 +23,7 @@ from provisioning.inventory import InventoryEndpoint
 from provisioning.verify.classify import category_for_status, excerpt, parse_json, readable_message
 from provisioning.verify.dialects import DialectSpec, GenerationRequest, SchemaProblem
 from provisioning.verify.imaging import ImageProblem, Inspections, probe_image_base64
-from provisioning.verify.options import VerifyOptions
+from provisioning.verify.options import VerifyOptions, route_option
 from provisioning.verify.results import Category, CheckName, CheckResult, CheckStatus, EndpointResult, Thumbnail
 from provisioning.verify.transport import Answer, EndpointGate, ExchangeFailed, SafeHttp, describe
 
@@ -181,7 +181,7 @@ class Suite:
             self.result.route = route.value
             detail = f"POST {route.value} answered HTTP {answer.status}"
             if tried:
-                detail += f" after {'; '.join(tried)}: configure this route"
+                detail += f" after {'; '.join(tried)}: configure this route (--route {route_option(route)})"
             self._record(CheckResult.passed(CheckName.ROUTE, detail, spent))
             image_b64, verdict = self._judge_generation(CheckName.TEXT_TO_IMAGE, answer)
             self._record(verdict)

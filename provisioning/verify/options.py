@@ -20,6 +20,21 @@ MiB = 1024 * 1024
 # The Azure dialect's two spellings of the generation route (DESIGN §6): the one tried first is
 # configurable, the other is tried once on 404/405.
 AZURE_ROUTES = (Route.IMAGES_GENERATIONS, Route.IMAGE_GENERATIONS)
+
+
+def route_option(route: Route) -> str:
+    """The `--route` value naming `route`: its first path segment (`images`, `image`)."""
+    return route.value.strip("/").split("/")[0]
+
+
+def route_for_option(value: str) -> Route:
+    """The Azure route a `--route` value names; BadInput for anything else."""
+    for route in AZURE_ROUTES:
+        if route_option(route) == value:
+            return route
+    allowed = ", ".join(route_option(r) for r in AZURE_ROUTES)
+    raise BadInput(f"--route: {value!r} is not a route (allowed: {allowed})")
+
 # Fields `maas verify` sets from its options, by the option's name: errors name what the user typed.
 CLI_OPTIONS = {
     "max_images": "--max-images",

@@ -302,7 +302,7 @@ def test_route_option_falls_back_once_to_the_other(
     assert code == 0, err
     report = json.loads(read_reports(tmp_path)["report.json"])
     route = report["endpoints"][0]["checks"][0]
-    assert "after POST /images/generations -> HTTP 404: configure this route" in route["detail"]
+    assert "after POST /images/generations -> HTTP 404: configure this route (--route image)" in route["detail"]
     hostile.set("legacy_route")
     args = ["verify", "--inventory", str(inventory_file), "--route", "image", *fast(tmp_path)]
     code, _, err = maas(args, capsys, monkeypatch)
@@ -327,3 +327,11 @@ def test_hosted_route_is_not_a_route_option() -> None:
     with pytest.raises(BadInput) as info:
         VerifyOptions.build(route=Route.HOSTED_GENERATION)
     assert info.value.lines()[0].startswith("--route: must be one of /images/generations, /image/generations")
+
+
+def test_route_choices_are_the_catalogs_azure_routes() -> None:
+    from provisioning.cli import _RouteChoice
+    from provisioning.verify.options import AZURE_ROUTES, route_for_option, route_option
+
+    assert [c.value for c in _RouteChoice] == [route_option(r) for r in AZURE_ROUTES]
+    assert [route_for_option(c.value) for c in _RouteChoice] == list(AZURE_ROUTES)
