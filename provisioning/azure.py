@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from provisioning import __version__
 from provisioning.errors import BadInput, CredentialError
-from provisioning.redact import REDACTOR, RedactingFilter
+from provisioning.redact import REDACTOR, RedactingFilter, install_log_redaction
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential, TokenRequestOptions
@@ -264,11 +264,9 @@ class ResolvedSubscription:
 
 def _quiet_azure_logging() -> None:
     """SDK loggers must not print HTTP traces or experimental-feature banners into our output, and
-    anything they do print passes the secret scrubber."""
-    for name in ("azure", "azure.ai.ml", "azure.identity", "msal"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
+    anything they (or their children, httpx, urllib3, msal) do print passes the secret scrubber:
+    redaction is installed on the record factory, which every logger goes through."""
+    install_log_redaction()
     logging.getLogger("azure").setLevel(logging.ERROR)
     logging.getLogger("azure.ai.ml").setLevel(logging.ERROR)
     logging.getLogger("azure.identity").setLevel(logging.ERROR)

@@ -582,7 +582,9 @@ def audit_command(
 def main() -> None:
     """Console-script entry point: known errors become readable lines and their exit code."""
     from infra.config import ConfigError
+    from provisioning.redact import install_log_redaction
 
+    install_log_redaction()  # every log record of every library, scrubbed of registered secrets
     try:
         app()
     except ConfigError as exc:
