@@ -156,6 +156,40 @@ def _table_or_json(value: str) -> str:
     return value
 
 
+def _output_file_problem(path: Path, option: str, *, create_parents: bool = False, regular: bool = False) -> str | None:
+    """Why `path` cannot take an output file, checked before any Azure call (None when it can).
+
+    A run that lists every endpoint and fetches every key must not end in a traceback because the
+    file it was asked to write cannot be written.
+    """
+    import os
+
+    where = f"{option} {path}"
+    if path.is_dir():
+        return f"{where}: is a directory; name a file"
+    if path.exists():
+        if regular and not path.is_file():
+            return f"{where}: not a regular file; name a file"
+        return None if os.access(path, os.W_OK) else f"{where}: the file is not writable"
+    directory = path.parent
+    if create_parents:  # the command creates missing directories: the nearest existing one decides
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent
+    elif not directory.exists():
+        return f"{where}: directory {directory} does not exist"
+    if not directory.is_dir():
+        return f"{where}: {directory} is not a directory"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"{where}: directory {directory} is not writable"
+    return None
+
+
+def _write_failed(path: Path, option: str, exc: OSError, lost: str) -> BadInput:
+    """One line for a write that failed after the work was done (never the content: it may hold keys)."""
+    reason = exc.strerror or exc.__class__.__name__
+    return BadInput(f"{option} {path}: cannot write it ({reason}); {lost}")
+
+
 def _azure_stack_config(stack: str | None, config: Path | None, required: bool) -> FleetConfig | None:
     """Preflight needs a stack (--stack, --config, or the only Pulumi.<stack>.yaml here); endpoints
     only narrows to one when asked."""
@@ -241,6 +275,10 @@ def endpoints_command(
     from provisioning.endpoints import list_endpoints, list_workspaces, stack_workspaces, to_inventory
     from provisioning.inventory import write_inventory
 
+    if inventory_out is not None:
+        problem = _output_file_problem(inventory_out, "--inventory-out", regular=True)
+        if problem:
+            raise BadInput(problem)
     fleet = _azure_stack_config(stack, config, required=False)
     with _azure_session(arm_endpoint) as session:
         resolved = session.resolve_subscriptions(subscription or [], fleet)
@@ -275,7 +313,14 @@ def endpoints_command(
     for line in skipped:
         _say(f"not in the inventory: {line}")
     if inventory_out is not None:
-        write_inventory(inventory_out, entries)
+        existed = inventory_out.exists()
+        try:
+            write_inventory(inventory_out, entries)
+        except OSError as exc:
+            if not existed:  # no half-written file of keys left behind
+                inventory_out.unlink(missing_ok=True)
+            raise _write_failed(inventory_out, "--inventory-out", exc, "the endpoints above were listed, no "
+                                "inventory was written") from None
         _say(f"wrote {len(entries)} endpoint(s) with keys to {inventory_out} (mode 0600)")
     for error in listing.errors:
         _say(str(error))
@@ -545,8 +590,10 @@ def audit_command(
         problems.append(f"--format {output_format!r} is not one of {', '.join(_AUDIT_FORMATS)}")
     if source not in _AUDIT_SOURCES:
         problems.append(f"--source {source!r} is not one of {', '.join(_AUDIT_SOURCES)}")
-    if out is not None and out.is_dir():
-        problems.append(f"--out {out}: is a directory; name a file")
+    if out is not None:
+        problem = _output_file_problem(out, "--out", create_parents=True)
+        if problem:
+            problems.append(problem)
     if (max_images is not None or verify_report_dir is not None) and not verify:
         problems.append("--max-images and --verify-report-dir only apply with --verify")
     if problems:
@@ -563,8 +610,11 @@ def audit_command(
             verify_cells(session, report, max_images=max_images, report_dir=verify_report_dir, say=_say)
 
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(REDACTOR.scrub(render(report, output_format)), encoding="utf-8")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(REDACTOR.scrub(render(report, output_format)), encoding="utf-8")
+        except OSError as exc:
+            raise _write_failed(out, "--out", exc, "the audit ran, its report was not written") from None
         _say(f"wrote the {output_format} report to {out}")
     elif output_format == "table":
         print_table(report, stdout)
