@@ -420,6 +420,8 @@ def keys_rotate_command(
         if vault:
             stdout.print(f"Key Vault secret {result.secret.name if result.secret else ''} holds the {vault['holds']} "
                          "key", markup=False)
+    for line in result.aftermath():  # stderr, in every format: the stack output may now be stale
+        _say(f"note: {line}")
 
 
 # --------------------------------------------------------------------------------------------------
