@@ -48,9 +48,6 @@ def _root(
 # plan (offline)
 # --------------------------------------------------------------------------------------------------
 
-PLAN_FORMATS = ("table", "json", "markdown")
-
-
 @app.command("plan")
 def plan_command(
     stack: str | None = typer.Option(None, "--stack", help="Stack name: reads Pulumi.<NAME>.yaml here."),
@@ -61,10 +58,10 @@ def plan_command(
 
     No credentials, no network. Exit 0 clean, 1 on mandatory policy violations, 2 on invalid config.
     """
+    from provisioning.console import OutputFormat, check_format
     from provisioning.stacks import load_config
 
-    if output_format not in PLAN_FORMATS:
-        raise BadInput(f"--format {output_format!r} is not one of {', '.join(PLAN_FORMATS)}")
+    check_format(output_format, (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MARKDOWN))
     config = load_config(stack, config_file)  # before the heavy imports: bad input fails fast
 
     from provisioning import plan_render
@@ -92,12 +89,6 @@ policy_app = typer.Typer(
 app.add_typer(policy_app, name="policy")
 
 
-class PolicyFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
-
-
 @policy_app.command("check")
 def policy_check(
     file: Annotated[
@@ -106,14 +97,18 @@ def policy_check(
             metavar="FILE", help="A `pulumi stack export` or `pulumi preview --json` document; '-' reads stdin."
         ),
     ],
-    output_format: Annotated[PolicyFormat, typer.Option("--format", help="Output format.")] = PolicyFormat.TABLE,
+    output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
 ) -> None:
     """Check a stack export or a preview against the policy rules (exit 1 on mandatory violations)."""
     import sys
 
-    from provisioning.console import emit_json, emit_text, fail, stderr, stdout
+    from provisioning.console import OutputFormat, check_format, emit_json, emit_text, fail, stderr, stdout
     from provisioning.policy_check import check_text, render_markdown, render_table
 
+    try:
+        chosen = check_format(output_format, (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MARKDOWN))
+    except BadInput as exc:
+        fail(exc.lines())
     source = "<stdin>" if file == "-" else file
     try:
         raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
@@ -129,9 +124,9 @@ def policy_check(
         report = check_text(raw, source)
     except BadInput as exc:
         fail(exc.lines())
-    if output_format is PolicyFormat.JSON:
+    if chosen is OutputFormat.JSON:
         emit_json(report.as_dict())
-    elif output_format is PolicyFormat.MARKDOWN:
+    elif chosen is OutputFormat.MARKDOWN:
         emit_text(render_markdown(report))
     else:
         stdout.print(render_table(report))
@@ -151,9 +146,9 @@ _ARM_ENDPOINT_HELP = "Management endpoint (sovereign clouds); default MAAS_ARM_E
 
 
 def _table_or_json(value: str) -> str:
-    if value not in ("table", "json"):
-        raise typer.BadParameter(f"{value!r} is not one of 'table', 'json'")
-    return value
+    from provisioning.console import OutputFormat, check_format
+
+    return check_format(value, (OutputFormat.TABLE, OutputFormat.JSON)).value
 
 
 def _output_file_problem(path: Path, option: str, *, create_parents: bool = False, regular: bool = False) -> str | None:
@@ -546,7 +541,6 @@ def verify(
 # lives in provisioning/audit/
 # ==================================================================================================
 
-_AUDIT_FORMATS = ("table", "json", "markdown", "html")
 _AUDIT_SOURCES = ("auto", "resource-graph", "arm-listing")
 
 
@@ -584,12 +578,14 @@ def audit_command(
     from provisioning.audit.desired import validate_explicit
     from provisioning.audit.progress import listing_progress
     from provisioning.audit.render import print_table, render
-    from provisioning.console import emit_text, stdout
+    from provisioning.console import OutputFormat, check_format, emit_text, stdout
     from provisioning.redact import REDACTOR
 
     problems = []
-    if output_format not in _AUDIT_FORMATS:
-        problems.append(f"--format {output_format!r} is not one of {', '.join(_AUDIT_FORMATS)}")
+    try:
+        check_format(output_format, OutputFormat)
+    except BadInput as exc:
+        problems.extend(exc.problems)
     if source not in _AUDIT_SOURCES:
         problems.append(f"--source {source!r} is not one of {', '.join(_AUDIT_SOURCES)}")
     if out is not None:
