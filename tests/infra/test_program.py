@@ -132,23 +132,11 @@ def test_components_are_typed_and_parent_children(fleet_plan: PlanResult) -> Non
     assert all(r.parent for r in fleet_plan.resources if r.custom), "every Azure resource sits in a component"
 
 
-def _depth(result: PlanResult) -> int:
-    deps = {r.name: set(r.depends_on) for r in result.resources}
-    memo: dict[str, int] = {}
-
-    def depth(name: str) -> int:
-        if name not in memo:
-            memo[name] = 1 + max((depth(d) for d in deps.get(name, ()) if d in deps), default=0)
-        return memo[name]
-
-    return max(depth(n) for n in deps)
-
-
 def test_dependency_depth_does_not_grow_with_regions_or_models(
     fleet_plan: PlanResult, make_config: Callable[..., FleetConfig]
 ) -> None:
     small = plan(make_config(regions=["eastus"], models=["stable-image-core"], projects=["main"]))
-    assert _depth(small) == _depth(fleet_plan)
+    assert small.dependency_depth() == fleet_plan.dependency_depth() == 7
 
 
 def test_plan_groups_children_under_their_unit(fleet_plan: PlanResult) -> None:
