@@ -56,18 +56,6 @@ def timed(fn: object, *args: object) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def depth(result: PlanResult) -> int:
-    deps = {r.name: set(r.depends_on) for r in result.resources}
-    memo: dict[str, int] = {}
-
-    def walk(name: str) -> int:
-        if name not in memo:
-            memo[name] = 1 + max((walk(d) for d in deps.get(name, ()) if d in deps), default=0)
-        return memo[name]
-
-    return max(walk(n) for n in deps)
-
-
 def main() -> None:
     plan(config(1, 1, 1))  # warm-up: imports, lazy SDK modules
     floor(10)
@@ -85,7 +73,7 @@ def main() -> None:
         floor_wall = statistics.median(timed(floor, count)[0] for _ in range(REPEATS))
         walls[label] = wall
         print(f"{label:<24}{count:>10}{wall:>9.2f}{floor_wall:>9.2f}{wall / floor_wall:>7.2f}"
-              f"{1000 * wall / count:>8.2f}{depth(result):>7}", flush=True)
+              f"{1000 * wall / count:>8.2f}{result.dependency_depth():>7}", flush=True)
     growth = walls["6 x 3 x 20 projects"] / walls["6 x 3 x 2 projects"]
     print(f"linearity: 20 projects / 2 projects = {growth:.2f}x the time for 10x the resources (bar: <= 12x)")
     print(f"bar: 6 regions x 3 models <= 3 s wall -> {walls['6 regions x 3 models']:.2f} s")

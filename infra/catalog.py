@@ -283,6 +283,45 @@ KEY_ROTATION_ACTIONS: Final = (
 )
 KEY_VAULT_SECRET_WRITE: Final = "Microsoft.KeyVault/vaults/secrets/write"  # noqa: S105 - an action name
 
+# What each wildcard of PERMISSIONS stands for in practice: the concrete operations the program and
+# `maas` perform under it. A caller holds a wildcard when every one of these is allowed by the union
+# of its roles (each role's actions minus that role's notActions) — built-in AzureML Data Scientist
+# grants `workspaces/*/read`, `*/write`, `*/delete` and `*/action` rather than the wildcards
+# themselves, and that is enough. Preflight and `maas keys` both read this, so they agree.
+_ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
+WILDCARD_OPERATIONS: Final = MappingProxyType(
+    {
+        f"{_ML_WORKSPACES}/marketplaceModelSubscriptions/*": tuple(
+            f"{_ML_WORKSPACES}/marketplaceModelSubscriptions/{op}" for op in ("read", "write", "delete")
+        ),
+        f"{_ML_WORKSPACES}/marketplaceSubscriptions/*": tuple(
+            f"{_ML_WORKSPACES}/marketplaceSubscriptions/{op}" for op in ("read", "write", "delete")
+        ),
+        f"{_ML_WORKSPACES}/serverlessEndpoints/*": (
+            *KEY_ROTATION_ACTIONS,
+            f"{_ML_WORKSPACES}/serverlessEndpoints/write",
+            f"{_ML_WORKSPACES}/serverlessEndpoints/delete",
+        ),
+    }
+)
+
+# What the identity that runs `pulumi up` needs at the subscription, besides the deployer
+# permissions above: the program creates three custom role definitions and their assignments, and
+# the resources of every regional workspace. Contributor lacks the two Microsoft.Authorization
+# writes (its notActions), Role Based Access Control Administrator lacks roleDefinitions/write;
+# Owner, or Contributor plus User Access Administrator, hold them all.
+PROGRAM_ACTIONS: Final = (
+    "Microsoft.Authorization/roleDefinitions/write",
+    "Microsoft.Authorization/roleAssignments/write",
+    "Microsoft.Resources/subscriptions/resourceGroups/write",
+    "Microsoft.Storage/storageAccounts/write",
+    "Microsoft.KeyVault/vaults/write",
+    KEY_VAULT_SECRET_WRITE,
+    "Microsoft.OperationalInsights/workspaces/write",
+    "Microsoft.Insights/components/write",
+    "Microsoft.MachineLearningServices/workspaces/write",
+)
+
 
 class Persona(StrEnum):
     DEPLOYER = "deployer"  # subscribes workspaces to the offer and deploys endpoints

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -41,7 +40,6 @@ from infra.catalog import (
 )
 
 NAMESPACE: Final = "maas-fleet"
-GUID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TAG_FORBIDDEN: Final = set('<>%&\\?/')
 
 
@@ -90,7 +88,7 @@ class AccessEntry(BaseModel):
     @field_validator("principal_id")
     @classmethod
     def _guid(cls, value: str) -> str:
-        if not GUID_PATTERN.fullmatch(value.strip()):
+        if not naming.GUID_PATTERN.fullmatch(value.strip()):
             raise ValueError("is not an object id (a GUID like 00000000-0000-0000-0000-000000000000)")
         return value.strip().lower()
 
@@ -150,6 +148,21 @@ class FleetConfig(BaseModel):
     def _normalise_regions(cls, value: Any) -> Any:
         if isinstance(value, list | tuple):
             return tuple(normalise_region(v) if isinstance(v, str) else v for v in value)
+        return value
+
+    @field_validator("regions", "models", "projects", mode="before")
+    @classmethod
+    def _one_item(cls, value: Any) -> Any:
+        """`pulumi config set maas-fleet:regions eastus2` stores a bare string: a list of one."""
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("deploying_identity_type", mode="before")
+    @classmethod
+    def _unset_or_assignable(cls, value: Any) -> Any:
+        if value in ("", None):
+            return None  # Pulumi.yaml's default: infer the type from the sign-in client
+        if value not in (PrincipalType.USER, PrincipalType.SERVICE_PRINCIPAL):
+            raise ValueError("is not the type of an identity that signs in (allowed: User, ServicePrincipal)")
         return value
 
     @cached_property
@@ -218,7 +231,7 @@ def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str =
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                if name != "includeDeployingIdentity":
+                if name in ("access", "tags"):
                     problems.append(Problem(name, value, "is not valid JSON/YAML for a structured value"))
                     continue
         ours[name] = value
@@ -281,9 +294,8 @@ def _from_pydantic(exc: ValidationError) -> list[Problem]:
             value, message = _MISSING, "is required"
         elif err["type"] == "extra_forbidden":
             message = "is not a known key"
-        elif loc[-1] in ("principalType", "deployingIdentityType"):
-            message, value = "is not a principal type", err.get("input")
-            problems.append(Problem(path, value, message, ", ".join(PrincipalType)))
+        elif loc[-1] == "principalType" and err["type"] == "enum":
+            problems.append(Problem(path, err.get("input"), "is not a principal type", ", ".join(PrincipalType)))
             continue
         elif field == "access" and loc[-1] == "persona":
             problems.append(Problem(path, err.get("input"), "is not a persona", ", ".join(Persona)))

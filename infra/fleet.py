@@ -49,11 +49,11 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
 
     for region, project in config.units():
         uid = naming.unit_id(region, project)
-        names = namer.workspace_names(region, project)
         tags = config.tags_for(project)
         unit = RegionalWorkspace(
-            uid, RegionalWorkspaceArgs(region=region, project=project, names=names, tenant_id=client.tenant_id,
-                                       tags=tags)
+            uid,
+            RegionalWorkspaceArgs(region=region, project=project, namer=namer, subscription_id=client.subscription_id,
+                                  tenant_id=client.tenant_id, tags=tags),
         )
         vault_uri = unit.key_vault.properties.apply(lambda p: p.vault_uri)
         scopes[uid] = UnitScopes(unit.resource_group.id, unit.workspace.id, unit.key_vault.id)

@@ -75,6 +75,7 @@ PROJECT_PATTERN: Final = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 PROJECT_MAX_LEN: Final = 16
 SUFFIX_PATTERN: Final = re.compile(r"[a-z0-9]{1,4}")
 
+GUID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HASH_LEN: Final = 6
 # Fixed namespace so role definition and assignment GUIDs are the same on every machine and run.
 GUID_NAMESPACE: Final = uuid.UUID("6f0c3f5e-4b1a-5d7e-9a53-2b8e1c7d4f10")
@@ -142,10 +143,13 @@ class Namer:
     def _tail(self) -> str:
         return f"-{self.suffix}" if self.suffix else ""
 
-    def workspace_names(self, region: str, project: str) -> WorkspaceNames:
+    def workspace_names(self, region: str, project: str, subscription_id: str = "") -> WorkspaceNames:
+        """Storage account and Key Vault names are global across Azure: their hash includes the
+        subscription, so the same stack in two subscriptions (or another team's `contoso`) cannot
+        collide. The other names are scoped to the subscription or resource group and omit it."""
         abbr = REGIONS[region].abbreviation
         unit = f"{self._stem}-{project}"
-        digest = short_hash(self.prefix, self.environment, project, region, self.suffix)
+        digest = short_hash(self.prefix, self.environment, project, region, self.suffix, subscription_id.lower())
         return WorkspaceNames(
             resource_group=f"rg-{unit}-{region}",
             storage_account=_squeeze(_compact("st", self.prefix, self.environment, project), abbr + digest, 24),

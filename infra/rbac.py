@@ -47,6 +47,10 @@ class RoleSpec:
     def guid(self, subscription_id: str) -> str:
         return naming.deterministic_guid(f"/subscriptions/{subscription_id}", "role", self.name)
 
+    def role_name(self, subscription_id: str) -> str:
+        """Role names are unique per tenant: the same stack in two subscriptions needs two names."""
+        return f"{self.name} [{subscription_id[:8]}]"
+
 
 @dataclass(frozen=True)
 class Grant:

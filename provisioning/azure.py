@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import threading
 import time
 import warnings
@@ -26,9 +25,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
+from infra.naming import GUID_PATTERN
 from provisioning import __version__
 from provisioning.errors import BadInput, CredentialError
-from provisioning.redact import REDACTOR, RedactingFilter
+from provisioning.redact import REDACTOR, RedactingFilter, install_log_redaction
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken, AccessTokenInfo, TokenCredential, TokenRequestOptions
@@ -44,7 +44,6 @@ ENV_ACCESS_TOKEN: Final = "MAAS_ACCESS_TOKEN"  # noqa: S105 - the variable's nam
 ENV_RETRY_BACKOFF: Final = "MAAS_ARM_RETRY_BACKOFF"
 SUBSCRIPTION_ENV: Final = ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")
 CA_BUNDLE_ENV: Final = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
-SUBSCRIPTION_ID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 # Management endpoints whose clouds azure-ai-ml knows by name (anything else gets a custom cloud).
 _KNOWN_CLOUDS: Final = {
@@ -127,7 +126,7 @@ def enum_value(value: Any) -> str:
 
 
 def validate_subscription_id(value: str, source: str) -> str:
-    if not SUBSCRIPTION_ID_PATTERN.fullmatch(value.strip()):
+    if not GUID_PATTERN.fullmatch(value.strip()):
         raise BadInput(f"{source} {value!r} is not a subscription id "
                        "(a GUID like 00000000-0000-0000-0000-000000000000)")
     return value.strip().lower()
@@ -264,11 +263,9 @@ class ResolvedSubscription:
 
 def _quiet_azure_logging() -> None:
     """SDK loggers must not print HTTP traces or experimental-feature banners into our output, and
-    anything they do print passes the secret scrubber."""
-    for name in ("azure", "azure.ai.ml", "azure.identity", "msal"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
+    anything they (or their children, httpx, urllib3, msal) do print passes the secret scrubber:
+    redaction is installed on the record factory, which every logger goes through."""
+    install_log_redaction()
     logging.getLogger("azure").setLevel(logging.ERROR)
     logging.getLogger("azure.ai.ml").setLevel(logging.ERROR)
     logging.getLogger("azure.identity").setLevel(logging.ERROR)

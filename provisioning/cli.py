@@ -48,9 +48,6 @@ def _root(
 # plan (offline)
 # --------------------------------------------------------------------------------------------------
 
-PLAN_FORMATS = ("table", "json", "markdown")
-
-
 @app.command("plan")
 def plan_command(
     stack: str | None = typer.Option(None, "--stack", help="Stack name: reads Pulumi.<NAME>.yaml here."),
@@ -61,10 +58,10 @@ def plan_command(
 
     No credentials, no network. Exit 0 clean, 1 on mandatory policy violations, 2 on invalid config.
     """
+    from provisioning.console import OutputFormat, check_format
     from provisioning.stacks import load_config
 
-    if output_format not in PLAN_FORMATS:
-        raise BadInput(f"--format {output_format!r} is not one of {', '.join(PLAN_FORMATS)}")
+    check_format(output_format, (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MARKDOWN))
     config = load_config(stack, config_file)  # before the heavy imports: bad input fails fast
 
     from provisioning import plan_render
@@ -92,12 +89,6 @@ policy_app = typer.Typer(
 app.add_typer(policy_app, name="policy")
 
 
-class PolicyFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
-
-
 @policy_app.command("check")
 def policy_check(
     file: Annotated[
@@ -106,14 +97,18 @@ def policy_check(
             metavar="FILE", help="A `pulumi stack export` or `pulumi preview --json` document; '-' reads stdin."
         ),
     ],
-    output_format: Annotated[PolicyFormat, typer.Option("--format", help="Output format.")] = PolicyFormat.TABLE,
+    output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
 ) -> None:
     """Check a stack export or a preview against the policy rules (exit 1 on mandatory violations)."""
     import sys
 
-    from provisioning.console import emit_json, emit_text, fail, stderr, stdout
+    from provisioning.console import OutputFormat, check_format, emit_json, emit_text, fail, stderr, stdout
     from provisioning.policy_check import check_text, render_markdown, render_table
 
+    try:
+        chosen = check_format(output_format, (OutputFormat.TABLE, OutputFormat.JSON, OutputFormat.MARKDOWN))
+    except BadInput as exc:
+        fail(exc.lines())
     source = "<stdin>" if file == "-" else file
     try:
         raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
@@ -129,9 +124,9 @@ def policy_check(
         report = check_text(raw, source)
     except BadInput as exc:
         fail(exc.lines())
-    if output_format is PolicyFormat.JSON:
+    if chosen is OutputFormat.JSON:
         emit_json(report.as_dict())
-    elif output_format is PolicyFormat.MARKDOWN:
+    elif chosen is OutputFormat.MARKDOWN:
         emit_text(render_markdown(report))
     else:
         stdout.print(render_table(report))
@@ -151,9 +146,43 @@ _ARM_ENDPOINT_HELP = "Management endpoint (sovereign clouds); default MAAS_ARM_E
 
 
 def _table_or_json(value: str) -> str:
-    if value not in ("table", "json"):
-        raise typer.BadParameter(f"{value!r} is not one of 'table', 'json'")
-    return value
+    from provisioning.console import OutputFormat, check_format
+
+    return check_format(value, (OutputFormat.TABLE, OutputFormat.JSON)).value
+
+
+def _output_file_problem(path: Path, option: str, *, create_parents: bool = False, regular: bool = False) -> str | None:
+    """Why `path` cannot take an output file, checked before any Azure call (None when it can).
+
+    A run that lists every endpoint and fetches every key must not end in a traceback because the
+    file it was asked to write cannot be written.
+    """
+    import os
+
+    where = f"{option} {path}"
+    if path.is_dir():
+        return f"{where}: is a directory; name a file"
+    if path.exists():
+        if regular and not path.is_file():
+            return f"{where}: not a regular file; name a file"
+        return None if os.access(path, os.W_OK) else f"{where}: the file is not writable"
+    directory = path.parent
+    if create_parents:  # the command creates missing directories: the nearest existing one decides
+        while not directory.exists() and directory != directory.parent:
+            directory = directory.parent
+    elif not directory.exists():
+        return f"{where}: directory {directory} does not exist"
+    if not directory.is_dir():
+        return f"{where}: {directory} is not a directory"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"{where}: directory {directory} is not writable"
+    return None
+
+
+def _write_failed(path: Path, option: str, exc: OSError, lost: str) -> BadInput:
+    """One line for a write that failed after the work was done (never the content: it may hold keys)."""
+    reason = exc.strerror or exc.__class__.__name__
+    return BadInput(f"{option} {path}: cannot write it ({reason}); {lost}")
 
 
 def _azure_stack_config(stack: str | None, config: Path | None, required: bool) -> FleetConfig | None:
@@ -241,6 +270,10 @@ def endpoints_command(
     from provisioning.endpoints import list_endpoints, list_workspaces, stack_workspaces, to_inventory
     from provisioning.inventory import write_inventory
 
+    if inventory_out is not None:
+        problem = _output_file_problem(inventory_out, "--inventory-out", regular=True)
+        if problem:
+            raise BadInput(problem)
     fleet = _azure_stack_config(stack, config, required=False)
     with _azure_session(arm_endpoint) as session:
         resolved = session.resolve_subscriptions(subscription or [], fleet)
@@ -275,7 +308,14 @@ def endpoints_command(
     for line in skipped:
         _say(f"not in the inventory: {line}")
     if inventory_out is not None:
-        write_inventory(inventory_out, entries)
+        existed = inventory_out.exists()
+        try:
+            write_inventory(inventory_out, entries)
+        except OSError as exc:
+            if not existed:  # no half-written file of keys left behind
+                inventory_out.unlink(missing_ok=True)
+            raise _write_failed(inventory_out, "--inventory-out", exc, "the endpoints above were listed, no "
+                                "inventory was written") from None
         _say(f"wrote {len(entries)} endpoint(s) with keys to {inventory_out} (mode 0600)")
     for error in listing.errors:
         _say(str(error))
@@ -375,6 +415,8 @@ def keys_rotate_command(
         if vault:
             stdout.print(f"Key Vault secret {result.secret.name if result.secret else ''} holds the {vault['holds']} "
                          "key", markup=False)
+    for line in result.aftermath():  # stderr, in every format: the stack output may now be stale
+        _say(f"note: {line}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -532,7 +574,6 @@ def verify(
 # lives in provisioning/audit/
 # ==================================================================================================
 
-_AUDIT_FORMATS = ("table", "json", "markdown", "html")
 _AUDIT_SOURCES = ("auto", "resource-graph", "arm-listing")
 
 
@@ -570,16 +611,20 @@ def audit_command(
     from provisioning.audit.desired import validate_explicit
     from provisioning.audit.progress import listing_progress
     from provisioning.audit.render import print_table, render
-    from provisioning.console import emit_text, stdout
+    from provisioning.console import OutputFormat, check_format, emit_text, stdout
     from provisioning.redact import REDACTOR
 
     problems = []
-    if output_format not in _AUDIT_FORMATS:
-        problems.append(f"--format {output_format!r} is not one of {', '.join(_AUDIT_FORMATS)}")
+    try:
+        check_format(output_format, OutputFormat)
+    except BadInput as exc:
+        problems.extend(exc.problems)
     if source not in _AUDIT_SOURCES:
         problems.append(f"--source {source!r} is not one of {', '.join(_AUDIT_SOURCES)}")
-    if out is not None and out.is_dir():
-        problems.append(f"--out {out}: is a directory; name a file")
+    if out is not None:
+        problem = _output_file_problem(out, "--out", create_parents=True)
+        if problem:
+            problems.append(problem)
     if (max_images is not None or verify_report_dir is not None) and not verify:
         problems.append("--max-images and --verify-report-dir only apply with --verify")
     if problems:
@@ -596,8 +641,11 @@ def audit_command(
             verify_cells(session, report, max_images=max_images, report_dir=verify_report_dir, say=_say)
 
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(REDACTOR.scrub(render(report, output_format)), encoding="utf-8")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(REDACTOR.scrub(render(report, output_format)), encoding="utf-8")
+        except OSError as exc:
+            raise _write_failed(out, "--out", exc, "the audit ran, its report was not written") from None
         _say(f"wrote the {output_format} report to {out}")
     elif output_format == "table":
         print_table(report, stdout)
@@ -615,7 +663,9 @@ def audit_command(
 def main() -> None:
     """Console-script entry point: known errors become readable lines and their exit code."""
     from infra.config import ConfigError
+    from provisioning.redact import install_log_redaction
 
+    install_log_redaction()  # every log record of every library, scrubbed of registered secrets
     try:
         app()
     except ConfigError as exc:

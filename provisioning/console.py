@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, NoReturn
 
 from rich.console import Console
 
-from provisioning.errors import ExitCode
+from provisioning.errors import BadInput, ExitCode
 from provisioning.redact import REDACTOR
 
 
@@ -35,6 +36,14 @@ class OutputFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+
+
+def check_format(value: str, allowed: Iterable[OutputFormat]) -> OutputFormat:
+    """Every command's `--format` is checked the same way: one line naming the value and the choices."""
+    choices = tuple(allowed)
+    if value not in choices:
+        raise BadInput(f"--format {value!r} is not one of {', '.join(choices)}")
+    return OutputFormat(value)
 
 
 def emit_json(document: Any) -> None:

@@ -23,6 +23,9 @@ from provisioning.errors import BadInput
 from provisioning.redact import REDACTOR
 
 Dialect = Literal["azure", "hosted"]
+# What Pulumi and our own outputs print in place of a secret: an inventory holding these was saved
+# without --show-secrets, and sending them as keys would only produce 401s.
+MASKED_VALUES = frozenset({"[secret]", "[secret]".upper(), "********", "****"})
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -57,6 +60,21 @@ class InventoryEndpoint(BaseModel):
     def _known_model(cls, value: str) -> str:
         if value not in MODELS:
             raise ValueError(f"{value!r} is not a catalog model slug (allowed: {', '.join(MODELS)})")
+        return value
+
+    @field_validator("key")
+    @classmethod
+    def _usable_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A key travels in an HTTP header: printable ASCII without spaces, or it is not a key (and
+        an HTTP library's error about it would quote it). Never echo the value in the message."""
+        if value is None:
+            return None
+        text = value.get_secret_value()
+        REDACTOR.add(text)
+        if text.strip() in MASKED_VALUES:
+            raise ValueError("is masked; save the stack output with `pulumi stack output --json --show-secrets`")
+        if not text or not all(33 <= ord(ch) <= 126 for ch in text):
+            raise ValueError("is not a usable key (printable ASCII without spaces expected; value withheld)")
         return value
 
     @field_validator("uri")
@@ -127,10 +145,11 @@ def load_inventory(path: str | Path) -> list[InventoryEndpoint]:
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"{source}: cannot be read ({exc.__class__.__name__})") from None
     try:
-        document = json.loads(text)
+        return parse_inventory(json.loads(text), source)
     except json.JSONDecodeError as exc:
         raise BadInput(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
-    return parse_inventory(document, source)
+    except RecursionError:
+        raise BadInput(f"{source}: JSON nested too deeply to be an inventory") from None
 
 
 def write_inventory(path: str | Path, endpoints: Iterable[InventoryEndpoint]) -> None:

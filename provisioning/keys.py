@@ -138,6 +138,31 @@ class RotationResult:
             "secondaryKey": mask(self.keys.secondary.get_secret_value()) if self.keys else "",
         }
 
+    def aftermath(self) -> list[str]:
+        """What a rotation leaves stale, for the person who ran it.
+
+        The stack output `endpoints[].key` holds the primary key as of the last `pulumi up` (the
+        program reads the keys on every up); regenerating the primary outdates it, and with it
+        `maas verify --stack`, until the next up.
+        """
+        regenerated = {s.key for s in self.steps if s.action == "regenerate"}
+        secret = self.secret
+        if secret is None:
+            lines = ["no Key Vault secret was updated (none exists for this endpoint)"]
+        else:
+            version = f" (version {secret.version})" if secret.version else ""
+            lines = [f"Key Vault secret {secret.name} now holds the {secret.holds} key{version}, the one consumers "
+                     "read"]
+        if KeyKind.PRIMARY in regenerated:
+            lines.append(
+                f"the stack output endpoints[].key still holds the old primary key of {self.endpoint.name} until the "
+                "next `pulumi up` refreshes it, so `maas verify --stack` fails auth until then; for an inventory "
+                "with the current keys now: `maas endpoints --inventory-out FILE` then `maas verify --inventory FILE`")
+        elif regenerated:
+            lines.append("the stack output endpoints[].key holds the primary key, which did not change; stack outputs "
+                         "refresh on the next `pulumi up` as always")
+        return lines
+
 
 @dataclass
 class Rotation:

@@ -4,8 +4,10 @@ Why our own matcher: the permissions API returns, per role assignment in effect 
 role's `actions` and `notActions` (wildcards allowed anywhere, case-insensitive). An action is
 granted when one entry allows it and that same entry does not subtract it; another role may still
 grant what one role's notActions removed. The catalog's required actions contain wildcards
-themselves (`.../serverlessEndpoints/*`), so "covered" means every action the requirement could
-name is granted, not just one.
+themselves (`.../serverlessEndpoints/*`); such a wildcard is held when every concrete operation the
+tools perform under it (catalog WILDCARD_OPERATIONS) is granted, by whichever mix of roles — the way
+built-in AzureML Data Scientist grants them through `workspaces/*/read`, `*/write`, `*/delete` and
+`*/action`. A wildcard the catalog does not spell out must be covered by one pattern as a whole.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from infra.catalog import AZUREML_DATA_SCIENTIST, KEY_VAULT_SECRET_WRITE, PERMISSIONS, READER, Persona, Scope
+from infra.catalog import (
+    AZUREML_DATA_SCIENTIST,
+    KEY_VAULT_SECRET_WRITE,
+    PERMISSIONS,
+    READER,
+    WILDCARD_OPERATIONS,
+    Persona,
+    Scope,
+)
 
 SCOPE_LABEL = {Scope.SUBSCRIPTION: "subscription", Scope.RESOURCE_GROUP: "resource-group",
                Scope.WORKSPACE: "workspace"}
@@ -65,16 +75,55 @@ class PermissionEntry:
     def from_arm(cls, body: dict[str, Any]) -> PermissionEntry:
         return cls(tuple(body.get("actions") or ()), tuple(body.get("notActions") or ()))
 
+    def allows(self, action: str) -> bool:
+        """Does this role allow the concrete `action` (after its own notActions)?"""
+        return any(matches(a, action) for a in self.actions) and not any(matches(n, action) for n in self.not_actions)
+
     def grants(self, required: str) -> bool:
+        """Does this role alone cover all of `required` (a concrete action or a wildcard)?"""
         return any(contains(a, required) for a in self.actions) and not any(
             overlaps(n, required) for n in self.not_actions
         )
 
 
-def missing(entries: Iterable[PermissionEntry], required: Sequence[str]) -> list[str]:
-    """The required actions no single entry grants, in the order given."""
+_OPERATIONS = {wildcard.lower(): operations for wildcard, operations in WILDCARD_OPERATIONS.items()}
+
+
+def ungranted(entries: Iterable[PermissionEntry], required: str) -> tuple[str, ...]:
+    """What of `required` the roles in effect do not grant: () when it is held.
+
+    For a wildcard the catalog spells out, the concrete operations no role allows; otherwise
+    `(required,)` when no single role covers it.
+    """
     entries = list(entries)
-    return [r for r in required if not any(e.grants(r) for e in entries)]
+    operations = _OPERATIONS.get(required.lower())
+    if operations is None:
+        return () if any(e.grants(required) for e in entries) else (required,)
+    return tuple(op for op in operations if not any(e.allows(op) for e in entries))
+
+
+def missing(entries: Iterable[PermissionEntry], required: Sequence[str]) -> list[str]:
+    """The required actions (or wildcards) not fully granted, in the order given."""
+    entries = list(entries)
+    return [r for r in required if ungranted(entries, r)]
+
+
+def describe_missing(entries: Iterable[PermissionEntry], required: Sequence[str]) -> list[str]:
+    """`missing`, with the operations a partly granted wildcard still lacks:
+    `.../serverlessEndpoints/* (not granted: delete, listKeys/action)`."""
+    entries = list(entries)
+    described = []
+    for r in required:
+        lacking = ungranted(entries, r)
+        if not lacking:
+            continue
+        operations = _OPERATIONS.get(r.lower())
+        if operations is None or len(lacking) == len(operations):
+            described.append(r)
+        else:
+            stem = r[:-1]
+            described.append(f"{r} (not granted: {', '.join(op.removeprefix(stem) for op in lacking)})")
+    return described
 
 
 @dataclass(frozen=True)

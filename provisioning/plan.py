@@ -111,6 +111,19 @@ class PlanResult:
     def of_type(self, suffix: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type.endswith(suffix)]
 
+    def dependency_depth(self) -> int:
+        """The longest dependsOn chain: it bounds how long `pulumi up` waits on itself, and must not
+        grow with regions, projects or models (each unit is independent of the others)."""
+        deps = {r.name: set(r.depends_on) for r in self.resources}
+        memo: dict[str, int] = {}
+
+        def depth(name: str) -> int:
+            if name not in memo:
+                memo[name] = 1 + max((depth(d) for d in deps.get(name, ()) if d in deps), default=0)
+            return memo[name]
+
+        return max((depth(n) for n in deps), default=0)
+
     def summary(self) -> dict[str, int]:
         return {
             "resources": sum(1 for r in self.resources if r.custom),

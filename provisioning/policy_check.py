@@ -106,10 +106,12 @@ def check_text(raw: str, source: str) -> PolicyReport:
     """Parse a document (auto-detected), build records, run every rule. BadInput on a malformed file."""
     try:
         document = json.loads(raw)
+        kind, records, notes = load_document(document, source)
     except json.JSONDecodeError as exc:
         # The message holds a position, never the document's content (which may hold secrets).
         raise BadInput(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    kind, records, notes = load_document(document, source)
+    except RecursionError:
+        raise BadInput(f"{source}: nested too deeply to be a stack export or preview") from None
     return PolicyReport(source, kind, records, evaluate(records), notes)
 
 

@@ -16,11 +16,15 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from infra.catalog import (
+    CONTRIBUTOR,
     MODELS,
+    OWNER,
     PERMISSIONS,
+    PROGRAM_ACTIONS,
     REGIONS,
     RESOURCE_PROVIDERS,
     UNPAID_QUOTA_ID_PREFIXES,
+    USER_ACCESS_ADMINISTRATOR,
     Scope,
     normalise_region,
 )
@@ -36,7 +40,7 @@ from provisioning.azure import (
 )
 from provisioning.endpoints import WorkspaceRef, list_endpoints, list_workspaces
 from provisioning.errors import CredentialError, ExitCode
-from provisioning.permissions import SCOPE_LABEL, PermissionEntry, how_to_grant, missing
+from provisioning.permissions import SCOPE_LABEL, PermissionEntry, describe_missing, how_to_grant, missing
 from provisioning.polling import Poll, WaitTimeout, wait_for
 
 if TYPE_CHECKING:
@@ -274,6 +278,7 @@ class Preflight:
         existing_ws = {ws.key for ws in workspaces}
         sub_scope = subscription_scope(self.sub)
         self._permission_check("permissions subscription", Scope.SUBSCRIPTION, sub_scope, "")
+        self.check_program_permissions(sub_scope)
         seen: set[str] = set()
         for region, project in self.config.units():
             names = self.config.namer.workspace_names(region, project)
@@ -318,8 +323,40 @@ class Preflight:
         if not lacking:
             self.add(name, Status.PASS, f"{prefix}all {len(required)} {SCOPE_LABEL[scope_kind]}-scope actions granted")
         else:
-            self.add(name, Status.FAIL, f"{prefix}missing {len(lacking)} of {len(required)}: {', '.join(lacking)}",
-                     f"{how_to_grant(lacking)} at {scope}")
+            self.add(name, Status.FAIL, f"{prefix}missing {len(lacking)} of {len(required)}: "
+                     f"{', '.join(describe_missing(entries, required))}", f"{how_to_grant(lacking)} at {scope}")
+
+    def check_program_permissions(self, sub_scope: str) -> None:
+        """The identity that runs `pulumi up` creates resource groups, vaults, workspaces, three custom
+        role definitions and their assignments: rights no deployer persona carries, and which
+        Contributor (no Microsoft.Authorization writes) or Role Based Access Control Administrator
+        (no roleDefinitions/write) alone do not give. Without them the up fails half-way."""
+        name = "permissions to run pulumi up"
+        try:
+            entries = self._entries(sub_scope)
+        except ArmError as exc:
+            if exc.exit_code == ExitCode.BAD_INPUT:
+                raise
+            self.add(name, Status.FAIL, f"cannot read your permissions: {exc}", exc.hint)
+            return
+        lacking = missing(entries, PROGRAM_ACTIONS)
+        if not lacking:
+            self.add(name, Status.PASS, f"all {len(PROGRAM_ACTIONS)} subscription-scope actions the program needs "
+                     "(custom role definitions, role assignments, resource groups, storage, Key Vault, Log Analytics, "
+                     "Application Insights, ML workspaces) granted to this identity")
+            return
+        authorization_only = all(a.lower().startswith("microsoft.authorization/") for a in lacking)
+        roles = (f"built-in {USER_ACCESS_ADMINISTRATOR.name} (next to {CONTRIBUTOR.name}), or {OWNER.name}"
+                 if authorization_only else
+                 f"built-in {OWNER.name}, or {CONTRIBUTOR.name} plus {USER_ACCESS_ADMINISTRATOR.name}")
+        self.add(name, Status.FAIL,
+                 f"this identity misses {len(lacking)} of {len(PROGRAM_ACTIONS)} actions `pulumi up` performs: "
+                 f"{', '.join(lacking)}; the up would fail",
+                 f"grant the identity that runs `pulumi up` {roles} at {sub_scope} — for a pipeline, its service "
+                 "principal or managed identity (`az role assignment create --assignee <its client id> --role "
+                 f"\"{USER_ACCESS_ADMINISTRATOR.name if authorization_only else OWNER.name}\" --scope {sub_scope}`), "
+                 "then rerun preflight as that identity (MAAS_ACCESS_TOKEN or its AZURE_CLIENT_ID); Role Based Access "
+                 "Control Administrator alone cannot create the custom roles (no roleDefinitions/write)")
 
     # ---------------------------------------------------------------- regions x models
     def check_regions(self) -> None:

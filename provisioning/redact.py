@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 MASK = "****"
 _MIN_SECRET_LEN = 6  # shorter strings would mask innocent text and are not real keys anyway
@@ -54,16 +55,79 @@ class Redactor:
 REDACTOR = Redactor()
 
 
+def scrub_record(record: logging.LogRecord, redactor: Redactor = REDACTOR) -> logging.LogRecord:
+    """Remove every registered secret from a log record: its message (formatted with its args), its
+    traceback and its stack text.
+
+    The message is only rewritten (to the scrubbed text, args dropped) when a secret is found, so
+    handlers that read `record.args` see them untouched otherwise. A traceback that holds a secret
+    is kept as scrubbed `exc_text` and `exc_info` is dropped: formatters reuse `exc_text`, and a
+    handler that renders `exc_info` itself (Rich, Sentry) must not get the frames' raw text.
+    """
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: keep what there is, scrubbed, instead of failing
+        message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = message, None
+    scrubbed = redactor.scrub(message)
+    if scrubbed != message or (record.args and repr(record.args) in redactor):
+        record.msg, record.args = scrubbed, None
+    if record.exc_info and record.exc_info[0] is not None:
+        text = record.exc_text or _TRACEBACK_FORMATTER.formatException(record.exc_info)
+        if text in redactor:
+            record.exc_text, record.exc_info = redactor.scrub(text), None
+    elif record.exc_text and record.exc_text in redactor:
+        record.exc_text = redactor.scrub(record.exc_text)
+    if record.stack_info and record.stack_info in redactor:
+        record.stack_info = redactor.scrub(record.stack_info)
+    return record
+
+
+_TRACEBACK_FORMATTER = logging.Formatter()
+
+
 class RedactingFilter(logging.Filter):
-    """Attach to handlers so a secret that slips into a log record is masked before it is written."""
+    """For a handler that may receive records made before `install_log_redaction` (or under a
+    record factory someone else installed later): scrubs each record it passes on."""
 
     def __init__(self, redactor: Redactor = REDACTOR) -> None:
         super().__init__()
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        scrubbed = self.redactor.scrub(message)
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
+        scrub_record(record, self.redactor)
         return True
+
+
+class _RedactingRecordFactory:
+    """Wraps the record factory so every record from every logger is scrubbed the moment it is made.
+
+    Why the factory and not filters: a logger's filters only see records logged on that very logger,
+    not on its children (`azure.core.pipeline.policies.http_logging_policy` bypasses a filter on
+    `azure`), and handler filters miss handlers that libraries or users add later. Every record,
+    whatever logger or handler, is built by the factory.
+    """
+
+    def __init__(self, inner: Callable[..., logging.LogRecord], redactor: Redactor) -> None:
+        self.inner = inner
+        self.redactor = redactor
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        return scrub_record(self.inner(*args, **kwargs), self.redactor)
+
+
+_install_lock = threading.Lock()
+
+
+def install_log_redaction(redactor: Redactor = REDACTOR) -> None:
+    """Scrub secrets from every log record this process creates; idempotent and thread-safe."""
+    with _install_lock:
+        current = logging.getLogRecordFactory()
+        if isinstance(current, _RedactingRecordFactory) and current.redactor is redactor:
+            return
+        logging.setLogRecordFactory(_RedactingRecordFactory(current, redactor))
+
+
+def log_redaction_installed(redactor: Redactor = REDACTOR) -> bool:
+    current = logging.getLogRecordFactory()
+    return isinstance(current, _RedactingRecordFactory) and current.redactor is redactor

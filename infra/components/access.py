@@ -42,10 +42,10 @@ class FleetAccessArgs:
 
 def _role_output(spec: rbac.RoleSpec, role: authorization.RoleDefinition) -> pulumi.Output[dict[str, Any]]:
     def shape(parts: list[Any]) -> dict[str, Any]:
-        return {"name": spec.name, "id": parts[0], "scope": str(spec.scope), "actions": list(spec.actions),
+        return {"name": parts[2], "id": parts[0], "scope": str(spec.scope), "actions": list(spec.actions),
                 "assignableScopes": parts[1]}
 
-    return pulumi.Output.all(role.id, role.assignable_scopes).apply(shape)
+    return pulumi.Output.all(role.id, role.assignable_scopes, role.role_name).apply(shape)
 
 
 def _type_of_client(client_id: str) -> str:
@@ -62,18 +62,19 @@ class FleetAccess(pulumi.ComponentResource):
         sub_scope = sub.apply(lambda s: f"/subscriptions/{s}")
 
         def scopes_of(scope: Scope) -> list[pulumi.Input[str]]:
+            # Azure accepts management groups, subscriptions and resource groups as assignable scopes,
+            # not individual resources: the workspace role is assignable in the units' resource groups
+            # and assigned on each workspace itself.
             if scope is Scope.SUBSCRIPTION:
                 return [sub_scope]
-            if scope is Scope.RESOURCE_GROUP:
-                return [u.resource_group for u in args.units.values()]
-            return [u.workspace for u in args.units.values()]
+            return [u.resource_group for u in args.units.values()]
 
         roles: dict[Scope, authorization.RoleDefinition] = {}
         for spec in args.roles:
             roles[spec.scope] = authorization.RoleDefinition(
                 f"{name}-{spec.key}",
                 role_definition_id=sub.apply(spec.guid),
-                role_name=spec.name,
+                role_name=sub.apply(spec.role_name),
                 description=spec.description,
                 role_type="CustomRole",
                 scope=sub_scope,

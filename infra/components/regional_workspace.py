@@ -20,7 +20,7 @@ from pulumi_azure_native import (
 )
 
 from infra import catalog
-from infra.naming import WorkspaceNames
+from infra.naming import Namer
 
 TYPE = "maas-fleet:azure:RegionalWorkspace"
 
@@ -29,7 +29,8 @@ TYPE = "maas-fleet:azure:RegionalWorkspace"
 class RegionalWorkspaceArgs:
     region: str
     project: str
-    names: WorkspaceNames
+    namer: Namer
+    subscription_id: pulumi.Input[str]  # globally unique names (storage, Key Vault) hash it in
     tenant_id: pulumi.Input[str]
     tags: dict[str, str]
 
@@ -42,7 +43,11 @@ class RegionalWorkspace(pulumi.ComponentResource):
     def __init__(self, name: str, args: RegionalWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        names, tags, region = args.names, args.tags, args.region
+        tags, region = args.tags, args.region
+        names = args.namer.workspace_names(region, args.project)
+        global_names = pulumi.Output.from_input(args.subscription_id).apply(
+            lambda sub: args.namer.workspace_names(region, args.project, sub)
+        )
 
         self.resource_group = resources.ResourceGroup(
             f"{name}-rg", resource_group_name=names.resource_group, location=region, tags=tags, opts=child
@@ -51,7 +56,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
 
         account = storage.StorageAccount(
             f"{name}-st",
-            account_name=names.storage_account,
+            account_name=global_names.apply(lambda n: n.storage_account),
             resource_group_name=rg_name,
             location=region,
             kind="StorageV2",
@@ -64,7 +69,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
         )
         self.key_vault = keyvault.Vault(
             f"{name}-kv",
-            vault_name=names.key_vault,
+            vault_name=global_names.apply(lambda n: n.key_vault),
             resource_group_name=rg_name,
             location=region,
             properties={

@@ -209,17 +209,11 @@ class Cell:
         }
 
     def drift_document(self) -> dict[str, Any]:
-        return {
-            "subscription": self.subscription,
-            "region": self.region,
-            "project": self.project,
-            "model": self.model,
-            "endpoint": self.endpoint,
-            "status": str(self.status),
-            "problems": [str(p) for p in self.problems],
-            "message": self.message,
-            "fix": self.fix,
-        }
+        cell = self.document()
+        return {key: cell[key] for key in _DRIFT_KEYS} | {"message": self.message, "fix": self.fix}
+
+
+_DRIFT_KEYS = ("subscription", "region", "project", "model", "endpoint", "status", "problems")
 
 
 @dataclass

@@ -203,3 +203,35 @@ def test_stacks_without_ids_share_the_credential_default(arm, maas, tmp_path: Pa
     assert "3 management call(s)" in run.stderr and len(arm.requests) - before == 3
     # Two stacks, same subscription and project name: one matrix each, never mixed.
     assert "**Project main** (stack dev)" in run.stdout and "**Project main** (stack prod)" in run.stdout
+
+
+def test_out_under_a_file_exits_2_before_any_call(arm, maas, build_fleet, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fleet = build_fleet(1, 5)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    before = len(arm.requests)
+    run = maas("audit", *fleet.args(), "--out", str(blocker / "reports" / "audit.json"))
+    assert run.code == 2 and run.stdout == ""
+    assert run.stderr.strip() == f"--out {blocker / 'reports' / 'audit.json'}: {blocker} is not a directory"
+    assert len(arm.requests) == before and "Traceback" not in run.output
+
+
+def test_a_failed_report_write_is_one_line(arm, maas, build_fleet, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import os
+
+    fleet = build_fleet(1, 5)
+    out = tmp_path / "audit.json"
+    real = Path.write_text
+
+    def full_disk(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self == out:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    run = maas("audit", *fleet.args(), "--format", "json", "--out", str(out))
+    assert run.code == 2 and "Traceback" not in run.output
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"--out {out}: cannot write it (No space left on device); the audit ran, its report was not written")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import socket
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -150,3 +153,61 @@ def test_errors_listing_workspaces(arm: FakeArm, maas: Maas, tmp_path: Path, sta
     run = maas("endpoints", "--subscription", SUB)
     assert run.code == exit_code
     assert run.stderr.count("\n") == 1 and fragment in run.stderr and "Traceback" not in run.output
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("/nonexistent/dir/inv.json", "--inventory-out /nonexistent/dir/inv.json: directory /nonexistent/dir does not "
+                                  "exist"),
+    ("{tmp}", "--inventory-out {tmp}: is a directory; name a file"),
+    ("{tmp}/afile/inv.json", "--inventory-out {tmp}/afile/inv.json: {tmp}/afile is not a directory"),
+    # Not a device such as /dev/null: writing the inventory would chmod it to 0600 (as root, for everyone).
+    ("{tmp}/sock", "--inventory-out {tmp}/sock: not a regular file; name a file"),
+])
+def test_an_unwritable_inventory_out_exits_2_before_any_azure_call(arm: FakeArm, maas: Maas, tmp_path: Path,
+                                                                   target: str, message: str) -> None:
+    seed(arm, tmp_path)
+    (tmp_path / "afile").write_text("x")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tmp_path / "sock"))
+    before = len(arm.requests)
+    run = maas("endpoints", "--subscription", SUB, "--inventory-out", target.format(tmp=tmp_path))
+    assert run.code == 2, run.output
+    assert run.stderr.strip() == message.format(tmp=tmp_path) and run.stdout == ""
+    assert len(arm.requests) == before  # not one listing, not one key fetched
+    assert "Traceback" not in run.output
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere")
+def test_a_read_only_directory_is_refused_up_front(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
+    seed(arm, tmp_path)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    before = len(arm.requests)
+    run = maas("endpoints", "--subscription", SUB, "--inventory-out", str(locked / "inv.json"))
+    assert run.code == 2 and f"directory {locked} is not writable" in run.stderr
+    assert len(arm.requests) == before
+
+
+def test_a_write_failing_after_the_listing_is_one_line_without_keys(arm: FakeArm, maas: Maas, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills (or the directory goes away) between the check and the write."""
+    import provisioning.inventory
+
+    made = seed(arm, tmp_path)
+    out = tmp_path / "inv.json"
+    real = provisioning.inventory.write_inventory
+
+    def full_disk(path: Path, entries: Any) -> None:
+        real(path, entries)  # a partial file of keys exists at the moment the write fails
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(provisioning.inventory, "write_inventory", full_disk)
+    run = maas("endpoints", "--subscription", SUB, "--format", "json", "--inventory-out", str(out))
+    assert run.code == 2
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"--inventory-out {out}: cannot write it (No space left on device); the endpoints above were listed, no "
+        "inventory was written")
+    assert "Traceback" not in run.output
+    assert not any(e.primary_key in run.output or e.secondary_key in run.output for e in made)
+    assert not out.exists()  # no half-written file of keys left behind
+    assert len(json.loads(run.stdout)["endpoints"]) == 6  # what was listed was still shown

@@ -13,6 +13,7 @@ from fake_arm import SUB, Endpoint, FakeArm, Secret, write_stack
 from infra.catalog import KEY_VAULT_SECRET_WRITE
 from infra.config import load_stack_file
 from infra.naming import Namer
+from provisioning.inventory import load_inventory
 from provisioning.redact import mask
 
 Maas = Callable[..., Any]
@@ -204,3 +205,52 @@ def test_bad_names_exit_2_before_any_call(arm: FakeArm, maas: Maas) -> None:
     run = maas("keys", "show", "1-bad", "-g", "rg", "-w", "ws", "--subscription", SUB)
     assert run.code == 2 and "serverless endpoint name '1-bad'" in run.stderr
     assert not arm.requests
+
+
+def notes(run: Any) -> list[str]:
+    return [line.removeprefix("note: ") for line in run.stderr.splitlines() if line.startswith("note: ")]
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_rotating_the_primary_says_the_stack_output_is_stale_until_the_next_up(
+        arm: FakeArm, maas: Maas, tmp_path: Path, output: str) -> None:
+    endpoint, secret = deployed(arm, tmp_path)
+    old_primary = endpoint.primary_key
+    run = maas("keys", "rotate", *where(endpoint), "--both", "--format", output)
+    assert run.code == 0, run.output
+    said = notes(run)
+    assert said[0] == (f"Key Vault secret {secret.name} now holds the primary key (version {secret.version}), the "
+                       "one consumers read")
+    assert said[1].startswith(f"the stack output endpoints[].key still holds the old primary key of {endpoint.name} "
+                              "until the next `pulumi up` refreshes it, so `maas verify --stack` fails auth")
+    assert "`maas endpoints --inventory-out FILE` then `maas verify --inventory FILE`" in said[1]
+    assert run.stderr.rstrip().endswith(said[-1])  # the last thing the command says
+    assert no_keys_in(run.output, old_primary, endpoint.primary_key, endpoint.secondary_key)
+    # The advice holds: an inventory written now carries the fresh primary key.
+    out = tmp_path / "inventory.json"
+    listed = maas("endpoints", "--subscription", SUB, "--inventory-out", str(out))
+    assert listed.code == 0, listed.output
+    [entry] = load_inventory(out)
+    assert entry.key is not None and entry.key.get_secret_value() == endpoint.primary_key != old_primary
+
+
+def test_rotating_the_secondary_says_the_stack_output_is_still_valid(arm: FakeArm, maas: Maas,
+                                                                     tmp_path: Path) -> None:
+    endpoint, secret = deployed(arm, tmp_path)
+    run = maas("keys", "rotate", *where(endpoint), "--key", "secondary")
+    assert run.code == 0, run.output
+    assert notes(run) == [
+        f"Key Vault secret {secret.name} now holds the primary key (version {secret.version}), the one consumers read",
+        "the stack output endpoints[].key holds the primary key, which did not change; stack outputs refresh on the "
+        "next `pulumi up` as always"]
+
+
+def test_rotation_without_a_vault_secret_still_notes_the_stack_output(arm: FakeArm, maas: Maas) -> None:
+    arm.add_subscription(SUB)
+    ws = arm.add_workspace(SUB, "rg-hand", "mlw-hand", "eastus2")
+    arm.add_endpoint(ws, "hand-made", "stable-image-ultra")
+    run = maas("keys", "rotate", "hand-made", "-g", "rg-hand", "-w", "mlw-hand", "--subscription", SUB)
+    assert run.code == 0, run.output
+    said = notes(run)
+    assert said[0] == "no Key Vault secret was updated (none exists for this endpoint)"
+    assert "still holds the old primary key of hand-made" in said[1]

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import builtin_roles
 import pytest
 from fake_arm import ML, SUB, FakeArm, write_stack
 
-from infra.catalog import PERMISSIONS, RESOURCE_PROVIDERS, Scope
+from infra.catalog import PERMISSIONS, PROGRAM_ACTIONS, RESOURCE_PROVIDERS, Scope
 
 SE = f"{ML}/workspaces/serverlessEndpoints"
 Maas = Callable[..., Any]
@@ -34,8 +35,9 @@ def test_everything_passes_on_a_ready_subscription(arm: FakeArm, maas: Maas, tmp
     assert all(set(c) == {"name", "status", "detail", "fix"} for c in found.values())
     assert "user deployer@contoso.example" in found["credential"]["detail"]
     assert arm.token not in run.output
-    # 2 regions x 1 project: subscription + 2 resource groups + 2 workspaces permission checks
-    assert len([n for n in found if n.startswith("permissions")]) == 5
+    # 2 regions x 1 project: subscription + `pulumi up` + 2 resource groups + 2 workspaces permission checks
+    assert len([n for n in found if n.startswith("permissions")]) == 6
+    assert "all 9 subscription-scope actions the program needs" in found["permissions to run pulumi up"]["detail"]
     assert len([n for n in found if n.startswith("endpoint name")]) == 6
     assert len([n for n in found if n.startswith("provider")]) == len(RESOURCE_PROVIDERS)
 
@@ -49,11 +51,11 @@ def test_table_output_is_one_line_per_check(arm: FakeArm, maas: Maas, tmp_path: 
     run = maas("preflight", "--stack", "prod")
     assert run.code == 1
     lines = run.stdout.strip().splitlines()
-    assert len(lines) == 23
+    assert len(lines) == 24
     failing = [line for line in lines if "fail" in line.split(":")[0]]
     assert failing == ["✘ fail  provider Microsoft.SaaS: NotRegistered in " + SUB +
                        " -> fix: run `maas preflight --fix` or `az provider register --namespace Microsoft.SaaS`"]
-    assert "22 passed, 0 fixed, 1 failed" in run.stderr
+    assert "23 passed, 0 fixed, 1 failed" in run.stderr
 
 
 def test_free_trial_and_disabled_subscriptions_fail(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
@@ -163,8 +165,14 @@ def test_missing_permissions_are_named_exactly_with_who_grants_them(arm: FakeArm
     assert rg["detail"].endswith("missing 1 of 2: Microsoft.SaaS/resources/write")
     assert "does not exist yet; checked at the subscription" in rg["detail"]
     ws = found["permissions workspace mlw-contoso-dev-main-eus2"]
-    assert ws["detail"].endswith("missing 3 of 3: " + ", ".join(PERMISSIONS[Scope.WORKSPACE]))
+    # Reader's */read covers the reads under each wildcard; the rest is named per wildcard.
+    assert ws["detail"].endswith("missing 3 of 3: " + ", ".join([
+        f"{ML}/workspaces/marketplaceModelSubscriptions/* (not granted: write, delete)",
+        f"{ML}/workspaces/marketplaceSubscriptions/* (not granted: write, delete)",
+        f"{SE}/* (not granted: listKeys/action, regenerateKeys/action, write, delete)"]))
     assert "AzureML Data Scientist" in ws["fix"]
+    program = found["permissions to run pulumi up"]
+    assert program["status"] == "fail" and "misses 9 of 9" in program["detail"]
 
 
 def test_existing_scopes_are_checked_where_they_are(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
@@ -179,7 +187,7 @@ def test_existing_scopes_are_checked_where_they_are(arm: FakeArm, maas: Maas, tm
     assert run.code == 1
     east = found["permissions workspace mlw-contoso-dev-main-eus2"]
     assert east["status"] == "fail" and "does not exist" not in east["detail"]
-    assert east["detail"] == f"missing 1 of 3: {SE}/*"  # notActions subtract the endpoint wildcard
+    assert east["detail"] == f"missing 1 of 3: {SE}/* (not granted: delete)"  # notActions subtract
     west = found["permissions workspace mlw-contoso-dev-main-wus3"]
     assert west["status"] == "pass" and "checked at resource group rg-contoso-dev-main-westus3" in west["detail"]
     assert found["permissions resource group rg-contoso-dev-main-westus3"]["status"] == "pass"
@@ -248,3 +256,68 @@ def test_bad_input_exits_2_without_a_traceback(arm: FakeArm, maas: Maas, tmp_pat
     assert run.code == 2 and "not a subscription id" in run.stderr
     run = maas("preflight", "--config", str(write_stack(tmp_path)), "--format", "html")
     assert run.code == 2
+
+
+def test_azureml_data_scientist_on_the_workspaces_passes(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
+    """Built-in AzureML Data Scientist grants `workspaces/*/read|write|delete|action`: enough for
+    the workspace-scope wildcards (preflight used to fail it, then recommend it)."""
+    arm.add_subscription(SUB)
+    arm.set_permissions(f"/subscriptions/{SUB}", [builtin_roles.READER, {"actions": [
+        *PERMISSIONS[Scope.SUBSCRIPTION], *PERMISSIONS[Scope.RESOURCE_GROUP]]}])
+    for rg, ws, region in (("rg-contoso-dev-main-eastus2", "mlw-contoso-dev-main-eus2", "eastus2"),
+                           ("rg-contoso-dev-main-westus3", "mlw-contoso-dev-main-wus3", "westus3")):
+        arm.set_permissions(arm.add_workspace(SUB, rg, ws, region).id, [builtin_roles.AZUREML_DATA_SCIENTIST])
+    run, found = preflight_json(maas, tmp_path)
+    for ws in ("mlw-contoso-dev-main-eus2", "mlw-contoso-dev-main-wus3"):
+        check = found[f"permissions workspace {ws}"]
+        assert check["status"] == "pass", check
+        assert "does not exist" not in check["detail"]  # checked at the workspace itself
+    assert found["permissions subscription"]["status"] == "pass"
+    # Reader + the persona roles cannot run `pulumi up`: a line of its own, and the run fails.
+    program = found["permissions to run pulumi up"]
+    assert program["status"] == "fail" and "misses 9 of 9" in program["detail"]
+    assert "built-in Owner, or Contributor plus User Access Administrator" in program["fix"]
+    assert run.code == 1
+
+
+@pytest.mark.parametrize(("roles", "lacking", "grant"), [
+    ((builtin_roles.CONTRIBUTOR,),
+     ["Microsoft.Authorization/roleDefinitions/write", "Microsoft.Authorization/roleAssignments/write"],
+     "built-in User Access Administrator (next to Contributor), or Owner"),
+    ((builtin_roles.CONTRIBUTOR, builtin_roles.RBAC_ADMINISTRATOR),
+     ["Microsoft.Authorization/roleDefinitions/write"],
+     "built-in User Access Administrator (next to Contributor), or Owner"),
+    ((builtin_roles.USER_ACCESS_ADMINISTRATOR, {"actions": ["Microsoft.MarketplaceOrdering/*", "Microsoft.SaaS/*"]}),
+     list(PROGRAM_ACTIONS[2:]),
+     "built-in Owner, or Contributor plus User Access Administrator"),
+])
+def test_the_identity_running_pulumi_up_needs_role_definition_and_assignment_writes(
+        arm: FakeArm, maas: Maas, tmp_path: Path, roles: tuple[dict[str, Any], ...], lacking: list[str],
+        grant: str) -> None:
+    arm.add_subscription(SUB)
+    arm.set_permissions(f"/subscriptions/{SUB}", list(roles))
+    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
+    assert run.code == 1, run.output
+    assert found["permissions subscription"]["status"] == "pass"  # the persona line is separate
+    program = found["permissions to run pulumi up"]
+    assert program["status"] == "fail"
+    assert program["detail"] == (f"this identity misses {len(lacking)} of {len(PROGRAM_ACTIONS)} actions "
+                                 f"`pulumi up` performs: {', '.join(lacking)}; the up would fail")
+    fix = program["fix"]
+    assert f"grant the identity that runs `pulumi up` {grant} at /subscriptions/{SUB}" in fix
+    assert "for a pipeline, its service principal or managed identity" in fix
+    assert "az role assignment create --assignee <its client id>" in fix
+    assert "Role Based Access Control Administrator alone cannot create the custom roles" in fix
+
+
+@pytest.mark.parametrize("roles", [(builtin_roles.OWNER,),
+                                   (builtin_roles.CONTRIBUTOR, builtin_roles.USER_ACCESS_ADMINISTRATOR)])
+def test_owner_or_contributor_with_user_access_administrator_can_run_pulumi_up(
+        arm: FakeArm, maas: Maas, tmp_path: Path, roles: tuple[dict[str, Any], ...]) -> None:
+    arm.add_subscription(SUB)
+    arm.set_permissions(f"/subscriptions/{SUB}", list(roles))
+    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
+    assert run.code == 0, run.output
+    assert found["permissions to run pulumi up"]["status"] == "pass"
+    # One permissions read at the subscription serves the persona line and the program line.
+    assert len(arm.calls("GET", f"/subscriptions/{SUB}/providers/Microsoft.Authorization/permissions$")) == 1

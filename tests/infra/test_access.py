@@ -24,6 +24,11 @@ DEPLOYER, CONSUMER, AUDITOR = (
 )
 
 
+def role_name(scope: Scope) -> str:
+    """Custom role names carry the subscription (they are unique per tenant, not per subscription)."""
+    return f"maas-fleet acme-dev deployer ({scope}) [{SUB[:8]}]"
+
+
 def roles(result: PlanResult) -> dict[str, PlannedResource]:
     return {r.inputs["roleName"]: r for r in result.of_type("authorization:RoleDefinition")}
 
@@ -35,19 +40,14 @@ def assignments(result: PlanResult) -> list[PlannedResource]:
 def test_three_custom_roles_with_exactly_the_documented_actions(fleet_plan: PlanResult) -> None:
     defs = roles(fleet_plan)
     assert len(defs) == 3
-    ids = {r.type: r.inputs for r in fleet_plan.resources}
-    del ids
     rgs = sorted(f"/subscriptions/{SUB}/resourceGroups/{r.inputs['resourceGroupName']}"
                  for r in fleet_plan.of_type("resources:ResourceGroup"))
-    workspaces = sorted(
-        f"/subscriptions/{SUB}/resourceGroups/{r.inputs['resourceGroupName']}/providers/"
-        f"Microsoft.MachineLearningServices/workspaces/{r.inputs['workspaceName']}"
-        for r in fleet_plan.of_type("machinelearningservices:Workspace")
-    )
+    # Azure takes management groups, subscriptions and resource groups as assignable scopes, never a
+    # resource: the workspace role is assignable in the units' resource groups, assigned on workspaces.
     expected_scopes = {Scope.SUBSCRIPTION: [f"/subscriptions/{SUB}"], Scope.RESOURCE_GROUP: rgs,
-                       Scope.WORKSPACE: workspaces}
+                       Scope.WORKSPACE: rgs}
     for scope in Scope:
-        role = defs[f"maas-fleet acme-dev deployer ({scope})"]
+        role = defs[role_name(scope)]
         (permission,) = role.inputs["permissions"]
         assert permission["actions"] == list(PERMISSIONS[scope])
         assert not permission.get("notActions") and not permission.get("dataActions")
@@ -55,7 +55,7 @@ def test_three_custom_roles_with_exactly_the_documented_actions(fleet_plan: Plan
         assert role.inputs["roleType"] == "CustomRole"
         assert sorted(role.inputs["assignableScopes"]) == expected_scopes[scope]
         assert GUID.fullmatch(role.inputs["roleDefinitionId"])
-    workspace_actions = set(defs["maas-fleet acme-dev deployer (workspace)"].inputs["permissions"][0]["actions"])
+    workspace_actions = set(defs[role_name(Scope.WORKSPACE)].inputs["permissions"][0]["actions"])
     assert {"Microsoft.MachineLearningServices/workspaces/marketplaceModelSubscriptions/*",
             "Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions/*"} <= workspace_actions
 
@@ -78,12 +78,12 @@ def test_every_persona_lands_on_every_region_and_project(fleet_plan: PlanResult)
     scopes = {(r.persona, r.role, r.scope) for r in rows}
     for ws in fleet_plan.of_type("machinelearningservices:Workspace"):
         name = ws.inputs["workspaceName"]
-        assert ("deployer", "maas-fleet acme-dev deployer (workspace)", f"workspace {name}") in scopes
+        assert ("deployer", role_name(Scope.WORKSPACE), f"workspace {name}") in scopes
         assert ("consumer", "Reader", f"workspace {name}") in scopes
     for kv in fleet_plan.of_type("keyvault:Vault"):
         assert ("consumer", "Key Vault Secrets User", f"key vault {kv.inputs['vaultName']}") in scopes
     for rg in fleet_plan.of_type("resources:ResourceGroup"):
-        assert ("deployer", "maas-fleet acme-dev deployer (resourceGroup)",
+        assert ("deployer", role_name(Scope.RESOURCE_GROUP),
                 f"resource group {rg.inputs['resourceGroupName']}") in scopes
     assert ("auditor", "Reader", "subscription") in scopes
     assert {r.principal_type for r in rows} == {"Group", "ServicePrincipal", "User"}

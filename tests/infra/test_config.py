@@ -111,14 +111,31 @@ def test_example_stack_is_valid(project_root: Path) -> None:
     assert set(cfg.regions) <= set(REGIONS)
 
 
-def test_pulumi_yaml_defaults_match_the_config_model(project_root: Path) -> None:
+def test_pulumi_yaml_declarations_match_the_config_model(project_root: Path) -> None:
+    """The Pulumi CLI refuses to run a stack that lacks a declared key without a default, so only
+    required keys may go without one; declared defaults must equal the model's ("" means unset)."""
     declared = yaml.safe_load((project_root / "Pulumi.yaml").read_text())["config"]
     fields = {(f.alias or n): f for n, f in FleetConfig.model_fields.items() if not f.exclude}
     for key, spec in declared.items():
         assert key in fields, key
-        if "default" in spec:
-            default = fields[key].get_default(call_default_factory=True)
-            assert (list(default) if isinstance(default, tuple) else default) == spec["default"], key
+        field = fields[key]
+        if "default" not in spec:
+            assert field.is_required(), f"{key} is optional in the model but has no default in Pulumi.yaml"
+            continue
+        default = field.get_default(call_default_factory=True)
+        expected = list(default) if isinstance(default, tuple) else default
+        assert expected == (None if spec["default"] == "" and default is None else spec["default"]), key
+    for key in ("prefix", "regions"):
+        for stack in ("dev", "prod"):
+            assert f"maas-fleet:{key}" in yaml.safe_load((project_root / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def test_scalar_lists_and_identity_type() -> None:
+    cfg = parse_stack_config({**BASE, "maas-fleet:regions": "eastus2", "maas-fleet:deployingIdentityType": ""})
+    assert cfg.regions == ("eastus2",) and cfg.deploying_identity_type is None
+    lines = problems({**BASE, "maas-fleet:deployingIdentityType": "Group"})
+    assert lines == ["maas-fleet:deployingIdentityType: 'Group' is not the type of an identity that signs in "
+                     "(allowed: User, ServicePrincipal)"]
 
 
 def test_readme_config_reference_is_generated_from_the_model(project_root: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from infra import catalog
 from infra.catalog import MODELS, REGIONS
-from infra.config import FleetConfig
+from infra.config import FleetConfig, parse_stack_config
 from provisioning.plan import SECRET_MARK, PlannedResource, PlanResult, plan
 
 ENDPOINT = "azure-native:machinelearningservices:ServerlessEndpoint"
@@ -132,23 +132,11 @@ def test_components_are_typed_and_parent_children(fleet_plan: PlanResult) -> Non
     assert all(r.parent for r in fleet_plan.resources if r.custom), "every Azure resource sits in a component"
 
 
-def _depth(result: PlanResult) -> int:
-    deps = {r.name: set(r.depends_on) for r in result.resources}
-    memo: dict[str, int] = {}
-
-    def depth(name: str) -> int:
-        if name not in memo:
-            memo[name] = 1 + max((depth(d) for d in deps.get(name, ()) if d in deps), default=0)
-        return memo[name]
-
-    return max(depth(n) for n in deps)
-
-
 def test_dependency_depth_does_not_grow_with_regions_or_models(
     fleet_plan: PlanResult, make_config: Callable[..., FleetConfig]
 ) -> None:
     small = plan(make_config(regions=["eastus"], models=["stable-image-core"], projects=["main"]))
-    assert _depth(small) == _depth(fleet_plan)
+    assert small.dependency_depth() == fleet_plan.dependency_depth() == 7
 
 
 def test_plan_groups_children_under_their_unit(fleet_plan: PlanResult) -> None:
@@ -176,3 +164,30 @@ def test_a_key_exported_in_clear_is_a_violation(
     result = plan(make_config(regions=["eastus"], projects=["main"], models=["stable-image-core"]))
     assert [v.policy for v in result.mandatory_violations] == ["keys-only-as-secrets"]
     assert "planned-primary-key" not in json.dumps(result.to_json())
+
+
+def test_global_names_differ_per_subscription(make_config: Callable[..., FleetConfig]) -> None:
+    """Storage accounts, Key Vaults (global names) and custom roles (unique per tenant) carry the
+    subscription, so one stack deployed into two subscriptions cannot collide with itself."""
+
+    def names(subscription: str) -> dict[str, set[str]]:
+        cfg = parse_stack_config({"maas-fleet:prefix": "acme", "maas-fleet:regions": ["eastus"],
+                                  "maas-fleet:models": ["stable-image-core"],
+                                  "azure-native:subscriptionId": subscription}, stack="test")
+        result = plan(cfg)
+        return {
+            kind: {str(r.inputs[key]) for r in by_type(result, type_)}
+            for kind, type_, key in (
+                ("storage", "azure-native:storage:StorageAccount", "accountName"),
+                ("vault", "azure-native:keyvault:Vault", "vaultName"),
+                ("role", "azure-native:authorization:RoleDefinition", "roleName"),
+                ("workspace", WORKSPACE, "workspaceName"),
+                ("endpoint", ENDPOINT, "name"),
+            )
+        }
+
+    one, two = names("aaaaaaaa-0000-4000-8000-000000000001"), names("bbbbbbbb-0000-4000-8000-000000000002")
+    for kind in ("storage", "vault", "role"):
+        assert one[kind].isdisjoint(two[kind]), kind
+    for kind in ("workspace", "endpoint"):  # scoped names stay readable and equal
+        assert one[kind] == two[kind], kind

@@ -327,3 +327,8 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
                               capture_output=True, text=True, env=env, timeout=60, check=False)
     assert tampered.returncode == 1 and json.loads(tampered.stdout)["summary"]["mandatory"] == 5
     assert_no_secret(tampered.stdout + tampered.stderr)
+
+
+def test_deeply_nested_document_is_bad_input() -> None:
+    with pytest.raises(BadInput, match="nested too deeply"):
+        check_text("[" * 100_000 + "]" * 100_000, "deep.json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,28 @@ def test_azure_pipeline_has_the_stages_a_team_needs(stage: str) -> None:
     for needle in ("make test", "--policy-pack policies", "maas verify --stack", "PublishTestResults@2",
                    "maas audit --stack", "ARM_USE_OIDC=true"):
         assert needle in text
+
+
+def test_every_maas_command_the_pipelines_run_exists() -> None:
+    import typer.main
+
+    from provisioning.cli import app
+
+    group = typer.main.get_command(app)
+    commands = set(group.commands)  # type: ignore[attr-defined]
+    used = set()
+    for path in [*WORKFLOWS, AZURE_PIPELINE]:
+        used |= set(re.findall(r"maas (\w+)", path.read_text()))
+    assert used and used <= commands, used - commands
+
+
+def test_stacks_get_a_secrets_provider_not_a_passphrase() -> None:
+    for path in [*WORKFLOWS, AZURE_PIPELINE]:
+        text = path.read_text()
+        assert "PULUMI_CONFIG_PASSPHRASE" not in text
+        if "pulumi/actions@" in text:
+            for step in steps(load(path)):
+                if str(step.get("uses", "")).startswith("pulumi/actions@"):
+                    assert step["with"]["secrets-provider"] == "${{ vars.PULUMI_SECRETS_PROVIDER }}"
+                    assert step["with"]["upsert"] is True
+    assert AZURE_PIPELINE.read_text().count('--secrets-provider "$(secretsProvider)"') == 2
