@@ -37,7 +37,7 @@ from pydantic import SecretStr
 from provisioning import __version__
 from provisioning.errors import BadInput
 from provisioning.inventory import is_loopback_host
-from provisioning.redact import REDACTOR, RedactingFilter
+from provisioning.redact import REDACTOR, install_log_redaction
 from provisioning.retry_after import PACING_HEADERS, retry_after_s
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.ratelimit import Sleep, SlidingWindowLimiter
@@ -45,29 +45,9 @@ from provisioning.verify.results import Category, clean_detail
 
 log = logging.getLogger("maas.verify.http")
 
-# Loggers that may see answer headers or bodies (httpcore logs response headers at DEBUG, and a
-# hostile server can echo the key there). Logger filters do not inherit, so each one is named.
-_SCRUBBED_LOGGERS = (
-    "maas.verify",
-    "maas.verify.http",
-    "maas.verify.checks",
-    "httpx",
-    "httpcore.connection",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.proxy",
-    "httpcore.socks",
-)
-
-
-def install_log_redaction() -> None:
-    """Mask registered secrets in every record these loggers emit, whoever configured logging."""
-    for name in _SCRUBBED_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
-
-
+# httpcore logs response headers at DEBUG, and a hostile server can echo the key there: every log
+# record of the process is scrubbed (the one mechanism in provisioning.redact), also when the
+# verifier is used as a library without the CLI.
 install_log_redaction()
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
