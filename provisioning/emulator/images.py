@@ -32,6 +32,7 @@ import anyio.to_thread
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from infra.catalog import Size
+from provisioning.redact import REDACTOR
 
 _JPEG_QUALITY = 90
 _INIT_FORMATS = ("PNG", "JPEG", "WEBP")
@@ -155,7 +156,9 @@ def render(job: ImageJob) -> bytes:
 
     band = max(24, h // 18)
     draw.rectangle((0, h - band, w, h), fill=(16, 16, 16))
-    caption = f"{job.model} · seed {job.seed} · {job.prompt}"
+    # The prompt is drawn into the picture: scrubbed first (a key pasted into a prompt must not end up
+    # in an image, whole or cut), then shortened.
+    caption = REDACTOR.scrub(f"{job.model} · seed {job.seed} · {job.prompt}")
     if len(caption) > 90:
         caption = caption[:89] + "…"
     draw.text((band // 3, h - band + band // 6), caption, fill=(240, 240, 240), font=_font(band * 2 // 3))

@@ -5,6 +5,7 @@ and text the emulator quotes back is scrubbed before it is shortened."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import httpx
 import pytest
@@ -90,3 +91,22 @@ def test_quoted_paths_and_values_never_carry_part_of_a_secret(emu: Emulator, cli
         headers = bearer(azure) | {"extra-parameters": "x" * lead + SECRET}
         response = client.post(azure.uri + Route.IMAGES_GENERATIONS, json={"prompt": "x"}, headers=headers)
         assert response.status_code == 400 and not fragments(response.text), response.text
+
+
+def test_a_secret_in_a_prompt_is_never_drawn_into_the_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import ImageDraw
+
+    from provisioning.emulator.images import ImageJob, render
+
+    drawn: list[str] = []
+    real = ImageDraw.ImageDraw.text
+
+    def recording(self: ImageDraw.ImageDraw, xy: Any, text: Any, *args: Any, **kwargs: Any) -> Any:
+        drawn.append(str(text))
+        return real(self, xy, text, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", recording)
+    for lead in (20, 40, 55):  # the caption is cut at 90 characters, the secret across the cut
+        job = ImageJob(model="Stable-Image-Core", prompt="p" * lead + SECRET, size=Size(672, 1566), output_format="png")
+        render(job)
+    assert len(drawn) == 3 and not any(fragments(text) for text in drawn), drawn
