@@ -1,13 +1,20 @@
-"""`maas plan` wall time against the bare Pulumi-mock floor (DESIGN §9, issue 3).
+"""`maas plan` wall time against two floors (DESIGN §9, issue 3).
 
-For each scenario: plan the fleet, then register the same number of trivial resources under the
-same mocks (the floor: what Pulumi's mock runtime costs before our program does anything), and
-print the ratio. Also: linearity (20 projects vs 2) and the dependency-chain depth, which must not
-grow with regions or models. Imports and first-run lazy loading are warmed up before timing.
+For each scenario: plan the fleet, then
+- the *trivial floor*: the same number of trivial resources registered under the same mocks (what
+  Pulumi's mock runtime costs before any SDK or program code runs);
+- the *SDK floor*: the very resources the plan declared (same azure-native classes, same inputs),
+  registered flat — no components, no Output wiring, no invokes, no policy rules. The gap between
+  the two floors is pulumi-azure-native's own per-resource cost; the gap between the SDK floor and
+  the plan is what our program and the plan engine add.
+Also: linearity (20 projects vs 2) and the dependency-chain depth, which must not grow with regions
+or models. Imports and first-run lazy loading are warmed up before timing.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
 import statistics
 import sys
 import time
@@ -19,7 +26,7 @@ import pulumi  # noqa: E402
 
 from infra.catalog import MODELS, REGIONS  # noqa: E402
 from infra.config import FleetConfig, parse_stack_config  # noqa: E402
-from provisioning.plan import PlanResult, plan, run_program  # noqa: E402
+from provisioning.plan import SECRET_MARK, PlanResult, plan, run_program  # noqa: E402
 
 PRINCIPALS = [
     {"principalId": "11111111-1111-4111-8111-111111111111", "principalType": "Group", "persona": "deployer"},
@@ -50,6 +57,28 @@ def floor(count: int) -> None:
     run_program(program, "bench")
 
 
+def _snake(name: str) -> str:
+    key = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return "resource_name_" if key == "resource_name" else key  # azure-native's rename of that input
+
+
+def sdk_floor(result: PlanResult) -> None:
+    specs = []
+    for r in result.resources:
+        if not r.custom:
+            continue
+        _, module, cls = r.type.split(":")
+        klass = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), cls)
+        kwargs = {_snake(k): {"value": "placeholder"} if v == SECRET_MARK else v for k, v in r.inputs.items()}
+        specs.append((klass, r.name, kwargs))
+
+    def program() -> None:
+        for klass, name, kwargs in specs:
+            klass(name, **kwargs)
+
+    run_program(program, "bench")
+
+
 def timed(fn: object, *args: object) -> tuple[float, object]:
     start = time.perf_counter()
     result = fn(*args)  # type: ignore[operator]
@@ -61,7 +90,8 @@ def main() -> None:
     floor(10)
     scenarios = [("1 region x 1 model", 1, 1, 1), ("6 regions x 3 models", 6, 3, 1),
                  ("6 x 3 x 2 projects", 6, 3, 2), ("6 x 3 x 20 projects", 6, 3, 20)]
-    print(f"{'scenario':<24}{'resources':>10}{'plan s':>9}{'floor s':>9}{'ratio':>7}{'ms/res':>8}{'depth':>7}")
+    print(f"{'scenario':<24}{'resources':>10}{'plan s':>9}{'trivial s':>11}{'ratio':>7}{'SDK s':>8}{'ratio':>7}"
+          f"{'ms/res':>8}{'depth':>7}")
     walls: dict[str, float] = {}
     for label, regions, models, projects in scenarios:
         cfg = config(regions, models, projects)
@@ -71,9 +101,10 @@ def main() -> None:
         assert isinstance(result, PlanResult)
         count = len(result.resources)
         floor_wall = statistics.median(timed(floor, count)[0] for _ in range(REPEATS))
+        sdk_wall = statistics.median(timed(sdk_floor, result)[0] for _ in range(REPEATS))
         walls[label] = wall
-        print(f"{label:<24}{count:>10}{wall:>9.2f}{floor_wall:>9.2f}{wall / floor_wall:>7.2f}"
-              f"{1000 * wall / count:>8.2f}{result.dependency_depth():>7}", flush=True)
+        print(f"{label:<24}{count:>10}{wall:>9.2f}{floor_wall:>11.2f}{wall / floor_wall:>7.2f}{sdk_wall:>8.2f}"
+              f"{wall / sdk_wall:>7.2f}{1000 * wall / count:>8.2f}{result.dependency_depth():>7}", flush=True)
     growth = walls["6 x 3 x 20 projects"] / walls["6 x 3 x 2 projects"]
     print(f"linearity: 20 projects / 2 projects = {growth:.2f}x the time for 10x the resources (bar: <= 12x)")
     print(f"bar: 6 regions x 3 models <= 3 s wall -> {walls['6 regions x 3 models']:.2f} s")
