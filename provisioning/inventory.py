@@ -23,9 +23,20 @@ from provisioning.errors import BadInput
 from provisioning.redact import REDACTOR
 
 Dialect = Literal["azure", "hosted"]
-# What Pulumi and our own outputs print in place of a secret: an inventory holding these was saved
-# without --show-secrets, and sending them as keys would only produce 401s.
-MASKED_VALUES = frozenset({"[secret]", "[secret]".upper(), "********", "****"})
+# What tools print in place of a secret: Pulumi's `[secret]` (an output saved without
+# --show-secrets), other bracketed placeholders, runs of asterisks (CI log masking) and previews such
+# as `****abcd` (provisioning.redact.mask). Sent as keys they would only produce 401s.
+_MASK_WORDS = frozenset({"[secret]", "[secure]", "[redacted]", "<redacted>", "redacted", "[hidden]", "<secret>"})
+_MASK_PREVIEW_VISIBLE = 4
+
+
+def is_masked_key(value: str) -> bool:
+    """True when `value` is what a tool prints instead of a key, not a key."""
+    text = value.strip()
+    if text.lower() in _MASK_WORDS:
+        return True
+    masked = len(text) - len(text.lstrip("*"))
+    return masked >= 3 and len(text) - masked <= _MASK_PREVIEW_VISIBLE
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -71,7 +82,7 @@ class InventoryEndpoint(BaseModel):
             return None
         text = value.get_secret_value()
         REDACTOR.add(text)
-        if text.strip() in MASKED_VALUES:
+        if is_masked_key(text):
             raise ValueError("is masked; save the stack output with `pulumi stack output --json --show-secrets`")
         if not text or not all(33 <= ord(ch) <= 126 for ch in text):
             raise ValueError("is not a usable key (printable ASCII without spaces expected; value withheld)")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from infra.catalog import HOSTED_SD35_LARGE
 from provisioning.errors import BadInput
-from provisioning.inventory import MASKED_VALUES, InventoryEndpoint, load_inventory, parse_inventory
+from provisioning.inventory import InventoryEndpoint, is_masked_key, load_inventory, parse_inventory
 from provisioning.redact import REDACTOR
 from provisioning.verify.checks import Target
 from provisioning.verify.dialects import DIALECTS
@@ -26,25 +26,6 @@ from provisioning.verify.options import VerifyOptions
 PULUMI_TIMEOUT_S = 120
 INSTALL_HINT = "install it (https://www.pulumi.com/docs/iac/download-install/) or pass --inventory FILE"
 SHOW_SECRETS_HINT = "save the stack output with `pulumi stack output --json --show-secrets`"
-# What tools print in place of a secret, beyond the exact placeholders the inventory already refuses
-# (MASKED_VALUES): other bracketed placeholders, runs of asterisks (CI log masking), and previews
-# such as `****abcd` (provisioning.redact.mask, `maas keys show` without --reveal).
-_MASK_WORDS = frozenset(
-    {v.lower() for v in MASKED_VALUES} | {"[secure]", "[redacted]", "<redacted>", "redacted", "[hidden]", "<secret>"}
-)
-_MASK_PREVIEW_VISIBLE = 4
-
-
-def is_masked_key(value: str) -> bool:
-    """True when `value` is what a tool prints instead of a key: `[secret]` and its siblings,
-    `***`, `********`, or a preview such as `****abcd`."""
-    text = value.strip()
-    if text.lower() in _MASK_WORDS:
-        return True
-    masked = len(text) - len(text.lstrip("*"))
-    return masked >= 3 and len(text) - masked <= _MASK_PREVIEW_VISIBLE
-
-
 def from_file(path: str | Path) -> list[InventoryEndpoint]:
     return load_inventory(path)
 

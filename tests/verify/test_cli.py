@@ -274,7 +274,7 @@ def test_stack_output_saved_without_show_secrets_is_named(
 
 @pytest.mark.parametrize("key", ["k" * 32, "a1b2c3d4e5f6", "secret-key-with*star", "x*******", "abcdefghi****"])
 def test_real_keys_are_not_taken_for_masks(key: str) -> None:
-    from provisioning.verify.sources import is_masked_key
+    from provisioning.inventory import is_masked_key
 
     assert not is_masked_key(key)
 
