@@ -309,14 +309,21 @@ class Preflight:
                                        f"workspace {ws} and resource group {rg} do not exist yet; checked at "
                                        "the subscription, whose grants they will inherit")
 
-    def _permission_check(self, name: str, scope_kind: Scope, scope: str, note: str) -> None:
-        required = PERMISSIONS[scope_kind]
+    def _readable_entries(self, name: str, scope: str) -> list[PermissionEntry] | None:
+        """Your effective permissions at `scope`, or None after recording why they could not be read
+        (credential problems still end the run with exit 2)."""
         try:
-            entries = self._entries(scope)
+            return self._entries(scope)
         except ArmError as exc:
             if exc.exit_code == ExitCode.BAD_INPUT:
                 raise
             self.add(name, Status.FAIL, f"cannot read your permissions: {exc}", exc.hint)
+            return None
+
+    def _permission_check(self, name: str, scope_kind: Scope, scope: str, note: str) -> None:
+        required = PERMISSIONS[scope_kind]
+        entries = self._readable_entries(name, scope)
+        if entries is None:
             return
         lacking = missing(entries, required)
         prefix = f"{note}; " if note else ""
@@ -332,12 +339,8 @@ class Preflight:
         Contributor (no Microsoft.Authorization writes) or Role Based Access Control Administrator
         (no roleDefinitions/write) alone do not give. Without them the up fails half-way."""
         name = "permissions to run pulumi up"
-        try:
-            entries = self._entries(sub_scope)
-        except ArmError as exc:
-            if exc.exit_code == ExitCode.BAD_INPUT:
-                raise
-            self.add(name, Status.FAIL, f"cannot read your permissions: {exc}", exc.hint)
+        entries = self._readable_entries(name, sub_scope)
+        if entries is None:
             return
         lacking = missing(entries, PROGRAM_ACTIONS)
         if not lacking:
