@@ -21,10 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "azure"), str(ROOT / "tests" / "audit")]
 
-from audit_fleet import build  # noqa: E402
-from fake_arm import FakeArmServer  # noqa: E402
-
 from provisioning.cli import main  # noqa: E402
+from tests.support.audit_fleet import build  # noqa: E402
+from tests.support.fake_arm import FakeArmServer  # noqa: E402
 
 
 def run(*args: str) -> tuple[int, float, dict[str, object]]:

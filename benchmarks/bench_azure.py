@@ -19,11 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "azure")]
 
-from fake_arm import SUB, FakeArmServer, write_stack  # noqa: E402
-
 from infra.catalog import REGIONS  # noqa: E402
 from infra.config import load_stack_file  # noqa: E402
 from provisioning.cli import main  # noqa: E402
+from tests.support.fake_arm import SUB, FakeArmServer, write_stack  # noqa: E402
 
 
 def run(*args: str) -> tuple[int, float]:

@@ -26,7 +26,7 @@ import pulumi  # noqa: E402
 
 from infra.catalog import MODELS, REGIONS  # noqa: E402
 from infra.config import FleetConfig, parse_stack_config  # noqa: E402
-from provisioning.plan import SECRET_MARK, PlanResult, plan, run_program  # noqa: E402
+from provisioning.plan.program import SECRET_MARK, PlanResult, plan, run_program  # noqa: E402
 
 PRINCIPALS = [
     {"principalId": "11111111-1111-4111-8111-111111111111", "principalType": "Group", "persona": "deployer"},

@@ -17,13 +17,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "policies")]
 
-from policy_builders import fleet  # noqa: E402
-
 from infra.catalog import REGIONS  # noqa: E402
 from policies.props import split_path  # noqa: E402
 from policies.records import ResourceRecord  # noqa: E402
 from policies.rules import evaluate  # noqa: E402
 from provisioning.policy_check import check_text  # noqa: E402
+from tests.support.policy_builders import fleet  # noqa: E402
 
 
 def export(records: list[ResourceRecord]) -> str:

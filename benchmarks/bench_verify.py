@@ -39,7 +39,7 @@ import httpx  # noqa: E402
 
 from infra.catalog import DEFAULT_SIZE, REGIONS, Capability, Route  # noqa: E402
 from provisioning.emulator import EmulatorSettings, running_emulator  # noqa: E402
-from provisioning.inventory import InventoryEndpoint, load_inventory, write_inventory  # noqa: E402
+from provisioning.inputs.inventory import InventoryEndpoint, load_inventory, write_inventory  # noqa: E402
 from provisioning.verify import VerifyOptions, VerifyRun, targets_for, write_reports  # noqa: E402
 from provisioning.verify.dialects import AzureDialect  # noqa: E402
 from provisioning.verify.imaging import probe_image_base64  # noqa: E402

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Shared fixtures live in the tests.support package and are registered here once for every directory.
+pytest_plugins = ["tests.support.azure_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

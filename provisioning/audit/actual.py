@@ -17,13 +17,13 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
-from provisioning.arm import ArmId
-from provisioning.arm_errors import ArmError
 from provisioning.audit.graph import MARKETPLACE_TYPE, GraphUnavailable, query_resources
 from provisioning.audit.model import MarketplaceRecord, Source, workspace_key
-from provisioning.azure import ApiVersion, AzureSession
-from provisioning.endpoints import CONCURRENCY, ENDPOINT_TYPE, WORKSPACE_TYPE, DeployedEndpoint, WorkspaceRef
+from provisioning.azure.arm import ArmId
+from provisioning.azure.errors import ArmError
+from provisioning.azure.session import ApiVersion, AzureSession
 from provisioning.errors import ExitCode
+from provisioning.operations.endpoints import CONCURRENCY, ENDPOINT_TYPE, WORKSPACE_TYPE, DeployedEndpoint, WorkspaceRef
 
 RESOURCES_API_VERSION = "2021-04-01"
 

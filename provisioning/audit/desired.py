@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from infra.config import ConfigError, FleetConfig, load_stack_file
 from provisioning.audit.model import DesiredEndpoint, StackScope, SubscriptionInfo
-from provisioning.azure import enum_value, validate_subscription_id
+from provisioning.azure.session import enum_value, validate_subscription_id
 from provisioning.errors import BadInput, CredentialError
-from provisioning.stacks import resolve_stack_file
+from provisioning.inputs.stacks import resolve_stack_file
 
 if TYPE_CHECKING:
-    from provisioning.azure import AzureSession, ResolvedSubscription
+    from provisioning.azure.session import AzureSession, ResolvedSubscription
 
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from infra.catalog import CONTENT_SAFETY_ENABLED, MODELS, REGIONS, ModelSpec, model_for_asset_id
 from provisioning.audit.actual import ActualState
 from provisioning.audit.model import PRECEDENCE, Cell, DesiredEndpoint, Status, workspace_key
-from provisioning.endpoints import DeployedEndpoint
+from provisioning.operations.endpoints import DeployedEndpoint
 
 HEALTHY_ENDPOINT_STATE = "Online"
 SUCCEEDED = "Succeeded"

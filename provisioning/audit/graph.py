@@ -26,9 +26,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from provisioning.arm import ArmRest
-from provisioning.arm_errors import ArmError
-from provisioning.endpoints import ENDPOINT_TYPE, WORKSPACE_TYPE
+from provisioning.azure.arm import ArmRest
+from provisioning.azure.errors import ArmError
+from provisioning.operations.endpoints import ENDPOINT_TYPE, WORKSPACE_TYPE
 
 GRAPH_PATH: Final = "/providers/Microsoft.ResourceGraph/resources"
 GRAPH_API_VERSION: Final = "2022-10-01"

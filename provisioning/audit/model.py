@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from infra.catalog import MODELS, ModelSpec
-from provisioning.endpoints import DeployedEndpoint
+from provisioning.operations.endpoints import DeployedEndpoint
 
 SCHEMA_VERSION: Final = 1
 

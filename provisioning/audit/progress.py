@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from provisioning.console import stderr
+from provisioning.ui.console import stderr
 
 
 @contextmanager

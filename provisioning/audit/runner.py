@@ -15,7 +15,7 @@ from provisioning.audit.drift import compare
 from provisioning.audit.model import AuditReport
 
 if TYPE_CHECKING:
-    from provisioning.azure import AzureSession
+    from provisioning.azure.session import AzureSession
 
 
 def run_audit(session: AzureSession, stacks: Sequence[LoadedStack], *, subscriptions: Sequence[str] = (),

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provisioning.audit.model import AuditReport, Cell, VerifyOutcome
-from provisioning.endpoints import DeployedEndpoint, to_inventory
+from provisioning.operations.endpoints import DeployedEndpoint, to_inventory
 
 if TYPE_CHECKING:
-    from provisioning.azure import AzureSession
+    from provisioning.azure.session import AzureSession
     from provisioning.verify import EndpointResult, VerifyOptions, VerifyReport
 
 SUCCEEDED = "succeeded"
@@ -53,7 +53,7 @@ def verify_cells(session: AzureSession, report: AuditReport, *, options: VerifyO
     """Verify every live endpoint of `report` and record the outcome on its cell. Returns the
     verifier's report (None when nothing was live); BadInput (exit 2, nothing sent) when the run
     would exceed the cost guard."""
-    from provisioning import console
+    from provisioning.ui import console
     from provisioning.verify import VerifyOptions, VerifyRun, enforce, estimate, targets_for, write_reports
     from provisioning.verify.progress import RichObserver
 

@@ -46,7 +46,7 @@ from provisioning.emulator.wire import (
     json_response,
     quoted,
 )
-from provisioning.inventory import Dialect
+from provisioning.inputs.inventory import Dialect
 
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 WINDOW_S: Final = 60.0

@@ -19,12 +19,12 @@ from typing import Any
 from pydantic import ValidationError
 from rich.table import Table
 
-from provisioning import console
 from provisioning.emulator.server import Emulator
 from provisioning.emulator.settings import EmulatorSettings, settings_problems
 from provisioning.errors import BadInput, ExitCode
-from provisioning.inventory import InventoryEndpoint, write_inventory
+from provisioning.inputs.inventory import InventoryEndpoint, write_inventory
 from provisioning.redact import mask
+from provisioning.ui import console
 
 OPTION_NAMES = {
     "regions": "--regions",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from infra.catalog import HOSTED_SD35_LARGE, MODELS, ModelSpec
 from infra.naming import Namer
 from provisioning.emulator.settings import HOSTED_PROJECT, EmulatorSettings
-from provisioning.inventory import Dialect, InventoryEndpoint
+from provisioning.inputs.inventory import Dialect, InventoryEndpoint
 from provisioning.redact import REDACTOR
 
 NAMER = Namer(prefix="maas", environment="emu")

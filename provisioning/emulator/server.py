@@ -24,7 +24,7 @@ from provisioning.emulator.app import HEALTH_PATH, EmulatorState, build_app
 from provisioning.emulator.fleet import FakeEndpoint, build_fleet
 from provisioning.emulator.settings import EmulatorSettings
 from provisioning.errors import BadInput, MaasError
-from provisioning.inventory import InventoryEndpoint
+from provisioning.inputs.inventory import InventoryEndpoint
 
 HOST = "127.0.0.1"  # loopback only, always: the keys travel over plain http
 START_TIMEOUT_S = 15.0

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from infra.catalog import Capability, Route
-from provisioning.inventory import InventoryEndpoint
+from provisioning.inputs.inventory import InventoryEndpoint
 from provisioning.verify.classify import category_for_status, excerpt, parse_json, readable_message
 from provisioning.verify.dialects import DialectSpec, GenerationRequest, SchemaProblem
 from provisioning.verify.imaging import ImageProblem, Inspections, probe_image_base64

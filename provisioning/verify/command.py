@@ -14,9 +14,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from provisioning import console
 from provisioning.errors import BadInput, ExitCode, MaasError
-from provisioning.inventory import InventoryEndpoint
+from provisioning.inputs.inventory import InventoryEndpoint
+from provisioning.ui import console
 from provisioning.verify.cost import enforce, estimate
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.progress import RichObserver, summary_table

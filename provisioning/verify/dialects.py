@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from infra.catalog import HOSTED_SD35_LARGE, MODELS, SIZES, Capability, Route, Size
-from provisioning.inventory import Dialect
+from provisioning.inputs.inventory import Dialect
 
 PROMPT = "a red apple on a wooden table, soft daylight, studio photograph"
 NEGATIVE_PROMPT = "blurry, text, watermark"

@@ -12,9 +12,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, OUTPUT_FORMATS, REQUESTS_PER_MINUTE, SIZES, Route, Size
+from provisioning.cli.option_errors import validation_lines
 from provisioning.errors import BadInput
-from provisioning.inventory import Dialect
-from provisioning.option_errors import validation_lines
+from provisioning.inputs.inventory import Dialect
 
 MiB = 1024 * 1024
 # The Azure dialect's two spellings of the generation route (DESIGN §6): the one tried first is

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from infra.catalog import MODELS
-from provisioning.inventory import Dialect, InventoryEndpoint
+from provisioning.inputs.inventory import Dialect, InventoryEndpoint
 from provisioning.redact import REDACTOR
 
 MAX_DETAIL_CHARS = 400

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from infra.catalog import HOSTED_SD35_LARGE
 from provisioning.errors import BadInput
-from provisioning.inventory import InventoryEndpoint, is_masked_key, load_inventory, parse_inventory
+from provisioning.inputs.inventory import InventoryEndpoint, is_masked_key, load_inventory, parse_inventory
 from provisioning.redact import REDACTOR
 from provisioning.verify.checks import Target
 from provisioning.verify.dialects import DIALECTS

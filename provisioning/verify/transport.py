@@ -36,7 +36,7 @@ from pydantic import SecretStr
 
 from provisioning import __version__
 from provisioning.errors import BadInput
-from provisioning.inventory import is_loopback_host
+from provisioning.inputs.inventory import is_loopback_host
 from provisioning.redact import REDACTOR, install_log_redaction
 from provisioning.retry_after import PACING_HEADERS, retry_after_s
 from provisioning.verify.options import VerifyOptions

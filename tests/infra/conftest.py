@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from infra.config import FleetConfig, parse_stack_config
-from provisioning.plan import PlanResult, plan
+from provisioning.plan.program import PlanResult, plan
 
 PRINCIPALS = [
     {"principalId": "11111111-1111-4111-8111-111111111111", "principalType": "Group", "persona": "deployer",

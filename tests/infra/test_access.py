@@ -12,8 +12,8 @@ import pytest
 from infra import catalog, rbac
 from infra.catalog import PERMISSIONS, Scope
 from infra.config import ConfigError, FleetConfig
-from provisioning.plan import PLACEHOLDER_OBJECT, PlannedResource, PlanResult, plan
-from provisioning.plan_access import access_rows
+from provisioning.plan.access import access_rows
+from provisioning.plan.program import PLACEHOLDER_OBJECT, PlannedResource, PlanResult, plan
 
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SUB = "aaaaaaaa-0000-4000-8000-000000000001"

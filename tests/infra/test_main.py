@@ -9,7 +9,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from provisioning.plan import run_program
+from provisioning.plan.program import run_program
 
 
 def run_main(project_root: Path, monkeypatch: pytest.MonkeyPatch, config: dict[str, str]) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from infra import catalog
 from infra.catalog import MODELS, REGIONS
 from infra.config import FleetConfig, parse_stack_config
-from provisioning.plan import SECRET_MARK, PlannedResource, PlanResult, plan
+from provisioning.plan.program import SECRET_MARK, PlannedResource, PlanResult, plan
 
 ENDPOINT = "azure-native:machinelearningservices:ServerlessEndpoint"
 SUBSCRIPTION = "azure-native:machinelearningservices:MarketplaceSubscription"
@@ -153,14 +153,14 @@ def test_a_key_exported_in_clear_is_a_violation(
 ) -> None:
     """The plan hands the stack outputs to the policy rules: a key exported without secret wrapping fails."""
     import infra.fleet
-    import provisioning.plan
+    import provisioning.plan.program
 
     def leaky(config: FleetConfig) -> infra.fleet.FleetOutputs:
         outputs = infra.fleet.build_fleet(config)
         outputs.endpoints[0]["key"] = pulumi.Output.unsecret(outputs.endpoints[0]["key"])
         return outputs
 
-    monkeypatch.setattr(provisioning.plan, "build_fleet", leaky)
+    monkeypatch.setattr(provisioning.plan.program, "build_fleet", leaky)
     result = plan(make_config(regions=["eastus"], projects=["main"], models=["stable-image-core"]))
     assert [v.policy for v in result.mandatory_violations] == ["keys-only-as-secrets"]
     assert "planned-primary-key" not in json.dumps(result.to_json())

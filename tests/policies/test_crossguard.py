@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
-from policy_builders import NAMER, SUBSCRIPTION, endpoint, key_secret, subscription, vault, workspace
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResource,
@@ -39,6 +38,7 @@ from policies.crossguard import (
 )
 from policies.records import ResourceRecord
 from policies.rules import RULES, RuleScope
+from tests.support.policy_builders import NAMER, SUBSCRIPTION, endpoint, key_secret, subscription, vault, workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_URN = "urn:pulumi:dev::maas-fleet::pulumi:pulumi:Stack::maas-fleet-dev"

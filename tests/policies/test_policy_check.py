@@ -15,7 +15,6 @@ import pytest
 from typer.testing import CliRunner
 
 from policies import props as t
-from provisioning import console
 from provisioning.cli import app
 from provisioning.errors import BadInput
 from provisioning.policy_check import (
@@ -27,6 +26,7 @@ from provisioning.policy_check import (
     record_from_state,
 )
 from provisioning.redact import REDACTOR
+from provisioning.ui import console
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,21 +6,6 @@ from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
-from policy_builders import (
-    DELETE,
-    SUBSCRIPTION,
-    changed,
-    endpoint,
-    fleet,
-    key_secret,
-    record,
-    role_assignment,
-    role_definition,
-    stack,
-    subscription,
-    vault,
-    workspace,
-)
 
 from infra import catalog
 from infra.catalog import (
@@ -36,6 +21,21 @@ from infra.catalog import (
 from policies import props as t
 from policies.records import ResourceRecord, Severity, Violation
 from policies.rules import RULES, RULES_BY_ID, RuleScope, action_allowed, evaluate, role_guid
+from tests.support.policy_builders import (
+    DELETE,
+    SUBSCRIPTION,
+    changed,
+    endpoint,
+    fleet,
+    key_secret,
+    record,
+    role_assignment,
+    role_definition,
+    stack,
+    subscription,
+    vault,
+    workspace,
+)
 
 
 def run(rule_id: str, *records: ResourceRecord) -> list[Violation]:
@@ -410,7 +410,7 @@ def test_rules_on_the_planned_example_stack(monkeypatch: pytest.MonkeyPatch) -> 
     from pathlib import Path
 
     from infra.config import load_stack_file
-    from provisioning.plan import plan
+    from provisioning.plan.program import plan
 
     config = load_stack_file(Path(__file__).resolve().parents[2] / "Pulumi.dev.yaml")
     narrowed = replace(MODELS["stable-image-core"], regions=("westus3",))

@@ -1,0 +1,66 @@
+"""The inventory every `maas verify` run starts from: one line per problem, keys never echoed."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from provisioning.errors import BadInput
+from provisioning.inputs.inventory import load_inventory, parse_inventory, write_inventory
+
+GOOD = {"region": "eastus2", "model": "stable-image-core", "name": "acme-dev-main-core",
+        "uri": "https://acme-dev-main-core-abcde.eastus2.models.ai.azure.com", "key": "k3y-Value_0123456789"}
+
+
+def problems(entries: object) -> list[str]:
+    with pytest.raises(BadInput) as info:
+        parse_inventory(entries, "inv.json")
+    return info.value.problems
+
+
+def test_accepts_the_list_or_the_stack_output_object() -> None:
+    assert parse_inventory([GOOD], "x")[0].name == GOOD["name"]
+    assert parse_inventory({"endpoints": [GOOD], "workspaces": []}, "x")[0].key is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"key": "[secret]"}, "endpoints[0].key is masked; save the stack output with `pulumi stack output"),
+        ({"key": "SECRETPART1\nSECRETPART2"}, "endpoints[0].key is not a usable key"),
+        ({"key": "clé-non-ascii-123456"}, "endpoints[0].key is not a usable key"),
+        ({"uri": "http://example.com"}, "plain http to a non-loopback host"),
+        ({"model": "dall-e"}, "is not a catalog model slug"),
+        ({"name": None}, "endpoints[0].name"),
+    ],
+)
+def test_each_bad_field_is_one_line_without_the_key(change: dict, expected: str) -> None:
+    lines = problems([{**GOOD, **change}])
+    assert any(expected in line for line in lines), lines
+    for secret in ("SECRETPART1", "SECRETPART2", "clé-non-ascii"):
+        assert all(secret not in line for line in lines)
+
+
+def test_malformed_files(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(BadInput, match="nested too deeply"):
+        load_inventory(deep)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"endpoints": [')
+    with pytest.raises(BadInput, match="not valid JSON"):
+        load_inventory(broken)
+    with pytest.raises(BadInput, match="no such file"):
+        load_inventory(tmp_path / "missing.json")
+    assert problems({"endpoints": []}) == ["inv.json: the endpoints list is empty"]
+
+
+def test_written_inventory_is_private_and_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "inv.json"
+    write_inventory(path, parse_inventory([GOOD], "x"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text())["endpoints"][0]["key"] == GOOD["key"]
+    assert load_inventory(path)[0].key.get_secret_value() == GOOD["key"]  # type: ignore[union-attr]
