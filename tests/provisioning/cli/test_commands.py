@@ -81,3 +81,12 @@ def test_a_bad_format_is_one_line_and_exit_2_from_the_entry_point(path: tuple[st
     assert info.value.code == 2 and out == ""
     assert len(err.splitlines()) == 1 and err.startswith("--format 'yaml' is not one of table, json"), err
 
+
+def test_the_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    import provisioning
+
+    assert provisioning.__version__ == version("maas-fleet")
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout == f"maas-fleet {version('maas-fleet')}\n"
