@@ -176,6 +176,14 @@ def _marketplace_per_workspace(session: AzureSession, state: ActualState,
         if ep.catalog_model:
             key = workspace_key(ep.subscription, ep.resource_group, ep.workspace)
             wanted[key] = state.workspaces.get(key) or WorkspaceRef(ep.subscription, ep.resource_group, ep.workspace)
+    read_marketplace(session, state, wanted.values(), on_progress)
+
+
+def read_marketplace(session: AzureSession, state: ActualState, workspaces: Iterable[WorkspaceRef],
+                     on_progress: Callable[[int, int], None] | None = None) -> None:
+    """Read the marketplace subscriptions of `workspaces` one workspace at a time (for when Resource
+    Graph does not index them) into `state.marketplace`; a workspace that cannot be read is None there."""
+    wanted = {ws.key: ws for ws in workspaces if ws.key not in state.marketplace}
     done = 0
 
     def one(ws: WorkspaceRef) -> tuple[WorkspaceRef, list[MarketplaceRecord] | ArmError]:

@@ -135,6 +135,11 @@ def _judge(ep: DeployedEndpoint, actual: ActualState, d: DesiredEndpoint | None)
         else:
             fixes.append(f"delete it and run {_up(stack)}: the stack places it in {d.region}, Azure holds it in "
                          f"{ep.region}")
+    if d is not None and ep.region and ep.region != d.region and Status.REGION_NOT_ALLOWED not in problems:
+        # An allowed region that is not the stack's (region_not_allowed already says more otherwise).
+        problems.append(Status.WRONG_REGION)
+        sentences.append(f"endpoint {ep.name} is in {ep.region}, the stack places it in {d.region}")
+        fixes.append(f"delete it and run {_up(stack)}: a serverless endpoint cannot move between regions")
 
     marketplace_status: str | None = None
     records = actual.marketplace_for(workspace_key(ep.subscription, ep.resource_group, ep.workspace))

@@ -26,6 +26,7 @@ class Status(StrEnum):
     UNHEALTHY = "unhealthy"  # provisioningState not Succeeded, or endpointState not Online
     CONTENT_SAFETY_OFF = "content_safety_off"
     WRONG_MODEL = "wrong_model"  # the endpoint at the expected name serves another model
+    WRONG_REGION = "wrong_region"  # the endpoint at the expected name lives in another region than the stack's
     REGION_NOT_ALLOWED = "region_not_allowed"  # the catalog does not offer its model in its region
     SUBSCRIPTION_MISSING = "subscription_missing"  # marketplace subscription absent or not Subscribed
 
@@ -35,6 +36,7 @@ class Status(StrEnum):
 PRECEDENCE: Final = (
     Status.MISSING,
     Status.WRONG_MODEL,
+    Status.WRONG_REGION,
     Status.REGION_NOT_ALLOWED,
     Status.SUBSCRIPTION_MISSING,
     Status.UNHEALTHY,

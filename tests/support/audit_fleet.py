@@ -103,7 +103,7 @@ def plant_drift(arm: FakeArm, fleet: Fleet) -> list[Planted]:
 
     dev, sub = fleet.configs["dev"], fleet.subscriptions["dev"]
     sd, core, ultra = "stable-diffusion-3.5-large", "stable-image-core", "stable-image-ultra"
-    units = dev.units()  # (region, project); at least 8 of them
+    units = dev.units()  # (region, project); at least 9 of them
     planted: list[Planted] = []
 
     def at(i: int, model: str) -> Any:
@@ -133,6 +133,8 @@ def plant_drift(arm: FakeArm, fleet: Fleet) -> list[Planted]:
     note("subscription_missing", 6, ultra, "subscription_missing", "unhealthy")
     at(7, sd).location = "swedencentral"
     note("region_not_allowed", 7, sd)
+    at(8, ultra).location = next(r for r in MODELS[ultra].regions if r != units[8][0])  # allowed, not the stack's
+    note("wrong_region", 8, ultra)
 
     test_sub = fleet.subscriptions["test"]
     shadow = arm.add_workspace(test_sub, "rg-shadow", "mlw-shadow", "westus", tags={"project": "shadow"})

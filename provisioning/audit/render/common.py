@@ -33,6 +33,8 @@ LOOKS: Final = {
                                     "content safety is not Enabled"),
     Status.WRONG_MODEL: Look("wrong model", "🔀", "bold purple", "#6639ba", "#fbefff",
                              "the endpoint at the expected name serves another model"),
+    Status.WRONG_REGION: Look("wrong region", "🧭", "bold cyan", "#0a3069", "#e7f0ff",
+                              "the endpoint at the expected name lives in another region"),
     Status.REGION_NOT_ALLOWED: Look("region not allowed", "⛔", "bold white on red", "#ffffff", "#57606a",
                                     "the catalog does not offer the model in this region"),
     Status.SUBSCRIPTION_MISSING: Look("subscription missing", "💳", "bold yellow", "#7d4e00", "#fff8c5",

@@ -10,8 +10,8 @@ import pytest
 from infra.catalog import MODELS
 from tests.support.audit_fleet import Planted, endpoint_of, plant_drift
 
-STATUSES = ("ok", "missing", "extra", "unhealthy", "content_safety_off", "wrong_model", "region_not_allowed",
-            "subscription_missing")
+STATUSES = ("ok", "missing", "extra", "unhealthy", "content_safety_off", "wrong_model", "wrong_region",
+            "region_not_allowed", "subscription_missing")
 
 
 def _cell(doc: dict[str, Any], p: Planted) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def test_every_cell_is_in_the_matrix_with_its_colour(drifted_html) -> None:  # t
     for status, look in LOOKS.items():  # each status has its colour rule, and the page uses every one
         assert re.search(rf"\.st-{status.value} \{{ background: {look.bg}; color: {look.fg}; }}", html)
         assert any(c["data-status"] == status.value for c in filled), status
-    assert "missing: 1" in html and "92 cells, 81 ok, 11 drifted" in html
+    assert "missing: 1" in html and "92 cells, 80 ok, 12 drifted" in html
 
 
 def test_matrix_per_subscription_with_its_drift_list_under_it(drifted_html) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +78,7 @@ def test_matrix_per_subscription_with_its_drift_list_under_it(drifted_html) -> N
     assert [s[0] for s in sections] == list(SUBS)
     dev, test, prod = (body for _, body in sections)
     assert dev.index('<table class="matrix">') < dev.index('<table class="drift">')
-    assert "<h3>Drift (9)</h3>" in dev and "<h3>Drift (2)</h3>" in test
+    assert "<h3>Drift (10)</h3>" in dev and "<h3>Drift (2)</h3>" in test
     assert "matches the stacks" in prod
     for entry in doc["drift"]:
         assert entry["endpoint"] in (dev if entry["subscription"] == SUBS[0] else test)
@@ -118,14 +118,14 @@ def test_markdown_summary(arm, maas, build_fleet) -> None:  # type: ignore[no-un
     fleet = build_fleet(3, 10)
     plant_drift(arm, fleet)
     md = maas("audit", *fleet.args(), "--format", "markdown").stdout
-    assert md.startswith("## ❌ maas audit: 92 cells, 81 ok, 11 drifted")
-    assert md.count("### Subscription ") == 3 and "### Drift (11)" in md
+    assert md.startswith("## ❌ maas audit: 92 cells, 80 ok, 12 drifted")
+    assert md.count("### Subscription ") == 3 and "### Drift (12)" in md
     assert "| region | Stable Diffusion 3.5 Large | Stable Image Core | Stable Image Ultra |" in md
     assert "❌ missing<br>ct-dev-p00-core" in md
     drift_rows = [line for line in md.splitlines() if line.startswith(("| ❌", "| ➕", "| ⚠️", "| 🛡️", "| 🔀",
-                                                                       "| ⛔", "| 💳"))
+                                                                       "| 🧭", "| ⛔", "| 💳"))
                   and "<br>" not in line]
-    assert len(drift_rows) == 11
+    assert len(drift_rows) == 12
     assert "Legend: ✅ ok" in md
 
 
@@ -136,7 +136,7 @@ def test_table_output(arm, maas, build_fleet) -> None:  # type: ignore[no-untype
     assert run.code == 1
     out = run.stdout
     assert out.count("subscription maas ") == 2 and "project p00 · stack dev" in out
-    assert "content safety off" in out and "region not allowed" in out and "drift (9)" in out
+    assert "content safety off" in out and "region not allowed" in out and "drift (10)" in out
     assert "no drift in this subscription" not in out.split("subscription maas test")[0]
     assert "source resource-graph, 2 management call(s)" in out
 
