@@ -406,6 +406,15 @@ KEY_VAULT_SKU: Final = "standard"
 KEY_VAULT_SOFT_DELETE_DAYS: Final = 7
 WORKSPACE_SKU: Final = "Basic"
 KEY_SECRET_CONTENT_TYPE: Final = "maas-fleet/serverless-endpoint-key"
+# How long an endpoint key may live. A serverless endpoint key is a long-lived bearer credential with
+# no expiry of its own; 90 days is the rotation period the Azure security benchmark and common
+# compliance regimes (PCI DSS, CIS) ask for credentials of this kind. The key's Key Vault secret
+# carries the end of that period as its `exp` attribute, so Key Vault (Azure Policy "Key Vault
+# secrets should have an expiration date", Event Grid SecretNearExpiry) and `maas keys status` see it.
+KEY_LIFETIME_DAYS: Final = 90
+# A key is "expiring" when less than this is left: one monthly scheduled rotation plus a margin, so a
+# skipped or failed run shows up before the key runs out.
+KEY_EXPIRY_WARNING_DAYS: Final = 30
 
 # Every taggable resource the program creates carries these tags (the policy pack checks them).
 TAG_MANAGED_BY: Final = "managed-by"

@@ -9,6 +9,7 @@ key is read once it exists, kept in the unit's Key Vault and exported only as a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pulumi
 from pulumi_azure_native import keyvault, machinelearningservices
@@ -17,6 +18,17 @@ from infra import catalog
 from infra.catalog import ModelSpec
 
 TYPE = "maas-fleet:azure:ModelEndpoint"
+
+
+def key_expiry(now: datetime | None = None) -> int:
+    """The key secret's `exp` (Unix seconds): the key lifetime counted from the start of the current
+    UTC month. Why not from "now": the program runs on every `pulumi up`, and an input that moves with
+    the clock would rewrite every secret on every run; counted from the month, it moves at most once a
+    month, on the first `pulumi up` of the month, always at least lifetime minus a month ahead.
+    `maas keys rotate` stamps a fresh key with the full lifetime from the moment it is written."""
+    now = now or datetime.now(UTC)
+    month = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return int((month + timedelta(days=catalog.KEY_LIFETIME_DAYS)).timestamp())
 
 
 @dataclass
@@ -80,7 +92,8 @@ class ModelEndpoint(pulumi.ComponentResource):
             secret_name=args.key_secret_name,
             vault_name=args.key_vault_name,
             resource_group_name=args.resource_group_name,
-            properties={"value": primary, "content_type": catalog.KEY_SECRET_CONTENT_TYPE},
+            properties={"value": primary, "content_type": catalog.KEY_SECRET_CONTENT_TYPE,
+                        "attributes": {"expires": key_expiry()}},
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["properties"]),
         )

@@ -29,6 +29,8 @@ class Status(StrEnum):
     WRONG_REGION = "wrong_region"  # the endpoint at the expected name lives in another region than the stack's
     REGION_NOT_ALLOWED = "region_not_allowed"  # the catalog does not offer its model in its region
     SUBSCRIPTION_MISSING = "subscription_missing"  # marketplace subscription absent or not Subscribed
+    KEY_EXPIRED = "key_expired"  # (audit --keys) the key's Key Vault secret expired, is disabled or absent
+    KEY_EXPIRING = "key_expiring"  # (audit --keys) the key's Key Vault secret expires soon
 
 
 # When a cell has several problems its status is the first of these it has: the root cause first
@@ -41,6 +43,8 @@ PRECEDENCE: Final = (
     Status.SUBSCRIPTION_MISSING,
     Status.UNHEALTHY,
     Status.CONTENT_SAFETY_OFF,
+    Status.KEY_EXPIRED,
+    Status.KEY_EXPIRING,
     Status.EXTRA,
 )
 
@@ -179,6 +183,7 @@ class Cell:
     message: str = ""
     fix: str = ""
     verify: VerifyOutcome | None = None
+    key: dict[str, Any] | None = None  # (audit --keys) the `maas keys status` entry of its key
     deployed: DeployedEndpoint | None = field(default=None, repr=False, compare=False)  # not in the JSON
 
     @property
@@ -208,6 +213,7 @@ class Cell:
             "servedModel": self.served_model,
             "uri": self.uri,
             "verify": self.verify.document() if self.verify is not None else None,
+            "key": self.key,
         }
 
     def drift_document(self) -> dict[str, Any]:

@@ -39,6 +39,9 @@ def audit_command(
     verify_report_dir: Annotated[Path | None, typer.Option(
         "--verify-report-dir", metavar="DIR", help="With --verify: also write the verifier's report.json, junit.xml, "
         "summary.md, index.html here.", file_okay=False)] = None,
+    keys: Annotated[bool, typer.Option(
+        "--keys", help="Also read each endpoint key's Key Vault secret (metadata only) and flag expiring, expired "
+        "or missing keys.")] = False,
 ) -> None:
     """Desired (stack configs) against actual (Azure): a region x model matrix with the drift list.
 
@@ -69,6 +72,10 @@ def audit_command(
     with azure_session(arm_endpoint) as session, listing_progress() as progress:
         report = run_audit(session, stacks, subscriptions=subscription or [], all_subscriptions=all_subscriptions,
                            mode=SourceMode(source), say=say, on_progress=progress)
+        if keys:
+            from provisioning.audit.key_expiry import fold_key_status
+
+            fold_key_status(session, report, stacks)
         if verify:
             from provisioning.audit.verification import verify_cells
 

@@ -8,8 +8,17 @@ import typer
 
 from provisioning.cli.app import app
 from provisioning.cli.option_errors import reject
-from provisioning.cli.options import ArmEndpoint, EndpointName, ResourceGroup, Subscription, TableOrJson, Workspace
-from provisioning.cli.session import azure_session, say
+from provisioning.cli.options import (
+    ArmEndpoint,
+    Config,
+    EndpointName,
+    ResourceGroup,
+    Stack,
+    Subscription,
+    TableOrJson,
+    Workspace,
+)
+from provisioning.cli.session import azure_session, say, stack_config
 
 keys_app = typer.Typer(help="Show or rotate serverless endpoint keys (masked unless --reveal).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -91,3 +100,38 @@ def keys_rotate_command(
         print_rotation(result, name, stdout)
     for line in result.aftermath():  # stderr, in every format: the stack output may now be stale
         say(f"note: {line}")
+
+
+@keys_app.command("status")
+def keys_status_command(
+    stack: Stack = None,
+    config: Config = None,
+    subscription: Subscription = None,
+    arm_endpoint: ArmEndpoint = None,
+    output: TableOrJson = "table",
+) -> None:
+    """Age and expiry of every endpoint key of a stack (Key Vault secret metadata, never a value).
+
+    Exit 0 every key ok, 1 any key expiring, expired or missing, 2 bad input.
+    """
+    from provisioning.operations.key_status import key_statuses
+    from provisioning.operations.key_status_render import counts_line, key_status_table
+    from provisioning.operations.planned import planned_fleet
+    from provisioning.ui.console import emit_json, stdout
+
+    fleet = stack_config(stack, config, required=True)  # bad input fails before any credential or network
+    assert fleet is not None
+    with azure_session(arm_endpoint) as session:
+        resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
+        if resolved.note:
+            say(resolved.note)
+        planned = planned_fleet(fleet, resolved.id)
+        report = key_statuses(session, resolved.id, planned.endpoints, stack=fleet.stack)
+    if output == "json":
+        emit_json(report.document())
+    else:
+        stdout.print(key_status_table(report))
+    for error in report.errors:
+        say(f"error: {error}")
+    say(counts_line(report))
+    raise typer.Exit(report.exit_code)

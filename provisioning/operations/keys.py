@@ -33,6 +33,7 @@ from provisioning.azure.polling import Poll, wait_for
 from provisioning.azure.session import ApiVersion, AzureSession
 from provisioning.errors import BadInput, ExitCode, MaasError
 from provisioning.operations.endpoints import endpoint_keys
+from provisioning.operations.key_status import fresh_key_expiry
 from provisioning.redact import REDACTOR, mask
 
 # Tag on the vault secret saying which endpoint key it holds (absent: the primary, as the program stores).
@@ -322,7 +323,8 @@ class Rotation:
     def _store(self, kind: KeyKind, value: str) -> None:
         secret = self.result.secret
         assert secret is not None
-        properties: dict[str, Any] = {"value": value}
+        # A new secret version carries only the attributes sent: stamp the fresh key's full lifetime.
+        properties: dict[str, Any] = {"value": value, "attributes": {"exp": fresh_key_expiry()}}
         if secret.content_type:
             properties["contentType"] = secret.content_type
         tags = {**secret.tags, KEY_TAG: str(kind)}

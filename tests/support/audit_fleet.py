@@ -3,6 +3,7 @@ every kind of drift planted in them. Imported by conftest.py (fixtures) and by t
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def build(arm: FakeArm, directory: Path, subscriptions: int = 3, workspaces: int
         path = write_stack(directory, name, sub, **options)
         config = load_stack_file(path)
         if seed:
-            arm.seed_fleet(config, sub, secrets_=False)
+            arm.seed_fleet(config, sub)
         stacks[name], configs[name], subs[name] = path, config, sub
     return Fleet(directory, stacks, configs, subs)
 
@@ -97,13 +98,20 @@ def marketplace_key(config: FleetConfig, sub: str, region: str, project: str, mo
             f"{config.namer.marketplace_subscription(MODELS[model])}").lower()
 
 
+def key_secret(arm: FakeArm, endpoint: Any) -> Any:
+    """The Key Vault secret `pulumi up` wrote for `endpoint` (in its workspace's vault)."""
+    from infra.naming import Namer
+
+    return arm.secret(endpoint.workspace.key_vault_id, Namer.key_secret(endpoint.name))
+
+
 def plant_drift(arm: FakeArm, fleet: Fleet) -> list[Planted]:
     """One of each verdict (and a few variants) in the dev and test stacks; prod stays clean."""
     from infra.catalog import MODELS
 
     dev, sub = fleet.configs["dev"], fleet.subscriptions["dev"]
     sd, core, ultra = "stable-diffusion-3.5-large", "stable-image-core", "stable-image-ultra"
-    units = dev.units()  # (region, project); at least 9 of them
+    units = dev.units()  # (region, project); at least 10 of them
     planted: list[Planted] = []
 
     def at(i: int, model: str) -> Any:
@@ -135,6 +143,12 @@ def plant_drift(arm: FakeArm, fleet: Fleet) -> list[Planted]:
     note("region_not_allowed", 7, sd)
     at(8, ultra).location = next(r for r in MODELS[ultra].regions if r != units[8][0])  # allowed, not the stack's
     note("wrong_region", 8, ultra)
+    # Key drift: only `maas audit --keys` reads it (the key's Key Vault secret metadata).
+    now = int(time.time())
+    key_secret(arm, at(9, core)).expires = now + 5 * 86_400
+    note("key_expiring", 9, core)
+    key_secret(arm, at(9, ultra)).expires = now - 86_400
+    note("key_expired", 9, ultra)
 
     test_sub = fleet.subscriptions["test"]
     shadow = arm.add_workspace(test_sub, "rg-shadow", "mlw-shadow", "westus", tags={"project": "shadow"})

@@ -310,9 +310,19 @@ class Secret:
     tags: dict[str, str] = field(default_factory=dict)
     updated: int = field(default_factory=lambda: int(time.time()))
     history: list[str] = field(default_factory=list)  # earlier values, oldest first
+    # --- lifecycle (key expiry): `exp` and `created`, Unix seconds. Source: azure-rest-api-specs
+    # keyvault/resource-manager/Microsoft.KeyVault/stable/2023-07-01/secrets.json `Attributes`
+    # (enabled, nbf, exp writable; created, updated read-only) and examples/getSecret.json (the GET
+    # answers `properties.attributes` with created/updated, and exp only when one was set).
+    expires: int | None = None
+    created: int | None = None
 
     def body(self) -> dict[str, Any]:
         uri = f"https://{self.vault.name}.vault.azure.net/secrets/{self.name}"
+        attributes: dict[str, Any] = {"enabled": True, "created": self.created or self.updated,
+                                      "updated": self.updated}
+        if self.expires is not None:
+            attributes["exp"] = self.expires
         return {
             "id": f"{self.vault.id}/secrets/{self.name}",
             "name": self.name,
@@ -321,7 +331,7 @@ class Secret:
             "tags": self.tags,
             "properties": {
                 "contentType": self.content_type,
-                "attributes": {"enabled": True, "created": self.updated, "updated": self.updated},
+                "attributes": attributes,
                 "secretUri": uri,
                 "secretUriWithVersion": f"{uri}/{self.version}",
             },
@@ -518,7 +528,7 @@ class FakeArm:
         made: list[Endpoint] = []
         namer = config.namer
         for region, project in config.units():
-            names = namer.workspace_names(region, project)
+            names = namer.workspace_names(region, project, sub)  # global names hash the subscription in
             tags = config.tags_for(project) if project_tag else {}
             ws = self.add_workspace(sub, names.resource_group, names.workspace, region, tags=tags,
                                     vault_name=names.key_vault)
@@ -1117,6 +1127,12 @@ async def _put_secret(arm: FakeArm, request: Request, g: dict[str, str], body: A
         secret.value, secret.version, secret.updated = value, uuid.uuid4().hex, int(time.time())
     secret.content_type = (body or {}).get("properties", {}).get("contentType", secret.content_type) or ""
     secret.tags = dict((body or {}).get("tags") or secret.tags)
+    # --- lifecycle (key expiry): a PUT makes a new version whose attributes are the ones sent (secrets.json
+    # SecretCreateOrUpdateParameters -> SecretProperties.attributes); no `exp` sent, no expiry on the version.
+    exp = ((body or {}).get("properties", {}).get("attributes") or {}).get("exp")
+    secret.expires = int(exp) if isinstance(exp, int | float) and not isinstance(exp, bool) else None
+    if created:
+        secret.created = secret.updated
     return JSONResponse(secret.body(), status_code=201 if created else 200)
 
 

@@ -37,6 +37,10 @@ LOOKS: Final = {
                               "the endpoint at the expected name lives in another region"),
     Status.REGION_NOT_ALLOWED: Look("region not allowed", "⛔", "bold white on red", "#ffffff", "#57606a",
                                     "the catalog does not offer the model in this region"),
+    Status.KEY_EXPIRED: Look("key expired", "🔑", "bold red", "#82071e", "#ffd8d3",
+                             "the key's Key Vault secret expired, is disabled or does not exist"),
+    Status.KEY_EXPIRING: Look("key expiring", "⏳", "bold yellow", "#6f4400", "#fff4d6",
+                              "the key's Key Vault secret expires soon: rotate it"),
     Status.SUBSCRIPTION_MISSING: Look("subscription missing", "💳", "bold yellow", "#7d4e00", "#fff8c5",
                                       "marketplace subscription missing or not Subscribed"),
 }

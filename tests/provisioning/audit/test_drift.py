@@ -11,7 +11,7 @@ from infra.catalog import MODELS
 from tests.support.audit_fleet import Planted, endpoint_of, plant_drift
 
 STATUSES = ("ok", "missing", "extra", "unhealthy", "content_safety_off", "wrong_model", "wrong_region",
-            "region_not_allowed", "subscription_missing")
+            "region_not_allowed", "subscription_missing", "key_expired", "key_expiring")
 
 
 def _cell(doc: dict[str, Any], p: Planted) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def _cell(doc: dict[str, Any], p: Planted) -> dict[str, Any]:
 def drifted(arm, maas, build_fleet):  # type: ignore[no-untyped-def]
     fleet = build_fleet(3, 40)
     planted = plant_drift(arm, fleet)
-    run = maas("audit", *fleet.args(), "--format", "json")
+    run = maas("audit", *fleet.args(), "--format", "json", "--keys")
     return fleet, planted, run, json.loads(run.stdout)
 
 

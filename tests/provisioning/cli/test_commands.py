@@ -25,6 +25,7 @@ FORMAT_COMMANDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("endpoints",): (),
     ("keys", "show"): ("ep", "-g", "rg", "-w", "ws"),
     ("keys", "rotate"): ("ep", "-g", "rg", "-w", "ws"),
+    ("keys", "status"): (),
     ("audit",): (),
     ("adopt",): ("--out", "import.json"),
 }
