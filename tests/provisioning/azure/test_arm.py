@@ -295,3 +295,15 @@ def test_resource_ids_of_every_depth_round_trip() -> None:
     assert ArmId.parse("/subscriptions/s/resourceGroups/rg").name == "rg"
     with pytest.raises(ValueError):
         ArmId.parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults")
+
+
+def test_a_put_whose_body_says_creating_is_polled_on_the_resource(arm: FakeArm) -> None:
+    path = _endpoints_path(arm, 1)
+    with AzureSession() as session:
+        answer = ArmResponse(201, {}, {"properties": {"provisioningState": "Creating"}},
+                             f"{session.settings.arm_endpoint}{path}/ep-00")
+        final = session.arm.wait(answer, method="PUT", what="creating", timeout=10,
+                                 api_version=ApiVersion.MACHINE_LEARNING)
+    assert final is not None and final.body["properties"]["provisioningState"] == "Succeeded"
+    (poll,) = arm.calls("GET", "/serverlessEndpoints/ep-00$")
+    assert poll.query.get("api-version") == ApiVersion.MACHINE_LEARNING
