@@ -97,3 +97,17 @@ def test_no_import_cycles_among_project_modules() -> None:
     graph = import_graph()
     assert "provisioning.azure.arm" in graph["provisioning.azure.session"]  # the walk sees function-level imports
     assert cycles(graph) == []
+
+
+def test_dependencies_point_down_the_layers() -> None:
+    """commands -> operations -> Azure layer -> catalog: a lower layer never imports a higher one."""
+    above_azure = ("provisioning.cli", "provisioning.operations", "provisioning.audit", "provisioning.plan",
+                   "provisioning.verify", "provisioning.emulator")
+    wrong = []
+    for module, targets in import_graph().items():
+        for target in targets:
+            if (module.startswith("provisioning.azure") and target.startswith(above_azure)
+                    or module.startswith("infra") and target.startswith("provisioning")
+                    or module.startswith("provisioning.operations") and target.startswith("provisioning.cli")):
+                wrong.append(f"{module} -> {target}")
+    assert wrong == []
