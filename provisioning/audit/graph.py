@@ -118,7 +118,7 @@ def _query_batch(arm: ArmRest, subscriptions: list[str], query: str, result: Gra
         result.rows.extend(_rows(answer.data))
         if token is None:
             result.total_records += _int(answer.total_records)
-        if str(answer.result_truncated).lower().endswith("true"):
+        if str(getattr(answer.result_truncated, "value", answer.result_truncated)).lower() == "true":
             result.truncated = True
         token = answer.skip_token or None
         if token is None:
