@@ -40,7 +40,7 @@ def text_of(workflow: dict[str, Any]) -> str:
 
 
 def test_github_workflows_validate_against_the_schema() -> None:
-    assert {p.name for p in WORKFLOWS} == {"pull-request.yml", "deploy.yml", "nightly-audit.yml"}
+    assert {p.name for p in WORKFLOWS} == {"pull-request.yml", "deploy.yml", "nightly-audit.yml", "rotate-keys.yml"}
     result = check_jsonschema("vendor.github-workflows", *WORKFLOWS)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -87,6 +87,26 @@ def test_nightly_audit_is_scheduled() -> None:
     triggers = workflow.get("on") or workflow.get(True)  # YAML 1.1 reads a bare `on` as True
     assert "schedule" in triggers
     assert "maas audit" in text_of(workflow)
+
+
+def test_key_rotation_is_monthly_and_manual_then_verified() -> None:
+    path = ROOT / ".github/workflows/rotate-keys.yml"
+    workflow = load(path)
+    triggers = workflow.get("on") or workflow.get(True)  # YAML 1.1 reads a bare `on` as True
+    minute, hour, day, month, weekday = triggers["schedule"][0]["cron"].split()
+    assert day.isdigit() and (month, weekday) == ("*", "*"), "once a month"
+    assert "workflow_dispatch" in triggers
+    assert workflow["permissions"] == {"contents": "read", "id-token": "write", "checks": "write"}
+    job = workflow["jobs"]["rotate"]
+    assert job["environment"] == "${{ matrix.stack }}" and job["concurrency"]["group"] == "stack-${{ matrix.stack }}"
+    names = [s.get("name", s.get("uses", "")) for s in job["steps"]]
+    body = text_of(workflow)
+    assert "maas keys rotate --stack ${{ matrix.stack }} --all" in body and "maas verify --stack" in body
+    rotate = next(i for i, s in enumerate(job["steps"]) if "keys rotate" in str(s.get("run", "")))
+    verify = next(i for i, s in enumerate(job["steps"]) if "maas verify" in str(s.get("run", "")))
+    up = next(i for i, s in enumerate(job["steps"]) if str(s.get("uses", "")).startswith("pulumi/actions@"))
+    assert rotate < up < verify, names  # the stack outputs carry the new keys before verify reads them
+    assert "secrets." not in path.read_text(), "no stored secrets"
 
 
 @pytest.mark.parametrize("stage", ["Validate", "Preview", "Deploy"])
