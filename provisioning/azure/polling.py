@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 
 from provisioning.ui.console import stderr
+from provisioning.ui.progress import progress_bar
 
 T = TypeVar("T")
 
@@ -49,9 +50,7 @@ def wait_for(check: Callable[[], Poll[T]], description: str, timeout: float, *,
     interval = initial_interval
     if not stderr.is_terminal:  # CI logs: one line saying what we wait for, no redrawn bar
         stderr.print(f"{description} (up to {timeout:g} s)...", markup=False, soft_wrap=True)
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.fields[state]}"), TimeElapsedColumn(), console=stderr, transient=True,
-                        disable=not stderr.is_terminal)
+    progress = progress_bar(TextColumn("{task.fields[state]}"))
     with progress:
         task = progress.add_task(description, total=timeout, state="")
         while True:

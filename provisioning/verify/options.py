@@ -15,6 +15,7 @@ from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, OUTPUT_FORMATS, R
 from provisioning.cli.option_errors import validation_lines
 from provisioning.errors import BadInput
 from provisioning.inputs.inventory import Dialect
+from provisioning.ui.option_names import OPTION_NAMES
 
 MiB = 1024 * 1024
 # The Azure dialect's two spellings of the generation route (DESIGN §6): the one tried first is
@@ -34,17 +35,6 @@ def route_for_option(value: str) -> Route:
             return route
     allowed = ", ".join(route_option(r) for r in AZURE_ROUTES)
     raise BadInput(f"--route: {value!r} is not a route (allowed: {allowed})")
-
-# Fields `maas verify` sets from its options, by the option's name: errors name what the user typed.
-CLI_OPTIONS = {
-    "max_images": "--max-images",
-    "concurrency": "--concurrency",
-    "timeout_s": "--timeout",
-    "deadline_s": "--deadline",
-    "dialect": "--dialect",
-    "route": "--route",
-}
-
 
 class VerifyOptions(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -96,4 +86,4 @@ class VerifyOptions(BaseModel):
         try:
             return cls.model_validate({k: v for k, v in values.items() if v is not None})
         except ValidationError as exc:
-            raise BadInput(validation_lines(exc, CLI_OPTIONS, what="verifier")) from None
+            raise BadInput(validation_lines(exc, OPTION_NAMES, what="verifier")) from None

@@ -9,10 +9,11 @@ from types import TracebackType
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import MofNCompleteColumn, TextColumn
 from rich.table import Table
 
 from provisioning.redact import REDACTOR
+from provisioning.ui.progress import progress_bar
 from provisioning.verify.reports.common import STATUS_ICON, checks_line, facts_line, main_latency, ms, ordered, problems
 from provisioning.verify.results import CheckResult, CheckStatus, EndpointResult, VerifyReport
 
@@ -36,17 +37,7 @@ class RichObserver:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("checks"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        )
+        self.progress = progress_bar(MofNCompleteColumn(), TextColumn("checks"), console=console)
         self._task = self.progress.add_task("verifying", total=None)
         self._endpoints = 0
         self._done = 0

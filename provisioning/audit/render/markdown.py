@@ -15,13 +15,7 @@ from provisioning.audit.render.common import (
     provenance,
     verify_text,
 )
-
-_MD_ESCAPES = str.maketrans({"|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "`": "\\`", "*": "\\*",
-                             "_": "\\_", "[": "\\[", "]": "\\]", "\n": " ", "\r": " "})
-
-
-def md(text: str) -> str:
-    return text.translate(_MD_ESCAPES)
+from provisioning.ui.markdown import md
 
 
 def _cell(cells: list[Cell]) -> str:

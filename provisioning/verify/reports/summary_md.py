@@ -3,8 +3,7 @@ escaped, because endpoint answers end up in details and the summary is rendered 
 
 from __future__ import annotations
 
-import html
-
+from provisioning.ui.markdown import md
 from provisioning.verify.reports.common import (
     STATUS_ICON,
     checks_line,
@@ -18,14 +17,6 @@ from provisioning.verify.reports.common import (
 from provisioning.verify.results import CheckStatus, VerifyReport
 
 MAX_PROBLEM_LINES = 200
-
-
-def md(text: object) -> str:
-    """Inert Markdown: no HTML, no table breaks, no emphasis or links from server text."""
-    out = html.escape(str(text), quote=False)
-    for ch in "\\`*_[]|#":
-        out = out.replace(ch, "\\" + ch)
-    return " ".join(out.split())
 
 
 def render_markdown(report: VerifyReport) -> str:
