@@ -12,22 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Final
 
-from infra.resource_types import (  # re-exported: the rules read type tokens from here
-    APP_INSIGHTS,
-    KEY_VAULT,
-    KEY_VAULT_SECRET,
-    LOG_ANALYTICS,
-    MARKETPLACE_SUBSCRIPTION,
-    ML_WORKSPACE,
-    RESOURCE_GROUP,
-    ROLE_ASSIGNMENT,
-    ROLE_DEFINITION,
-    SERVERLESS_ENDPOINT,
-    STACK,
-    STORAGE_ACCOUNT,
-)
 from policies.records import ResourceRecord
-
 
 # `azure-native:machinelearningservices/v20240401preview:ServerlessEndpoint` (an explicit API version,
 # as azure-native v2 and parameterized packages spell it) is the same resource to a rule.

@@ -20,7 +20,8 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from policies.props import SERVERLESS_ENDPOINT, is_type, text
+from infra.resource_types import SERVERLESS_ENDPOINT
+from policies.props import is_type, text
 from policies.records import ResourceRecord, Severity, Violation
 from policies.rules import evaluate
 from policies.sources.documents import DocumentError, DocumentKind, load_document

@@ -10,19 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from infra.catalog import ModelSpec, model_for_asset_id
-from infra.resource_types import RESOURCE_TYPES
+from infra.resource_types import ML_WORKSPACE, RESOURCE_TYPES, SERVERLESS_ENDPOINT
 from policies.engine import Finding
-from policies.props import (
-    MISSING,
-    ML_WORKSPACE,
-    SERVERLESS_ENDPOINT,
-    canonical_type,
-    dig,
-    is_secret,
-    is_type,
-    is_unknown,
-    text,
-)
+from policies.props import MISSING, canonical_type, dig, is_secret, is_type, is_unknown, text
 from policies.records import ResourceRecord
 
 

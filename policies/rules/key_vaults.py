@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
+from infra.resource_types import KEY_VAULT
 from policies.engine import Finding, Rule
-from policies.props import KEY_VAULT, dig, is_unknown
+from policies.props import dig, is_unknown
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label, shown
 
