@@ -3,7 +3,7 @@
 Why one, and the strict one: names, tags, server answers and foreign documents (stack exports,
 previews) end up in pipeline step summaries and pull-request comments, which GitHub and Azure DevOps
 render as HTML. A `|` breaks a table, `<` opens a tag, `*`, `_`, `` ` ``, `[`, `]`, `#` and `~`
-restyle or link, a newline ends the row. Every value is escaped the same way whoever wrote it.
+restyle or link, `$` opens GitHub's math, a newline ends the row. Every value is escaped the same way whoever wrote it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Final
 _ESCAPES: Final = str.maketrans({
     "&": "&amp;", "<": "&lt;", ">": "&gt;",
     "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]", "|": "\\|", "#": "\\#",
-    "~": "\\~",
+    "~": "\\~", "$": "\\$",
 })
 
 
