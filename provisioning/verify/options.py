@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, OUTPUT_FORMATS, REQUESTS_PER_MINUTE, SIZES, Route, Size
 from provisioning.cli.option_errors import validation_lines
@@ -36,6 +36,14 @@ def route_for_option(value: str) -> Route:
     allowed = ", ".join(route_option(r) for r in AZURE_ROUTES)
     raise BadInput(f"--route: {value!r} is not a route (allowed: {allowed})")
 
+# Options whose values the catalog lists, with what a bad value is told.
+_CATALOG_VALUES: dict[str, tuple[tuple[object, ...], str]] = {
+    "output_format": (tuple(OUTPUT_FORMATS), f"must be one of {', '.join(OUTPUT_FORMATS)}"),
+    "route": (AZURE_ROUTES, f"must be one of {', '.join(AZURE_ROUTES)} (the hosted dialect has its own route)"),
+    "size": (tuple(SIZES), f"must be a catalog size ({', '.join(str(s) for s in SIZES)})"),
+}
+
+
 class VerifyOptions(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
@@ -58,25 +66,12 @@ class VerifyOptions(BaseModel):
     created_tolerance_s: Annotated[float, Field(gt=0)] = 900.0  # `created` vs our clock
     seed: int | None = None  # jitter and request seeds; None = fresh randomness
 
-    @field_validator("output_format")
+    @field_validator("output_format", "route", "size")
     @classmethod
-    def _known_format(cls, value: str) -> str:
-        if value not in OUTPUT_FORMATS:
-            raise ValueError(f"must be one of {', '.join(OUTPUT_FORMATS)}")
-        return value
-
-    @field_validator("route")
-    @classmethod
-    def _azure_route(cls, value: Route) -> Route:
-        if value not in AZURE_ROUTES:
-            raise ValueError(f"must be one of {', '.join(AZURE_ROUTES)} (the hosted dialect has its own route)")
-        return value
-
-    @field_validator("size")
-    @classmethod
-    def _catalog_size(cls, value: Size) -> Size:
-        if value not in SIZES:
-            raise ValueError(f"must be a catalog size ({', '.join(str(s) for s in SIZES)})")
+    def _catalog_value(cls, value: object, info: ValidationInfo) -> object:
+        allowed, message = _CATALOG_VALUES[info.field_name or ""]
+        if value not in allowed:
+            raise ValueError(message)
         return value
 
     @classmethod

@@ -8,18 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from provisioning.audit.model import AuditReport, Cell, Status
-from provisioning.audit.render.common import (
-    LOOKS,
-    Matrix,
-    drift_label,
-    headline,
-    matrices,
-    model_label,
-    project_label,
-    provenance,
-    verify_failed,
-    verify_text,
-)
+from provisioning.audit.render import common as view
+from provisioning.audit.render.common import LOOKS, Matrix, verify_failed, verify_text
 from provisioning.ui.html import render
 
 _SEVERITY = [Status.REGION_NOT_ALLOWED, Status.WRONG_MODEL, Status.MISSING, Status.SUBSCRIPTION_MISSING,
@@ -44,16 +34,9 @@ def _title(cells: list[Cell]) -> str:
     return " | ".join(c.message or LOOKS[c.status].meaning for c in cells)
 
 
-def _drift_what(cell: Cell) -> str:
-    what = cell.message
-    if verify_failed(cell):
-        what = (what + "; " if what else "") + verify_text(cell)
-    return what
-
-
 def to_html(report: AuditReport) -> str:
     by_sub: dict[str, list[Matrix]] = {}
-    for matrix in matrices(report):
+    for matrix in view.matrices(report):
         by_sub.setdefault(matrix.subscription, []).append(matrix)
     subscriptions = [
         _Subscription(sub.id, sub.name, sub.visible, by_sub.get(sub.id, []),
@@ -64,8 +47,8 @@ def to_html(report: AuditReport) -> str:
         _PACKAGE,
         "audit.html",
         stacks=", ".join(s.name for s in report.stacks if s.in_scope),
-        provenance=provenance(report),
-        headline=headline(report),
+        provenance=view.provenance(report),
+        headline=view.headline(report),
         failed=bool(report.exit_code),
         counts=report.counts(),
         looks=LOOKS,
@@ -73,11 +56,11 @@ def to_html(report: AuditReport) -> str:
         errors=report.errors,
         notes=report.notes,
         schema_version=report.document()["schemaVersion"],
-        project_label=project_label,
-        model_label=model_label,
+        project_label=view.project_label,
+        model_label=view.model_label,
         verify_text=verify_text,
-        drift_label=drift_label,
-        drift_what=_drift_what,
+        drift_label=view.drift_label,
+        drift_what=view.drift_what,
         worst_of=_worst,
         cell_title=_title,
         any_verify_failed=lambda cells: any(verify_failed(c) for c in cells),
