@@ -8,12 +8,12 @@ from contextlib import contextmanager
 
 from rich.progress import MofNCompleteColumn
 
-from provisioning.ui.progress import progress_bar
+from provisioning.ui.progress import stderr_progress
 
 
 @contextmanager
 def listing_progress(description: str = "reading workspaces") -> Iterator[Callable[[int, int], None]]:
-    progress = progress_bar(MofNCompleteColumn())
+    progress = stderr_progress(MofNCompleteColumn())
     task = None
 
     def update(done: int, total: int) -> None:

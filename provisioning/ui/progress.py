@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Te
 from provisioning.ui import console as ui_console
 
 
-def progress_bar(*columns: ProgressColumn | str, console: Console | None = None) -> Progress:
+def stderr_progress(*columns: ProgressColumn | str, console: Console | None = None) -> Progress:
     """Spinner, description, bar, then `columns` (counts, state), then the elapsed time; transient,
     on `console` (stderr unless a caller hands in its own stderr-like console, e.g. a test's)."""
     target = console or ui_console.stderr

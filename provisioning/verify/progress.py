@@ -13,7 +13,7 @@ from rich.progress import MofNCompleteColumn, TextColumn
 from rich.table import Table
 
 from provisioning.redact import REDACTOR
-from provisioning.ui.progress import progress_bar
+from provisioning.ui.progress import stderr_progress
 from provisioning.verify.reports.common import (
     checks_line,
     facts_line,
@@ -46,7 +46,7 @@ class RichObserver:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.progress = progress_bar(MofNCompleteColumn(), TextColumn("checks"), console=console)
+        self.progress = stderr_progress(MofNCompleteColumn(), TextColumn("checks"), console=console)
         self._task = self.progress.add_task("verifying", total=None)
         self._endpoints = 0
         self._done = 0
