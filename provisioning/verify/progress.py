@@ -19,7 +19,6 @@ from provisioning.verify.results import CheckResult, CheckStatus, EndpointResult
 STATUS_STYLE = {
     CheckStatus.PASS: "green",
     CheckStatus.FAIL: "red",
-    CheckStatus.FILTERED: "yellow",
     CheckStatus.SKIP: "dim",
 }
 

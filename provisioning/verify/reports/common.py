@@ -4,9 +4,9 @@ headline, and small formatting rules, so Markdown, HTML and the console say the 
 from __future__ import annotations
 
 from infra.catalog import MODELS, REGIONS
-from provisioning.verify.results import CheckName, CheckResult, CheckStatus, EndpointResult, VerifyReport
+from provisioning.verify.results import Category, CheckName, CheckResult, CheckStatus, EndpointResult, VerifyReport
 
-STATUS_ICON = {CheckStatus.PASS: "✅", CheckStatus.FAIL: "❌", CheckStatus.FILTERED: "🛡️", CheckStatus.SKIP: "⏭️"}
+STATUS_ICON = {CheckStatus.PASS: "✅", CheckStatus.FAIL: "❌", CheckStatus.SKIP: "⏭️"}
 
 
 def region_order(region: str) -> tuple[int, str]:
@@ -36,7 +36,8 @@ def headline(report: VerifyReport) -> str:
 
 
 def facts_line(report: VerifyReport) -> str:
-    filtered = report.count(CheckStatus.FILTERED)
+    filtered = sum(1 for e in report.endpoints for c in e.checks.values()
+                   if c.status is CheckStatus.FAIL and c.category is Category.CONTENT_FILTER)
     parts = [
         f"{len(report.endpoints)} endpoints",
         f"{report.count(CheckStatus.PASS)} checks passed",
@@ -58,7 +59,7 @@ def main_latency(result: EndpointResult) -> float | None:
 
 
 def problems(result: EndpointResult) -> list[CheckResult]:
-    return [c for c in result.ordered_checks() if c.status in (CheckStatus.FAIL, CheckStatus.FILTERED)]
+    return [c for c in result.ordered_checks() if c.status is CheckStatus.FAIL]
 
 
 def checks_line(result: EndpointResult) -> str:

@@ -40,7 +40,7 @@ color:#8c959f;border-radius:4px}
 .name{font-weight:600;margin-top:6px;word-break:break-all} .meta{color:#57606a}
 .badge{display:inline-block;padding:0 6px;border-radius:10px;color:#fff;font-size:12px}
 .badge.pass{background:#2da44e} .badge.fail{background:#cf222e}
-ul.problems{margin:6px 0 0;padding-left:18px;color:#cf222e} ul.problems li.filtered{color:#9a6700}
+ul.problems{margin:6px 0 0;padding-left:18px;color:#cf222e}
 details table{border-collapse:collapse;font-size:12px} details td{padding:2px 6px;border-top:1px solid #eaeef2}
 """
 

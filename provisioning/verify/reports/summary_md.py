@@ -45,7 +45,7 @@ def render_markdown(report: VerifyReport) -> str:
         )
     notes = [(e, c) for e in ordered(report) for c in problems(e)]
     if notes:
-        lines += ["", "### Failed and content-filtered checks", ""]
+        lines += ["", "### Failed checks", ""]
         for e, c in notes[:MAX_PROBLEM_LINES]:
             lines.append(
                 f"- {STATUS_ICON[c.status]} **{md(e.label)}** · {md(c.name)} · {md(c.category)}: {md(c.detail)}"

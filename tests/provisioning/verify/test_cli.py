@@ -66,6 +66,23 @@ def test_any_failure_exits_1(
     helpers.no_key(out, err, *reports.values())
 
 
+@pytest.mark.parametrize("mode", ["content_filter_flat", "content_filter_wrapped"])
+def test_a_content_filtered_benign_prompt_exits_1(
+    mode: str, inventory_file: Path, hostile: Any, tmp_path: Path, capsys: Any, monkeypatch: Any, helpers: Any
+) -> None:
+    """An endpoint that answers the harmless suite prompt with content_filter produced no image: fail."""
+    hostile.set(mode)
+    code, out, err = maas(["verify", "--inventory", str(inventory_file), *fast(tmp_path)], capsys, monkeypatch)
+    assert code == 1, err
+    doc = json.loads(read_reports(tmp_path)["report.json"])
+    assert doc["summary"]["failed"] == 2 and doc["summary"]["passed"] == 0
+    for endpoint in doc["endpoints"]:
+        checks = {c["name"]: c for c in endpoint["checks"]}
+        assert endpoint["status"] == "fail"
+        assert (checks["text-to-image"]["status"], checks["text-to-image"]["category"]) == ("fail", "content_filter")
+    helpers.no_key(out, err, *read_reports(tmp_path).values())
+
+
 def test_cost_guard_refuses_before_any_request(
     inventory_file: Path, hostile: Any, tmp_path: Path, capsys: Any, monkeypatch: Any
 ) -> None:

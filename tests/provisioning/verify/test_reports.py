@@ -93,7 +93,7 @@ def test_report_json_has_exactly_the_contract_shape(report: VerifyReport, tmp_pa
     statuses = {e["name"]: e["status"] for e in doc["endpoints"]}
     assert statuses == {"sd35l-wus": "fail", "core-eus": "pass", "hosted-eus": "fail"}
     filtered = doc["endpoints"][0]["checks"][3]
-    assert filtered["status"] == "filtered" and filtered["category"] == "content_filter"
+    assert filtered["status"] == "fail" and filtered["category"] == "content_filter"  # benign prompt filtered
     helpers.no_key(*files.values())
     assert "****" in files["report.json"]
 
@@ -125,7 +125,7 @@ def test_junit_is_well_formed_and_counts_add_up(report: VerifyReport, tmp_path: 
         failures,
         skipped,
     )
-    assert (total, failures, skipped) == (8, 2, 2)
+    assert (total, failures, skipped) == (8, 3, 1)  # the content-filtered check is a failure, not a skip
     failure = root.find(".//testcase[@name='text-to-image']/failure")
     assert failure is not None and failure.get("type") == "schema"
     classnames = {c.get("classname") for c in root.iter("testcase")}
