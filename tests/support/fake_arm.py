@@ -381,18 +381,48 @@ class GraphSettings:
 # --------------------------------------------------------------------------------------------------
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if ch == "*" else re.escape(ch) for ch in pattern.lower()) + r"\Z")
+# ---- RBAC evaluation, written from Azure's documentation of role definitions -------------------
+# Source: learn.microsoft.com/azure/role-based-access-control/role-definitions ("Actions",
+# "NotActions", "Wildcard permissions"):
+#  - an operation string may carry the wildcard `*` anywhere (`Microsoft.Compute/*`, `*/read`,
+#    `Microsoft.Network/*/write`); `*` stands for any run of characters, `/` included;
+#  - a role grants an operation its `actions` match unless its own `notActions` match it: "NotActions
+#    is not a deny rule", so another role assigned to the same principal can still grant it;
+#  - the caller's rights at a scope are the union over the role assignments at that scope and above.
+# Case: Azure's own generated operations list spells one resource type both `onlineEndpoints` and
+# `onlineendpoints` (permissions/ai-machine-learning.md), so operation names compare case-insensitively.
+
+
+def _wildcard_match(pattern: str, operation: str) -> bool:
+    """Does `pattern` (with `*` wildcards) match `operation` entirely? Greedy two-pointer scan with
+    backtracking to the last `*` seen: linear in practice, no regular expressions."""
+    p, o = pattern.lower(), operation.lower()
+    i = j = 0
+    star, mark = -1, 0
+    while j < len(o):
+        if i < len(p) and p[i] == o[j] and p[i] != "*":
+            i, j = i + 1, j + 1
+        elif i < len(p) and p[i] == "*":
+            star, mark = i, j
+            i += 1
+        elif star >= 0:
+            i, mark = star + 1, mark + 1
+            j = mark
+        else:
+            return False
+    while i < len(p) and p[i] == "*":
+        i += 1
+    return i == len(p)
+
+
+def _role_grants(role: dict[str, Any], operation: str) -> bool:
+    granted = any(_wildcard_match(a, operation) for a in role.get("actions") or ())
+    return granted and not any(_wildcard_match(n, operation) for n in role.get("notActions") or ())
 
 
 def _allowed(action: str, entries: list[dict[str, Any]]) -> bool:
-    action = action.lower()
-    for entry in entries:
-        if any(_glob(a).match(action) for a in entry.get("actions", [])) and not any(
-            _glob(n).match(action) for n in entry.get("notActions", [])
-        ):
-            return True
-    return False
+    """Is `action` granted by any one of the roles in effect (each role's actions minus its own notActions)?"""
+    return any(_role_grants(entry, action) for entry in entries)
 
 
 def arm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
