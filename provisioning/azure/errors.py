@@ -29,6 +29,15 @@ _CREDENTIAL_CODES: Final = frozenset({
 _REGISTRATION_CODES: Final = frozenset({
     "missingsubscriptionregistration", "subscriptionnotregistered", "noregisteredproviderfound",
 })
+# The ML service's answer to a serverless endpoint name already held in the region, by any Azure
+# customer (Azure/azureml-examples#1931, Azure/mlops-project-template#29: "There is already an endpoint
+# with this name, Endpoint name needs to be unique within a region. Try some other name.", inside a
+# validation-problem envelope). Matched on the words, whatever ARM code wraps them.
+_ENDPOINT_NAME_TAKEN = re.compile(r"already an endpoint with this name|name needs to be unique within a region", re.I)
+ENDPOINT_NAME_TAKEN_FIX: Final = (
+    "the endpoint name is taken in this region, possibly by another Azure customer (names are unique per region "
+    "across all of Azure, and no listing shows other tenants' endpoints): change maas-fleet:prefix, environment or "
+    "the project name, then run `maas preflight` and `pulumi up` again")
 _NOT_FOUND_CODES: Final = frozenset({
     "resourcenotfound", "resourcegroupnotfound", "parentresourcenotfound", "notfound", "subscriptionnotfound",
     "operationnotfound",
@@ -86,6 +95,17 @@ def hint_for(status: int | None, code: str, message: str) -> str:
         namespace = _NAMESPACE.search(message)
         which = namespace.group(1) if namespace else "the resource providers"
         return f"register {which}: run `maas preflight --fix` (registers {', '.join(RESOURCE_PROVIDERS)})"
+    if _ENDPOINT_NAME_TAKEN.search(message):
+        return ENDPOINT_NAME_TAKEN_FIX
+    if low == "invalidactionornotaction":
+        return ("a custom role holds an action Azure does not list, so ARM refused the whole role: `maas preflight` "
+                "names it; correct infra/catalog.py PERMISSIONS and run `pulumi up` again")
+    if low == "roledefinitiondoesnotexist":
+        return ("the custom role was created seconds ago and has not reached every ARM region yet: wait a minute and "
+                "run `pulumi up` again (it creates only what is missing)")
+    if low == "principalnotfound":
+        return ("the principal is new and not yet visible to ARM: wait a minute and run `pulumi up` again; a "
+                "principalType on the assignment lets ARM skip the lookup")
     if low == "serverlessmodelnotavailableinregion":
         regions = sorted({r for m in MODELS.values() for r in m.regions})
         return f"deploy this model only in the catalog's regions ({', '.join(regions)}); fix maas-fleet:regions"
