@@ -1432,7 +1432,10 @@ async def _private_stores(arm: FakeArm, request: Request, g: dict[str, str], bod
 # Agreement and Microsoft Partner Agreement" (the spec's description) -- EA subscriptions get a 404 here.
 @_route("GET", _SUB + r"/providers/microsoft\.billing/policies/default")
 async def _billing_policies(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    policies = arm.billing_policies.get(g["sub"].lower(), [])
+    # Unset: what the spec's example answers, a subscription whose policies say nothing about Marketplace.
+    example = [{"name": "ViewCharges", "value": "Allowed", "policyType": "SystemControlled",
+                "scope": f"/subscriptions/{g['sub']}"}]
+    policies = arm.billing_policies.get(g["sub"].lower(), example)
     if policies is None:
         return arm_error(404, "NotFound", "Billing policies are not available for this subscription's agreement type.")
     return JSONResponse({"id": f"/subscriptions/{g['sub']}/providers/Microsoft.Billing/policies/default",
