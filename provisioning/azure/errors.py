@@ -29,11 +29,15 @@ _CREDENTIAL_CODES: Final = frozenset({
 _REGISTRATION_CODES: Final = frozenset({
     "missingsubscriptionregistration", "subscriptionnotregistered", "noregisteredproviderfound",
 })
-# The ML service's answer to a serverless endpoint name already held in the region, by any Azure
-# customer (Azure/azureml-examples#1931, Azure/mlops-project-template#29: "There is already an endpoint
-# with this name, Endpoint name needs to be unique within a region. Try some other name.", inside a
-# validation-problem envelope). Matched on the words, whatever ARM code wraps them.
-_ENDPOINT_NAME_TAKEN = re.compile(r"already an endpoint with this name|name needs to be unique within a region", re.I)
+# The ML service's answer to an endpoint name already held in the region, by any Azure customer:
+# serverless endpoints "UserError: Serverless endpoint name '<name>' is not available. Please select a
+# different name." (Azure-Samples/azureai-foundry-finetuning-raft#45); batch endpoints "The specified
+# endpoint name '<name>' is not available. Endpoint names must be unique within the region."
+# (ansible-collections/azure#2231); online endpoints "There is already an endpoint with this name,
+# Endpoint name needs to be unique within a region." (Azure/azureml-examples#1931). The code is the
+# generic UserError, so the words decide.
+_ENDPOINT_NAME_TAKEN = re.compile(
+    r"endpoint name '[^']*' is not available|already an endpoint with this name|unique within (a|the) region", re.I)
 ENDPOINT_NAME_TAKEN_FIX: Final = (
     "the endpoint name is taken in this region, possibly by another Azure customer (names are unique per region "
     "across all of Azure, and no listing shows other tenants' endpoints): change maas-fleet:prefix, environment or "

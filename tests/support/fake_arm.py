@@ -1389,14 +1389,13 @@ _BUILTIN_ROLE_IDS = frozenset({
 
 
 # Endpoint names are part of a public host name (`<name>-<5 letters>.<region>.models.ai.azure.com`) and
-# must be unique per region across all of Azure, other customers included (the Azure ML how-to for
-# serverless endpoints; DESIGN's catalog facts). The ML service answers a taken name with a
-# validation error worded as in Azure/azureml-examples#1931 and Azure/mlops-project-template#29
-# (managed online endpoints, the same front end): "There is already an endpoint with this name,
-# Endpoint name needs to be unique within a region. Try some other name." The ARM envelope's code for
-# serverless endpoints is not published; "BadRequest" around the validation problem is an assumption.
-ENDPOINT_NAME_TAKEN = ("There is already an endpoint with this name, Endpoint name needs to be unique within a "
-                       "region. Try some other name.")
+# must be unique per region across all of Azure, other customers included ("This URL must be unique in
+# each Azure region": Azure ML how-to, Deploy models as serverless APIs). A taken name is refused with
+# the ML service's UserError, worded as in Azure-Samples/azureai-foundry-finetuning-raft#45 (a
+# serverless endpoint, surfaced by azd): "Serverless endpoint name '<name>' is not available. Please
+# select a different name." The HTTP status is not shown there; 400 (a client error) is assumed.
+def endpoint_name_taken(name: str) -> str:
+    return f"Serverless endpoint name '{name}' is not available. Please select a different name."
 
 
 def endpoint_name_conflict(arm: FakeArm, ws: Workspace, name: str, location: str) -> Response | None:
@@ -1405,9 +1404,7 @@ def endpoint_name_conflict(arm: FakeArm, ws: Workspace, name: str, location: str
                      for k, e in arm.endpoints.items())
     if not taken_here and (location.lower(), name.lower()) not in arm.names_taken_elsewhere:
         return None
-    problem = json.dumps({"errors": {"": [ENDPOINT_NAME_TAKEN]}, "title": "One or more validation errors occurred.",
-                          "status": 400})
-    return arm_error(400, "BadRequest", problem)
+    return arm_error(400, "UserError", endpoint_name_taken(name))
 
 
 # The tenant's private Azure Marketplace: PrivateStore_List (GET /providers/Microsoft.Marketplace/

@@ -13,7 +13,6 @@ import pytest
 
 from infra.catalog import KEY_VAULT_SECRETS_USER
 from tests.support.fake_arm import (
-    ENDPOINT_NAME_TAKEN,
     ML,
     PROVIDER_OPERATIONS_SNAPSHOT,
     SUB,
@@ -21,6 +20,7 @@ from tests.support.fake_arm import (
     FakeArmServer,
     _allowed,
     _wildcard_match,
+    endpoint_name_taken,
 )
 
 AUTHZ = "2022-04-01"
@@ -150,7 +150,8 @@ def test_an_endpoint_name_held_by_another_tenant_is_refused(arm: FakeArm, client
     taken = client.put(f"{ws.id}/serverlessEndpoints/contoso-dev-main-core", params={"api-version": "2024-10-01"},
                        json=body)
     assert taken.status_code == 400
-    assert ENDPOINT_NAME_TAKEN in json.loads(taken.json()["error"]["message"])["errors"][""]
+    assert taken.json() == {"error": {"code": "UserError", "message": endpoint_name_taken("contoso-dev-main-core")}}
+    assert "is not available" in endpoint_name_taken("x")
     # the listing the caller can make shows nothing in the way
     assert client.get(f"{ws.id}/serverlessEndpoints", params={"api-version": "2024-10-01"}).json()["value"] == []
     other = arm.add_workspace(SUB, "rg2", "ws2", "westus3")

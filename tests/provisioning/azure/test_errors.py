@@ -37,6 +37,11 @@ CASES = [
     (400, "UserError", "The marketplace offer stability-ai.sd3-offer has been deprecated.",
      ["registry model id"], ExitCode.FAILED),
     # What a first `pulumi up` can meet (the fake ARM answers these shapes; sources cited there).
+    (400, "UserError", "Serverless endpoint name 'meta-llama-2-7b-chat' is not available. Please select a "
+     "different name.", ["another Azure customer", "maas-fleet:prefix", "maas preflight"], ExitCode.FAILED),
+    (400, "UserError", "The specified endpoint name 'endpoint-command' is not available. Endpoint names must be "
+     "unique within the region. Please choose a different name and try again.",
+     ["another Azure customer"], ExitCode.FAILED),
     (400, "BadRequest", json.dumps({"errors": {"": ["There is already an endpoint with this name, Endpoint name "
                                                     "needs to be unique within a region. Try some other name."]},
                                     "title": "One or more validation errors occurred.", "status": 400}),

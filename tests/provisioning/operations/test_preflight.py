@@ -509,8 +509,8 @@ def test_a_name_no_listing_shows_is_not_called_free(arm: FakeArm, maas: Maas, tm
                             "modelId": "azureml://registries/azureml-stabilityai/models/Stable-Image-Core"}}},
                         what="creating serverless endpoint contoso-dev-main-core")
     line = str(refused.value)
-    assert line.startswith("creating serverless endpoint contoso-dev-main-core: HTTP 400 BadRequest: ")
-    assert "unique within a region" in line
+    assert line.startswith("creating serverless endpoint contoso-dev-main-core: HTTP 400 UserError: Serverless "
+                           "endpoint name 'contoso-dev-main-core' is not available. Please select a different name. ")
     assert line.endswith("-> the endpoint name is taken in this region, possibly by another Azure customer (names "
                          "are unique per region across all of Azure, and no listing shows other tenants' endpoints): "
                          "change maas-fleet:prefix, environment or the project name, then run `maas preflight` and "
