@@ -421,7 +421,13 @@ class Preflight:
         """What ARM can tell about buying the model offers, beyond the offer type and the providers
         (checked above): a private Azure Marketplace, the subscription's billing policy, and the
         state of marketplace subscriptions that already exist. Where ARM cannot tell, one line says
-        what to ask the billing or Marketplace admin."""
+        what to ask the billing or Marketplace admin.
+
+        Offer terms need no line of their own: creating the marketplace subscription accepts them
+        (Azure ML how-to, Deploy models as serverless APIs), which the deployer's
+        `agreements/offers/plans/sign/action` (checked above) allows; MarketplaceOrdering's
+        `offerTypes/…/agreements` API is for virtual-machine items (its operation reads "Get an
+        agreement for a given marketplace virtual machine item"), not for these SaaS model offers."""
         self._check_private_marketplace()
         self._check_billing_policy()
         self._check_existing_marketplace_subscriptions(workspaces)
