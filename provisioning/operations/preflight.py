@@ -25,6 +25,7 @@ from infra.catalog import (
     PERMISSIONS,
     PROGRAM_ACTIONS,
     REGIONS,
+    REGISTRY,
     RESOURCE_PROVIDERS,
     UNPAID_QUOTA_ID_PREFIXES,
     USER_ACCESS_ADMINISTRATOR,
@@ -435,7 +436,7 @@ class Preflight:
     def _check_private_marketplace(self) -> None:
         name = "marketplace private store"
         ask = ("ask your Azure Marketplace admin whether a private Azure Marketplace is on for this tenant and, if "
-               "so, to approve the Stability AI model offers (publisher stabilityai) for this subscription")
+               f"so, to approve the Stability AI model offers (registry {REGISTRY}) for this subscription")
         try:
             stores = list(self.session.arm.list(PRIVATE_STORES_PATH, MARKETPLACE_API_VERSION,
                                                 what="reading the tenant's private Azure Marketplace"))
