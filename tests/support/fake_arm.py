@@ -23,6 +23,15 @@ Faults and behaviour:
     arm.route("POST", r"^/providers/Microsoft.ResourceGraph/resources$")(handler)  -> extend
     arm.graph.mode = "forbidden" | "unregistered" | "absent"   -> Resource Graph 403 / 409 / 404
     arm.graph.max_page_size = 2; arm.graph.index_marketplace = False  -> paging; unindexed child type
+Azure's rules a first deployment meets (sources cited next to each behaviour):
+    GET /providers/Microsoft.Authorization/providerOperations/{ns} from tests/support/provider_operations.json
+    (a snapshot of the published list); arm.absent_namespace_mode = "empty" | "not_found" for others
+    role definitions: PUT validated against it (400 InvalidActionOrNotAction); arm.role_definition_lag = N
+    reads/assignments answer RoleDefinitionDoesNotExist after a create
+    arm.take_name_elsewhere(region, name)                           -> endpoint PUT refused (UserError)
+    arm.principal_token(oid), arm.set_principal_permissions(oid, scope, roles) -> another principal, e.g.
+    a workspace identity (403 without a role; /keyvault/{vault}/secrets/{name} is the vault's data plane)
+    arm.add_private_store("enabled"), arm.private_store_mode, arm.billing_policies[sub] = [...] | None
 Observation: arm.requests (RecordedRequest: method, path, query, body, at, status), arm.calls(...),
     arm.resource_rows() (Resource Graph `resources` rows of everything, to answer a Graph route).
 
@@ -669,9 +678,11 @@ class FakeArm:
         return token
 
     def set_principal_permissions(self, object_id: str, scope: str, entries: list[dict[str, Any]]) -> None:
+        """Roles another principal holds at `scope`: actions/notActions (ARM) and dataActions/
+        notDataActions (data planes such as Key Vault secrets), as role definitions spell them."""
         with self._lock:
             self.principal_permissions.setdefault(object_id, {})[_lower(scope)] = [
-                {"actions": list(e.get("actions", [])), "notActions": list(e.get("notActions", []))}
+                {key: list(e.get(key, [])) for key in ("actions", "notActions", "dataActions", "notDataActions")}
                 for e in entries
             ]
 
@@ -1405,6 +1416,48 @@ def endpoint_name_conflict(arm: FakeArm, ws: Workspace, name: str, location: str
     if not taken_here and (location.lower(), name.lower()) not in arm.names_taken_elsewhere:
         return None
     return arm_error(400, "UserError", endpoint_name_taken(name))
+
+
+# Key Vault's data plane for an RBAC vault, served here under `/keyvault/{vault}` because the fake has
+# one host (Azure serves it at https://{vault}.vault.azure.net/secrets/{name}?api-version=7.4). Reading a
+# secret needs the data action `Microsoft.KeyVault/vaults/secrets/getSecret/action` (Key Vault Secrets
+# User grants it; control-plane roles such as Owner do not). Without it Key Vault answers 403 with
+# code Forbidden, innererror ForbiddenByRbac and the message shape quoted in
+# piyushsachdeva/Terraform_AKS#2 and hashicorp/terraform-provider-azurerm#27817.
+KEY_VAULT_GET_SECRET = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+
+
+def _data_allowed(action: str, roles: list[dict[str, Any]]) -> bool:
+    return any(any(_wildcard_match(a, action) for a in r.get("dataActions") or ())
+               and not any(_wildcard_match(n, action) for n in r.get("notDataActions") or ()) for r in roles)
+
+
+@_route("GET", r"/keyvault/(?P<vault>[^/]+)/secrets/(?P<name>[^/]+)")
+async def _data_plane_get_secret(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    vault = next((v for v in arm.vaults.values() if v.name.lower() == g["vault"].lower()), None)
+    if vault is None:
+        return arm_error(404, "VaultNotFound", f"Vault {g['vault']} was not found.")
+    auth = request.headers.get("authorization", "")
+    principal = arm.token_principals.get(auth[7:]) or CALLER_OID
+    resource = f"{_lower(vault.id)}/secrets/{g['name'].lower()}"
+    with arm._lock:
+        roles = (arm.principal_effective_permissions(principal, resource) if principal != CALLER_OID else
+                 arm.effective_permissions(resource))
+        secret = arm.secret(vault.id, g["name"])
+    if not _data_allowed(KEY_VAULT_GET_SECRET, roles):
+        message = ("Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments "
+                   "or role definitions were changed recently, please observe propagation time.\r\n"
+                   f"Caller: oid={principal};iss=https://sts.windows.net/{TENANT}/\r\n"
+                   f"Action: '{KEY_VAULT_GET_SECRET}'\r\nResource: '{resource}'\r\nAssignment: (not found)\r\n"
+                   "DenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\n"
+                   f"Vault: {vault.name};location={vault.location}\r\n")
+        return JSONResponse({"error": {"code": "Forbidden", "message": message,
+                                       "innererror": {"code": "ForbiddenByRbac"}}}, status_code=403)
+    if secret is None:
+        return arm_error(404, "SecretNotFound", f"A secret with (name/id) {g['name']} was not found in this key vault.")
+    uri = f"https://{vault.name}.vault.azure.net/secrets/{secret.name}/{secret.version}"
+    return JSONResponse({"value": secret.value, "id": uri,
+                         "attributes": {"enabled": True, "created": secret.updated, "updated": secret.updated}})
 
 
 # The tenant's private Azure Marketplace: PrivateStore_List (GET /providers/Microsoft.Marketplace/

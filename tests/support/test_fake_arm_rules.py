@@ -193,3 +193,23 @@ def test_private_stores_and_billing_policies(arm: FakeArm, client: Any) -> None:
     body = client.get(f"/subscriptions/{SUB}/providers/Microsoft.Billing/policies/default",
                       params={"api-version": "2024-04-01"}).json()
     assert body["properties"]["policies"][0]["value"] == "NotAllowed"
+
+
+def test_the_data_plane_needs_a_data_action_not_a_control_plane_role(arm: FakeArm, client: Any) -> None:
+    from tests.support import builtin_roles
+
+    arm.add_subscription(SUB)  # the caller holds `*` (actions) at the subscription: no data actions
+    ws = arm.add_workspace(SUB, "rg", "ws", "eastus2")
+    vault = arm.vaults[ws.key_vault_id.lower()]
+    arm.put_secret(vault, "endpoint-key", "s3cret-value")
+    path = f"/keyvault/{vault.name}/secrets/endpoint-key"
+    owner_like = client.get(path, params={"api-version": "7.4"})
+    assert owner_like.status_code == 403
+    assert owner_like.json()["error"]["innererror"] == {"code": "ForbiddenByRbac"}
+    identity = {"Authorization": f"Bearer {arm.principal_token(ws.principal_id)}"}
+    denied = client.get(path, params={"api-version": "7.4"}, headers=identity)
+    assert denied.status_code == 403 and ws.principal_id in denied.json()["error"]["message"]
+    assert "Assignment: (not found)" in denied.json()["error"]["message"]
+    arm.set_principal_permissions(ws.principal_id, vault.id, [builtin_roles.KEY_VAULT_SECRETS_USER])
+    allowed = client.get(path, params={"api-version": "7.4"}, headers=identity)
+    assert allowed.status_code == 200 and allowed.json()["value"] == "s3cret-value"
