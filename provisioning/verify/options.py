@@ -65,6 +65,9 @@ class VerifyOptions(BaseModel):
     max_error_body_bytes: Annotated[int, Field(ge=256)] = 64 * 1024  # kept of an error body
     created_tolerance_s: Annotated[float, Field(gt=0)] = 900.0  # `created` vs our clock
     seed: int | None = None  # jitter and request seeds; None = fresh randomness
+    # Send one prompt the content filter must refuse (a filtered answer passes, an image fails).
+    # Off by default: it is one more request per endpoint, billed if the filter lets it through.
+    content_safety_probe: bool = False
 
     @field_validator("output_format", "route", "size")
     @classmethod
