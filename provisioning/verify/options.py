@@ -12,9 +12,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, OUTPUT_FORMATS, REQUESTS_PER_MINUTE, SIZES, Route, Size
-from provisioning.cli.option_errors import validation_lines
 from provisioning.errors import BadInput
 from provisioning.inputs.inventory import Dialect
+from provisioning.ui.option_errors import validation_lines
 from provisioning.ui.option_names import OPTION_NAMES
 
 MiB = 1024 * 1024

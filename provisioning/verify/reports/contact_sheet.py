@@ -67,7 +67,6 @@ def render_html(report: VerifyReport) -> str:
         "contact_sheet.html",
         csp=CSP,
         title=f"maas verify: {headline(report)}",
-        report_failed=not report.ok,
         overall_label=status_label(overall),
         facts=facts_line(report),
         emulated_note=EMULATED_NOTE if report.emulated else "",
