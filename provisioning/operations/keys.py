@@ -174,6 +174,9 @@ class Rotation:
     timeout: float = 300.0
     grace: float = 0.0  # seconds between moving the vault and regenerating the key consumers held
     say: Callable[[str], None] = lambda _line: None
+    # `{vault id}/secrets/{name}` where the program keeps this endpoint's key (from the plan); empty:
+    # the workspace's own vault and Namer.key_secret(endpoint), for a single endpoint named by hand.
+    secret_id: str = ""
     result: RotationResult = field(init=False)
 
     def __post_init__(self) -> None:
@@ -194,6 +197,8 @@ class Rotation:
                             what=f"reading workspace {self.ref.workspace}").body
         vault_id = str(((workspace or {}).get("properties") or {}).get("keyVault") or "")
         secret_name = Namer.key_secret(self.ref.name)
+        if self.secret_id:
+            vault_id, _, secret_name = self.secret_id.rpartition("/secrets/")
         if not vault_id:
             self.result.warnings.append(f"workspace {self.ref.workspace} has no Key Vault; no secret to update")
         else:

@@ -8,8 +8,8 @@ leaves exactly one endpoint part-way, which the report names with what it did an
 holds (always a valid one: the vault is moved before the key it held is regenerated).
 
 One endpoint failing does not stop the others (their keys are independent); unusable credentials do
-(every other endpoint would fail the same way). The endpoints come from the program's plan, so the
-stack's endpoints are rotated wherever the program puts them.
+(every other endpoint would fail the same way). The endpoints and their key secrets come from the
+program's plan, so the keys are rotated, and the vault written, wherever the program puts them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from provisioning.azure.session import AzureSession
 from provisioning.errors import ExitCode, MaasError
+from provisioning.operations.key_status import secret_path
 from provisioning.operations.keys import EndpointRef, Rotation, RotationResult
 from provisioning.operations.planned import PlannedEndpoint
 
@@ -122,7 +123,8 @@ def rotate_all(session: AzureSession, subscription: str, endpoints: Sequence[Pla
         def tell(line: str, prefix: str = prefix) -> None:
             say(f"{prefix}: {line}")
 
-        rotation = Rotation(session, item.ref, None, True, timeout, grace, tell)
+        rotation = Rotation(session, item.ref, None, True, timeout, grace, tell,
+                            secret_id=secret_path(subscription, item.planned) if item.planned.secret else "")
         try:
             item.result = rotation.run()
         except KeyboardInterrupt:

@@ -34,6 +34,9 @@ def test_rotate_all_continues_past_an_endpoint_failing_mid_way(arm: FakeArm, maa
                                                               deployed: tuple[Path, list[Planted]]) -> None:
     path, planted = deployed
     before = {p.unit.name: _keys(p) for p in planted}
+    # The workspace's own vault is not where the program keeps the keys: the plan says where they are.
+    ws = planted[0].workspace
+    ws.key_vault_id = arm.add_vault(SUB, ws.resource_group, "kv-workspace-own", ws.location).id
     broken = planted[1]
     # Key Vault refuses the new version mid-rotation: a secret soft-deleted out of band answers 409
     # Conflict ("...is currently in a deleted but recoverable state") — the endpoint's secondary key is
