@@ -262,6 +262,7 @@ class AsyncFleetClient:
                 endpoint.breaker.on_neutral()
                 endpoint.stats.throttled += 1
                 self.throttled_retries += 1
+                endpoint.limiter.refund()  # refused, not admitted: it does not count against the window
                 endpoint.limiter.pause_until(self._clock() + outcome.wait_s)
                 failures.append(f"{endpoint.where}: throttled")
                 continue

@@ -66,6 +66,13 @@ class SlidingWindowLimiter:
         self._sent.append(now)
         return True
 
+    def refund(self) -> None:
+        """Give back the latest slot: the endpoint refused that request (429) without admitting it,
+        so it is not in the endpoint's own window either. Keeps the two windows alike; the pause the
+        endpoint asked for still holds."""
+        if self._sent:
+            self._sent.pop()
+
     async def acquire(self) -> None:
         """Wait for a slot, then take it. FIFO through the lock, so nobody starves."""
         async with self._lock:

@@ -129,3 +129,16 @@ def test_breaker_opens_after_consecutive_failures_and_half_opens_for_one_probe()
     breaker.on_send()
     breaker.on_success()
     assert breaker.state is CircuitState.CLOSED
+
+
+def test_a_refused_request_gives_its_slot_back_but_the_pause_holds() -> None:
+    from provisioning.verify.ratelimit import SlidingWindowLimiter
+
+    clock = Clock()
+    limiter = SlidingWindowLimiter(2, 10.0, clock=clock)
+    assert limiter.try_acquire() and limiter.try_acquire() and not limiter.try_acquire()
+    limiter.refund()  # the endpoint answered 429: it never counted that request
+    limiter.pause_until(clock.now + 1)
+    assert not limiter.try_acquire()  # Retry-After still holds
+    clock.now += 1
+    assert limiter.try_acquire() and limiter.sent_in_window() == 2
