@@ -134,9 +134,17 @@ def check_what_if(what_if: WhatIf, config: FleetConfig) -> CapacityTarget:
     return CapacityTarget(requests_per_minute=what_if.requests_per_minute, survive=what_if.survive)
 
 
-def fleet_capacity(config: FleetConfig, what_if: WhatIf | None = None) -> list[ModelCapacity]:
-    """Every configured target (in the config's model order), with the what-if target added or replacing one."""
-    targets: dict[str, tuple[CapacityTarget, bool]] = {slug: (t, True) for slug, t in config.capacity.items()}
+def fleet_capacity(
+    config: FleetConfig, what_if: WhatIf | None = None, survive: str | None = None
+) -> list[ModelCapacity]:
+    """Every configured target (in the config's model order), with the what-if target added or replacing
+    one; `survive` (what if every configured target had to survive a region?) overrides theirs."""
+    if survive is not None and what_if is None:
+        check_what_if(WhatIf(next(iter(MODELS)), 1, survive), config)  # the same one-line refusals
+    targets: dict[str, tuple[CapacityTarget, bool]] = {
+        slug: (t if survive is None else t.model_copy(update={"survive": survive}), survive is None)
+        for slug, t in config.capacity.items()
+    }
     if what_if is not None:
         targets[what_if.model] = (check_what_if(what_if, config), False)
     order = [m for m in config.models if m in targets] + [m for m in targets if m not in config.models]

@@ -77,12 +77,16 @@ def routes_from_inventory(
 
 
 def routes_from_config(config: FleetConfig, rpm_limit: int = REQUESTS_PER_MINUTE) -> RoutingTable:
-    """The routes a stack would have once deployed: program names, the vault each key would be stored in
-    (its URI as Key Vault forms it), no endpoint URI (Azure assigns the host at creation)."""
+    """The routes a stack would have once deployed: program names, no endpoint URI (Azure assigns the host
+    at creation), and the secret each key will be stored in when the config names its subscription (the
+    vault's name is derived from it; without it the URI is unknown, so it is left out)."""
     rows = []
     for region, project, model in config.endpoints():
         name = config.namer.endpoint(project, model)
-        vault = config.namer.workspace_names(region, project, config.subscription_id or "").key_vault
+        secret_uri = ""
+        if config.subscription_id:
+            vault = config.namer.workspace_names(region, project, config.subscription_id).key_vault
+            secret_uri = f"https://{vault}.vault.azure.net/secrets/{config.namer.key_secret(name)}"
         rows.append(
             {
                 "model": model.slug,
@@ -90,7 +94,7 @@ def routes_from_config(config: FleetConfig, rpm_limit: int = REQUESTS_PER_MINUTE
                 "region": region,
                 "project": project,
                 "uri": None,
-                "key_secret_uri": f"https://{vault}.vault.azure.net/secrets/{config.namer.key_secret(name)}",
+                "key_secret_uri": secret_uri,
                 "rpm_limit": rpm_limit,
             }
         )

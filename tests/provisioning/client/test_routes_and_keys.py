@@ -22,17 +22,21 @@ def entry(name: str, region: str, **extra: Any) -> dict[str, Any]:
 
 
 def test_routes_from_a_config_have_program_names_and_no_uri() -> None:
+    sub = "11111111-2222-3333-4444-555555555555"
     config = parse_stack_config({"maas-fleet:prefix": "acme", "maas-fleet:regions": ["eastus2", "westus3"],
-                                 "maas-fleet:projects": ["main", "batch"]})
+                                 "maas-fleet:projects": ["main", "batch"], "azure-native:subscriptionId": sub})
     doc = routes_document(routes_from_config(config))
     core = doc["models"]["stable-image-core"]
     assert [(r["region"], r["project"], r["name"]) for r in core] == [
         ("eastus2", "main", "acme-dev-main-core"), ("eastus2", "batch", "acme-dev-batch-core"),
         ("westus3", "main", "acme-dev-main-core"), ("westus3", "batch", "acme-dev-batch-core")]
     assert all(r["uri"] is None and r["rpmLimit"] == 1000 and r["weight"] == 0.25 for r in core)
-    vault = config.namer.workspace_names("eastus2", "main").key_vault
+    vault = config.namer.workspace_names("eastus2", "main", sub).key_vault
     assert core[0]["keySecretUri"] == f"https://{vault}.vault.azure.net/secrets/acme-dev-main-core-key"
     assert set(doc["models"]) == {"stable-diffusion-3.5-large", "stable-image-core", "stable-image-ultra"}
+    # Without the subscription the vault names (and so the secret URIs) are not known yet.
+    unknown = routes_document(routes_from_config(config.model_copy(update={"subscription_id": None})))
+    assert all(r["keySecretUri"] is None for r in unknown["models"]["stable-image-core"])
 
 
 def test_routes_from_stack_outputs_never_carry_a_key() -> None:
