@@ -70,8 +70,9 @@ class FleetImage:
     region: str
     project: str
     created: int
-    latency_ms: float
+    latency_ms: float  # the whole call: waiting for a slot, failed attempts, the answer
     attempts: int
+    attempt_ms: float = 0.0  # the exchange that produced the image, alone
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -236,6 +237,7 @@ class AsyncFleetClient:
         while attempts < max_attempts:
             endpoint = await self._pick(model, endpoints, failed_here, deadline, attempts, failures)
             attempts += 1
+            sent_at = self._clock()
             outcome = await self._exchange(endpoint, prompt, negative_prompt, size, output_format, seed)
             if outcome.kind == "ok":
                 endpoint.breaker.on_success()
@@ -251,6 +253,7 @@ class AsyncFleetClient:
                     created=created,
                     latency_ms=(self._clock() - started) * 1000,
                     attempts=attempts,
+                    attempt_ms=(self._clock() - sent_at) * 1000,
                 )
             if outcome.kind == "content_filter":
                 endpoint.breaker.on_success()  # it answered, and correctly
