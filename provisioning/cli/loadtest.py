@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from provisioning.cli.app import app
-from provisioning.cli.options import Config, TableOrJson
+from provisioning.cli.options import Config, TableOrJson, parse_rate_limit
+from provisioning.errors import BadInput
 
 
 @app.command("loadtest")
@@ -46,7 +47,11 @@ def loadtest_command(
     from provisioning.client.loadtest_command import check_options, exit_code, run_loadtest, summary_table
     from provisioning.ui.console import emit_json, stdout
 
-    options = check_options(model=model, rps=rps, duration=duration, rate_limit=rate_limit, fail_region=fail_region,
+    try:
+        limit: tuple[int, float] | BadInput = parse_rate_limit(rate_limit)
+    except BadInput as refused:
+        limit = refused
+    options = check_options(model=model, rps=rps, duration=duration, rate_limit=limit, fail_region=fail_region,
                             max_images=max_images, emulate=emulate)
     result = run_loadtest(options, emulate=emulate, inventory=inventory, stack=stack, config_file=config_file)
     if output_format == "json":

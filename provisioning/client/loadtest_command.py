@@ -20,8 +20,6 @@ from provisioning.client.loadtest import LoadTestResult, run_load
 from provisioning.errors import BadInput, ExitCode
 from provisioning.inputs.inventory import InventoryEndpoint
 
-DEFAULT_RATE_LIMIT = f"{REQUESTS_PER_MINUTE}/60"
-
 
 @dataclass(frozen=True)
 class LoadOptions:
@@ -34,22 +32,11 @@ class LoadOptions:
     max_images: int
 
 
-def parse_rate_limit(text: str) -> tuple[int, float]:
-    """`N/SECONDS` -> (N, SECONDS): at most N requests per endpoint in any SECONDS."""
-    count, sep, seconds = text.partition("/")
-    try:
-        limit, window = int(count), float(seconds)
-    except ValueError:
-        limit, window = 0, 0.0
-    if not sep or limit < 1 or not window > 0 or window > 3600:
-        raise BadInput(f"--rate-limit {text!r}: write N/SECONDS with N >= 1 and 0 < SECONDS <= 3600, e.g. 1000/60")
-    return limit, window
-
-
 def check_options(
-    *, model: str, rps: float, duration: float, rate_limit: str, fail_region: str | None, max_images: int,
-    emulate: bool,
+    *, model: str, rps: float, duration: float, rate_limit: tuple[int, float] | BadInput, fail_region: str | None,
+    max_images: int, emulate: bool,
 ) -> LoadOptions:
+    """Every problem with the options, one line each (`rate_limit` arrives parsed, or as its refusal)."""
     problems: list[str] = []
     if model not in MODELS:
         problems.append(f"--model {model!r} is not a catalog model (allowed: {', '.join(MODELS)})")
@@ -60,10 +47,10 @@ def check_options(
     if max_images < 0:
         problems.append(f"--max-images {max_images}: must be at least 0")
     limit, window = REQUESTS_PER_MINUTE, 60.0
-    try:
-        limit, window = parse_rate_limit(rate_limit)
-    except BadInput as exc:
-        problems.extend(exc.lines())
+    if isinstance(rate_limit, BadInput):
+        problems.extend(rate_limit.lines())
+    else:
+        limit, window = rate_limit
     region = None
     if fail_region is not None:
         region = normalise_region(fail_region)

@@ -201,3 +201,36 @@ def test_the_readme_example_runs_as_written(tmp_path: Any, monkeypatch: Any) -> 
         exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own example
     images = list(tmp_path.glob("lighthouse.*"))
     assert len(images) == 1 and Image.open(images[0]).size == (1366, 768)
+
+
+def test_fails_over_on_transport_errors_and_timeouts() -> None:
+    """One endpoint refuses connections (a closed port), one accepts and never answers (a listening
+    socket nobody reads): both are failed over to the endpoint that works, within the call."""
+    import socket
+
+    from provisioning.inputs.inventory import InventoryEndpoint
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    refused_port = closed.getsockname()[1]
+    closed.close()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        with running_emulator(EmulatorSettings(regions=("eastus",), models=(CORE,), hosted=False)) as emu:
+            good = emu.inventory[0]
+            dead = [
+                InventoryEndpoint.model_validate(
+                    {**good.inventory_dict(), "region": region, "uri": f"http://127.0.0.1:{port}/{region}/x"}
+                )
+                for region, port in (("westus", refused_port), ("westus3", silent.getsockname()[1]))
+            ]
+            with FleetClient.from_inventory([*dead, good], timeout_s=0.3, failure_threshold=1,
+                                            reset_after_s=3600) as fleet:
+                results = [fleet.generate(CORE, "a lighthouse", **SMALL) for _ in range(3)]
+                states = {route.region: state for route, _, state in fleet.stats(CORE)}
+        assert {r.region for r in results} == {"eastus"}
+        assert states == {"westus": "open", "westus3": "open", "eastus": "closed"}
+    finally:
+        silent.close()
