@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from infra.catalog import REQUESTS_PER_MINUTE
-from provisioning.audit.render.markdown import md as escape  # the strict escape, until ui holds the one
 from provisioning.capacity.arithmetic import ModelCapacity
+from provisioning.ui.markdown import md, md_table
 
 _COLUMNS = ("Model", "Target rpm", "Survive", "Regions x projects", "Deployments", "Capacity rpm",
             "After region loss", "Deployments needed", "Projects needed", "Meets target", "USD/h at target")
@@ -44,10 +44,9 @@ def table(results: Sequence[ModelCapacity], stack: str) -> Table:
 
 
 def markdown(results: Sequence[ModelCapacity], stack: str) -> str:
-    lines = [f"### Capacity of stack {escape(stack)}", "",
+    lines = [f"### Capacity of stack {md(stack)}", "",
              f"{REQUESTS_PER_MINUTE:,} requests/min per deployment.", "",
-             "| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
-    lines += ["| " + " | ".join(escape(cell) for cell in _row(r)) + " |" for r in results]
+             md_table(_COLUMNS, (_row(r) for r in results))]
     if not results:
         lines.append("\nNo capacity targets.")
     return "\n".join(lines) + "\n"

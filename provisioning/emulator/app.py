@@ -15,7 +15,7 @@ import random
 import secrets
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -48,6 +48,7 @@ from provisioning.emulator.wire import (
     quoted,
 )
 from provisioning.inputs.inventory import Dialect
+from provisioning.sliding_window import SlidingWindow
 
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 WINDOW_S: Final = 60.0
@@ -63,37 +64,12 @@ _ROUTE_DIALECT: Final[dict[str, Dialect]] = {
 }
 
 
-class MinuteWindow:
-    """Sliding 60-second window of admitted requests: the documented per-deployment request cap
-    (`window_s` shortens it for tests and load benchmarks)."""
-
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic, window_s: float = WINDOW_S) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._clock = clock
-        self._times: deque[float] = deque()
-
-    def admit(self) -> float | None:
-        """None when admitted; else seconds until a slot frees up."""
-        now = self._clock()
-        while self._times and now - self._times[0] >= self.window_s:
-            self._times.popleft()
-        if len(self._times) >= self.limit:
-            return self.window_s - (now - self._times[0])
-        self._times.append(now)
-        return None
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit - len(self._times))
-
-
 @dataclass
 class EndpointRuntime:
     """Per-endpoint state: its key check, request window, seeded knobs and answer counts."""
 
     endpoint: FakeEndpoint
-    window: MinuteWindow
+    window: SlidingWindow  # the documented per-deployment request cap, per minute (or a shorter window)
     throttle_rng: random.Random
     error_rng: random.Random
     jitter_rng: random.Random
@@ -128,7 +104,7 @@ class EmulatorState:
             seed = f"{settings.seed}|{ep.region}|{ep.name}"
             self.runtimes[(ep.region, ep.name)] = EndpointRuntime(
                 endpoint=ep,
-                window=MinuteWindow(settings.requests_per_minute, window_s=settings.rate_window_s),
+                window=SlidingWindow(settings.requests_per_minute, settings.rate_window_s),
                 throttle_rng=random.Random(f"{seed}|throttle"),
                 error_rng=random.Random(f"{seed}|error"),
                 jitter_rng=random.Random(f"{seed}|jitter"),
@@ -242,7 +218,7 @@ class ImageApi:
         headers["x-ratelimit-remaining-requests"] = str(runtime.window.remaining)
         if wait is not None:
             seconds = max(1, math.ceil(wait))
-            per = "minute" if runtime.window.window_s == WINDOW_S else f"{runtime.window.window_s:g} seconds"
+            per = "minute" if runtime.window.period_s == WINDOW_S else f"{runtime.window.period_s:g} seconds"
             raise self._throttled(
                 seconds, f"Requests to this endpoint exceed {runtime.window.limit} per {per}. "
                 f"Try again in {seconds} seconds.", retry_ms=max(1, math.ceil(wait * 1000)),
