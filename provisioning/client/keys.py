@@ -23,8 +23,9 @@ class SecretReader(Protocol):
 SecretReaderFactory = Callable[[str], SecretReader]  # vault URL -> a client for that vault
 
 
-def key_vault_reader(credential: Any = None) -> SecretReaderFactory:
-    """SecretClient per vault with one credential (DefaultAzureCredential unless given)."""
+def key_vault_reader(credential: Any = None, **client_options: Any) -> SecretReaderFactory:
+    """SecretClient per vault with one credential (DefaultAzureCredential unless given);
+    `client_options` go to SecretClient as they are (api_version, transport, ...)."""
     from azure.keyvault.secrets import SecretClient
 
     if credential is None:
@@ -33,7 +34,7 @@ def key_vault_reader(credential: Any = None) -> SecretReaderFactory:
         credential = DefaultAzureCredential()
 
     def factory(vault_url: str) -> SecretReader:
-        return SecretClient(vault_url=vault_url, credential=credential)
+        return SecretClient(vault_url=vault_url, credential=credential, **client_options)
 
     return factory
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -146,3 +147,58 @@ def test_a_refused_request_gives_its_slot_back_but_the_pause_holds() -> None:
     assert not limiter.try_acquire()  # Retry-After still holds
     clock.now += 1
     assert limiter.try_acquire() and limiter.sent_in_window() == 2
+
+
+class StubCredential:
+    """A token credential (get_token and get_token_info, as azure-core asks) for the fake vault."""
+
+    def __init__(self, token: str) -> None:
+        self.token, self.scopes = token, []  # type: ignore[var-annotated]
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        self.scopes.extend(scopes)
+        return AccessToken(self.token, int(time.time()) + 3600)
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        from azure.core.credentials import AccessTokenInfo
+
+        self.scopes.extend(scopes)
+        return AccessTokenInfo(self.token, int(time.time()) + 3600)
+
+
+def test_keys_are_read_with_the_key_vault_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SecretClient against a fake vault over HTTPS: the challenge, the token for the vault's resource,
+    the latest and a pinned version. The SDK checks that the challenge's resource matches the vault's
+    domain, which a loopback address cannot: only that check is turned off."""
+    from provisioning.client.keys import key_vault_reader
+    from tests.support.fake_key_vault import FakeKeyVaultServer
+
+    with FakeKeyVaultServer() as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_path))
+        server.vault.set("a-key", "v1", "a" * 32)
+        server.vault.set("b-key", "v1", "b" * 31 + "1")
+        server.vault.set("b-key", "v2", "b" * 32)
+        url = server.vault.url
+        endpoints = parse_inventory([entry("a", "eastus", keySecretUri=f"{url}/secrets/a-key"),
+                                     entry("b", "westus3", keySecretUri=f"{url}/secrets/b-key/v1")])
+        credential = StubCredential(server.vault.token)
+        readers = key_vault_reader(credential, verify_challenge_resource=False)
+        keys = resolve_keys(endpoints, secret_readers=readers)
+    assert keys == {endpoints[0].uri: "a" * 32, endpoints[1].uri: "b" * 31 + "1"}
+    assert credential.scopes and all(s == f"{url}/.default" for s in credential.scopes)
+    assert any(not authorised for _, authorised in server.vault.requests)  # the challenge happened
+    assert [p for p, authorised in server.vault.requests if authorised] == ["/secrets/a-key/", "/secrets/b-key/v1"]
+
+
+def test_a_missing_secret_names_the_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from provisioning.client.keys import key_vault_reader
+    from tests.support.fake_key_vault import FakeKeyVaultServer
+
+    with FakeKeyVaultServer() as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_path))
+        endpoints = parse_inventory([entry("a", "eastus", keySecretUri=f"{server.vault.url}/secrets/gone-key")])
+        readers = key_vault_reader(StubCredential(server.vault.token), verify_challenge_resource=False)
+        with pytest.raises(FleetClientError, match=r"cannot read the key of a \(eastus\) .*ResourceNotFoundError"):
+            resolve_keys(endpoints, secret_readers=readers)
