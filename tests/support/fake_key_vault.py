@@ -12,6 +12,7 @@ Behaviour from the published Key Vault REST reference and docs, not from our cod
 
 from __future__ import annotations
 
+import secrets
 import socket
 import tempfile
 import threading
@@ -28,8 +29,8 @@ TENANT = "00000000-0000-0000-0000-0000000000aa"
 
 
 class FakeKeyVault:
-    def __init__(self, token: str = "kv-test-token") -> None:
-        self.token = token
+    def __init__(self) -> None:
+        self.token = secrets.token_urlsafe(16)  # the bearer token the vault accepts
         self.secrets: dict[str, dict[str, str]] = {}  # name -> version -> value (insertion order: latest last)
         self.requests: list[tuple[str, bool]] = []  # (path, authorised)
         self.url = ""
