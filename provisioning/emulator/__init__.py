@@ -7,6 +7,8 @@ real endpoints: `maas verify --emulate` runs against this, credential-free.
     with running_emulator(EmulatorSettings(regions=("eastus2",), latency_ms=50)) as emu:
         emu.base_url     # http://127.0.0.1:PORT (127.0.0.1 only, ever)
         emu.inventory    # list[InventoryEndpoint] with working keys
+    # A stack's planned endpoints (the names `maas plan` shows), 10 requests per 1 s each:
+    running_emulator(settings_for_config(config, requests_per_minute=10, rate_window_s=1), planned_fleet(config))
 
 The contract it serves (one port; each endpoint under its own prefix `/<region>/<endpoint-name>`,
 which is the endpoint's `uri`; names from infra.naming, e.g. `maas-emu-main-sd35l`):
