@@ -18,8 +18,9 @@ from provisioning.client.errors import (
     FleetUnavailableError,
     RequestRejectedError,
 )
-from provisioning.client.fleet import AsyncFleetClient, EndpointStats, FleetClient, FleetImage
+from provisioning.client.fleet import AsyncFleetClient, EndpointStats, FleetImage
 from provisioning.client.routes import FleetRoute, routes_document, routes_from_config, routes_from_inventory
+from provisioning.client.sync import FleetClient
 
 __all__ = [
     "AsyncFleetClient",

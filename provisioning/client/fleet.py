@@ -15,8 +15,7 @@ How a call is served:
 - Dialects: `azure` (`/images/generations`, then once `/image/generations` on 404/405) and `hosted`,
   with the request shapes of provisioning.verify.dialects.
 
-`FleetClient` is the same client for synchronous code: it runs the async one on a private event loop
-in a daemon thread, so it can be called from any thread, including from inside another event loop.
+`FleetClient` (provisioning/client/sync.py) is the same client for synchronous code.
 """
 
 from __future__ import annotations
@@ -25,13 +24,12 @@ import asyncio
 import base64
 import binascii
 import itertools
-import threading
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -52,7 +50,6 @@ from provisioning.verify.dialects import DIALECTS, DialectSpec, SchemaProblem
 from provisioning.verify.ratelimit import SlidingWindowLimiter
 
 DEFAULT_SIZE = Size(1024, 1024)
-_T = TypeVar("_T")
 _PNG, _JPEG = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
 # Answers that say the endpoint (not the request) is the problem: fail over and count it against
 # the endpoint's circuit.
@@ -117,6 +114,23 @@ def _image_format(data: bytes) -> str:
     return "unknown"
 
 
+Inventory = str | Path | Sequence[InventoryEndpoint] | Mapping[str, Any]
+
+
+def routes_and_keys(
+    inventory: Inventory, rpm_limit: int, credential: Any, secret_readers: SecretReaderFactory | None
+) -> tuple[dict[str, list[FleetRoute]], dict[str, str]]:
+    """An inventory file, parsed entries or stack outputs -> the routing table and every key."""
+    if isinstance(inventory, str | Path):
+        endpoints = load_inventory(inventory)
+    elif isinstance(inventory, Mapping):
+        endpoints = parse_inventory(inventory, "stack outputs")
+    else:
+        endpoints = list(inventory)
+    keys = resolve_keys(endpoints, credential=credential, secret_readers=secret_readers)
+    return routes_from_inventory(endpoints, rpm_limit), keys
+
+
 class AsyncFleetClient:
     """Calls a model on every endpoint of the fleet that serves it. Use `async with` or `aclose()`."""
 
@@ -174,7 +188,7 @@ class AsyncFleetClient:
     @classmethod
     def from_inventory(
         cls,
-        inventory: str | Path | Sequence[InventoryEndpoint] | Mapping[str, Any],
+        inventory: Inventory,
         *,
         rpm_limit: int = REQUESTS_PER_MINUTE,
         credential: Any = None,
@@ -184,14 +198,8 @@ class AsyncFleetClient:
         """From an inventory file, its parsed entries, or stack outputs (`{"endpoints": [...]}` as
         `pulumi stack output --json` prints them). Keys come from the entries, else from each entry's
         Key Vault secret (DefaultAzureCredential unless `credential` is given)."""
-        if isinstance(inventory, str | Path):
-            endpoints = load_inventory(inventory)
-        elif isinstance(inventory, Mapping):
-            endpoints = parse_inventory(inventory, "stack outputs")
-        else:
-            endpoints = list(inventory)
-        keys = resolve_keys(endpoints, credential=credential, secret_readers=secret_readers)
-        return cls(routes_from_inventory(endpoints, rpm_limit), keys, **options)
+        routes, keys = routes_and_keys(inventory, rpm_limit, credential, secret_readers)
+        return cls(routes, keys, **options)
 
     from_stack_outputs = from_inventory
 
@@ -375,70 +383,3 @@ class AsyncFleetClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
-
-
-class FleetClient:
-    """The fleet client for synchronous code (same behaviour as AsyncFleetClient)."""
-
-    def __init__(self, routes: Mapping[str, Sequence[FleetRoute]], keys: Mapping[str, str], **options: Any) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="maas-fleet-client", daemon=True)
-        self._thread.start()
-
-        async def build() -> AsyncFleetClient:
-            return AsyncFleetClient(routes, keys, **options)
-
-        self._client = self._run(build())
-
-    @classmethod
-    def from_inventory(
-        cls,
-        inventory: str | Path | Sequence[InventoryEndpoint] | Mapping[str, Any],
-        *,
-        rpm_limit: int = REQUESTS_PER_MINUTE,
-        credential: Any = None,
-        secret_readers: SecretReaderFactory | None = None,
-        **options: Any,
-    ) -> FleetClient:
-        if isinstance(inventory, str | Path):
-            endpoints = load_inventory(inventory)
-        elif isinstance(inventory, Mapping):
-            endpoints = parse_inventory(inventory, "stack outputs")
-        else:
-            endpoints = list(inventory)
-        keys = resolve_keys(endpoints, credential=credential, secret_readers=secret_readers)
-        return cls(routes_from_inventory(endpoints, rpm_limit), keys, **options)
-
-    from_stack_outputs = from_inventory
-
-    def _run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
-
-    @property
-    def models(self) -> list[str]:
-        return self._client.models
-
-    def endpoints(self, model: str) -> list[FleetRoute]:
-        return self._client.endpoints(model)
-
-    def stats(self, model: str) -> list[tuple[FleetRoute, EndpointStats, str]]:
-        return self._client.stats(model)
-
-    def generate(self, model: str, prompt: str, **kwargs: Any) -> FleetImage:
-        return self._run(self._client.generate(model, prompt, **kwargs))
-
-    def close(self) -> None:
-        if self._loop.is_closed():
-            return
-        self._run(self._client.aclose())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        self._loop.close()
-
-    def __enter__(self) -> FleetClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
