@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from provisioning.cli import app, main
+from provisioning.cli import app
 
 STACK = """config:
   maas-fleet:prefix: acme
@@ -64,24 +64,15 @@ def test_a_what_if_that_is_not_met_exits_1(here: Path) -> None:
         (["--survive", "zone"], "--survive 'zone' is not one of none, region"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(here: Path, args: list[str], message: str,
-                                          monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(sys, "argv", ["maas", "capacity", "--stack", "cap", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    captured = capsys.readouterr()
-    assert done.value.code == 2 and captured.out == ""
-    assert message in captured.err and "Traceback" not in captured.err
+def test_bad_input_is_one_line_and_exit_2(here: Path, args: list[str], message: str, maas: Any) -> None:
+    run = maas("capacity", "--stack", "cap", *args)
+    assert run.code == 2 and run.stdout == ""
+    assert len(run.stderr.strip().splitlines()) == 1 and message in run.stderr
 
 
-def test_survive_region_with_one_region_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_survive_region_with_one_region_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, maas: Any) -> None:
     (tmp_path / "Pulumi.one.yaml").write_text("config:\n  maas-fleet:prefix: acme\n  maas-fleet:regions: [eastus2]\n")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", ["maas", "capacity", "--stack", "one", "--model", "stable-image-core",
-                                      "--rpm", "10", "--survive", "region"])
-    with pytest.raises(SystemExit) as done:
-        main()
-    err = capsys.readouterr().err
-    assert done.value.code == 2 and "--survive region needs at least two regions" in err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    run = maas("capacity", "--stack", "one", "--model", "stable-image-core", "--rpm", "10", "--survive", "region")
+    assert run.code == 2 and "--survive region needs at least two regions" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr

@@ -5,25 +5,16 @@ from __future__ import annotations
 import json
 import os
 import stat
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from provisioning.cli import main
 from provisioning.emulator import EmulatorSettings
 from provisioning.emulator.fleet import build_fleet
 from provisioning.inputs.inventory import write_inventory
 
 CONFIG = "config:\n  maas-fleet:prefix: acme\n  maas-fleet:regions: [eastus2, westus3]\n"
-
-
-def maas(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["maas", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 def inventory_file(tmp_path: Path) -> tuple[Path, list[str]]:
@@ -34,31 +25,29 @@ def inventory_file(tmp_path: Path) -> tuple[Path, list[str]]:
     return path, [e.key.get_secret_value() for e in entries if e.key is not None]
 
 
-def test_from_a_config_uri_is_null(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_from_a_config_uri_is_null(tmp_path: Path, maas: Any) -> None:
     (tmp_path / "Pulumi.dev.yaml").write_text(CONFIG)
-    code, out, _ = maas(["routes", "--config", str(tmp_path / "Pulumi.dev.yaml"), "--format", "json"],
-                        monkeypatch, capsys)
+    run = maas("routes", "--config", str(tmp_path / "Pulumi.dev.yaml"), "--format", "json")
+    code, out = run.code, run.stdout
     assert code == 0
     models = json.loads(out)["models"]
     assert [(r["region"], r["name"], r["uri"]) for r in models["stable-image-core"]] == [
         ("eastus2", "acme-dev-main-core", None), ("westus3", "acme-dev-main-core", None)]
 
 
-def test_from_an_inventory_never_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_from_an_inventory_never_a_key(tmp_path: Path, maas: Any) -> None:
     path, keys = inventory_file(tmp_path)
     for output_format in ("json", "table"):
-        code, out, err = maas(["routes", "--inventory", str(path), "--format", output_format], monkeypatch, capsys)
-        assert code == 0 and not any(k in out or k in err for k in keys)
-    code, out, _ = maas(["routes", "--inventory", str(path), "--format", "json"], monkeypatch, capsys)
-    rows = json.loads(out)["models"]["stable-image-core"]
+        run = maas("routes", "--inventory", str(path), "--format", output_format)
+        assert run.code == 0 and not any(k in run.output for k in keys)
+    doc = json.loads(maas("routes", "--inventory", str(path), "--format", "json").stdout)
+    rows = doc["models"]["stable-image-core"]
     assert [r["uri"] for r in rows] == [f"http://127.0.0.1:9/{r['region']}/{r['name']}" for r in rows]
     assert all(set(r) == {"name", "region", "project", "uri", "keySecretUri", "rpmLimit", "weight"} for r in rows)
 
 
 def test_from_a_deployed_stack_asks_pulumi_for_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+                                                         maas: Any) -> None:
     """A stand-in `pulumi` on PATH prints what `pulumi stack output --json` prints without
     --show-secrets (keys as "[secret]") and records its arguments."""
     path, _ = inventory_file(tmp_path)
@@ -71,14 +60,14 @@ def test_from_a_deployed_stack_asks_pulumi_for_no_secret(tmp_path: Path, monkeyp
     fake.write_text(f"#!/bin/sh\necho \"$@\" > {tmp_path / 'args'}\ncat {tmp_path / 'outputs.json'}\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    code, out, err = maas(["routes", "--stack", "prod", "--format", "json"], monkeypatch, capsys)
-    assert code == 0, err
+    run = maas("routes", "--stack", "prod", "--format", "json")
+    assert run.code == 0, run.stderr
     assert "--show-secrets" not in (tmp_path / "args").read_text()
-    assert len(json.loads(out)["models"]["stable-image-core"]) == 2
+    assert len(json.loads(run.stdout)["models"]["stable-image-core"]) == 2
 
 
 @pytest.mark.parametrize("args", [[], ["--inventory", "a.json", "--config", "b.yaml"]])
-def test_exactly_one_source(args: list[str], monkeypatch: pytest.MonkeyPatch,
-                            capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = maas(["routes", *args], monkeypatch, capsys)
-    assert code == 2 and out == "" and "choose exactly one of --stack NAME, --inventory FILE or --config FILE" in err
+def test_exactly_one_source(args: list[str], maas: Any) -> None:
+    run = maas("routes", *args)
+    assert run.code == 2 and run.stdout == ""
+    assert "choose exactly one of --stack NAME, --inventory FILE or --config FILE" in run.stderr
