@@ -44,9 +44,7 @@ class ArmError(MaasError):
         self.exit_code = exit_code
         status_text = f"HTTP {status} " if status else ""
         line = f"{what}: {status_text}{code}: {message}" if code else f"{what}: {status_text}{message}"
-        if hint:
-            line += f" -> {hint}"
-        super().__init__(REDACTOR.scrub(line))
+        super().__init__(REDACTOR.scrub(line), fix=REDACTOR.scrub(hint))
 
     @property
     def not_found(self) -> bool:
@@ -150,7 +148,11 @@ def from_response(what: str, status: int, body: Any, headers: Mapping[str, str] 
 
 
 def from_sdk_error(exc: Exception, what: str) -> ArmError:
-    """An azure-core HttpResponseError (SDK clients, MLClient) -> ArmError."""
+    """An azure-core HttpResponseError (SDK clients, MLClient) -> ArmError.
+
+    A credential that could not get a token also arrives here (ClientAuthenticationError is an
+    HttpResponseError without a status): that is raised as the sign-in CredentialError, never
+    returned as a network problem."""
     status = getattr(exc, "status_code", None)
     response = getattr(exc, "response", None)
     body: Any = None
@@ -165,11 +167,22 @@ def from_sdk_error(exc: Exception, what: str) -> ArmError:
         code, message = str(getattr(error, "code", "") or ""), str(getattr(error, "message", "") or "")
     if not message:
         message = str(getattr(exc, "message", "") or exc).splitlines()[0]
+    if status is None and _raised_by_credential(exc):
+        from provisioning.azure.session import credential_error
+
+        raise credential_error(exc)
     if status is None:
         return ArmError(what, None, code, _clean(message), hint_for(None, code, message) or
                         "check --arm-endpoint / MAAS_ARM_ENDPOINT and the network", ExitCode.BAD_INPUT)
     headers = dict(response.headers) if response is not None else None
     return from_response(what, int(status), {"error": {"code": code, "message": message}}, headers)
+
+
+def _raised_by_credential(exc: Exception) -> bool:
+    """A credential's failure to get a token (no HTTP answer from ARM): a sign-in problem, not the network's."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    return isinstance(exc, ClientAuthenticationError) and getattr(exc, "status_code", None) is None
 
 
 @contextmanager

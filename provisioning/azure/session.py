@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 import warnings
@@ -229,12 +230,41 @@ class Identity:
         return cls("service principal", str(claims.get("app_displayname") or app_id or oid), oid, tid, app_id)
 
 
+SIGN_IN_FIX: Final = (
+    "run `az login` (and `az account set --subscription ID`), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/"
+    "AZURE_CLIENT_SECRET for a service principal (AZURE_FEDERATED_TOKEN_FILE instead of the secret for "
+    f"workload identity), use a managed identity, or set {ENV_ACCESS_TOKEN} to a token you already hold")
+
+# DefaultAzureCredential reports each credential it tried on a line `\t<Name>Credential: <reason>`,
+# followed by links to troubleshooting guides. The reasons are what the user can act on.
+_ATTEMPT = re.compile(r"^\s*(\w+Credential):\s*(.+)$")
+_GUIDE = re.compile(r"\s*(Visit|See the troubleshooting guide|To mitigate this issue)\b.*$", re.I)
+_UNCONFIGURED = ("not fully configured", "not configured", "environment variables are not")
+
+
+def credential_attempts(message: str) -> list[tuple[str, str]]:
+    """(credential, reason) for each credential of the chain, from DefaultAzureCredential's message."""
+    attempts: list[tuple[str, str]] = []
+    for line in message.splitlines():
+        found = _ATTEMPT.match(line)
+        if found:
+            reason = _GUIDE.sub("", found.group(2)).strip().rstrip(".")
+            attempts.append((found.group(1), reason))
+    return attempts
+
+
 def credential_error(exc: Exception) -> CredentialError:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    return CredentialError(
-        f"no usable Azure credential: {REDACTOR.scrub(first)[:300]} -> run `az login` (and `az account set`), "
-        f"use a managed identity or GitHub OIDC workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, "
-        f"AZURE_FEDERATED_TOKEN_FILE), or set {ENV_ACCESS_TOKEN}")
+    """No token: what each credential said (the actionable part, whole), and how to sign in."""
+    text = REDACTOR.scrub(str(exc).strip())
+    attempts = credential_attempts(text)
+    if attempts:
+        # Credentials that are simply not set up here say so at length; the others say what went wrong.
+        telling = [a for a in attempts if not any(word in a[1].lower() for word in _UNCONFIGURED)] or attempts
+        detail = "; ".join(f"{name}: {' '.join(reason.split())}" for name, reason in telling)
+    else:
+        first = text.splitlines()[0] if text else exc.__class__.__name__
+        detail = " ".join(_GUIDE.sub("", first).split())
+    return CredentialError(f"not signed in to Azure: no credential could get a token ({detail})", fix=SIGN_IN_FIX)
 
 
 def build_credential(environ: Mapping[str, str] | None = None) -> TokenCredential:

@@ -100,7 +100,7 @@ def test_no_credential_at_all_exits_2(arm: FakeArm, maas: Maas, tmp_path: Path,
     run, found = preflight_json(maas, tmp_path)
     assert run.code == 2
     assert found["credential"]["status"] == "fail"
-    assert "no usable Azure credential" in found["credential"]["detail"]
+    assert "not signed in to Azure" in found["credential"]["detail"]
     assert "az login" in found["credential"]["fix"]
     assert not arm.requests  # nothing was sent without a token
 
