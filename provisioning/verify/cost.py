@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from provisioning.errors import BadInput
 from provisioning.verify.checks import Target, expected_images
 from provisioning.verify.options import VerifyOptions
+from provisioning.verify.selection import FILTER_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -34,5 +35,6 @@ def enforce(cost: CostEstimate, max_images: int) -> None:
     if cost.images > max_images:
         raise BadInput(
             f"refusing to run: {cost.line()} exceeds --max-images {max_images}; "
-            f"raise --max-images to at least {cost.images} or verify fewer endpoints"
+            f"raise --max-images to at least {cost.images}, or verify fewer endpoints ({FILTER_OPTIONS}; "
+            "`--dry-run` shows what a run would cost)"
         )

@@ -26,6 +26,7 @@ FORMAT_COMMANDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("keys", "show"): ("ep", "-g", "rg", "-w", "ws"),
     ("keys", "rotate"): ("ep", "-g", "rg", "-w", "ws"),
     ("audit",): (),
+    ("verify",): (),
 }
 
 

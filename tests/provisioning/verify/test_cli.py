@@ -112,7 +112,7 @@ def test_bad_inventories_exit_2_with_one_line_each(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "choose exactly one of --inventory FILE, --stack NAME or --emulate (got none)"),
+        ([], "choose exactly one of --inventory FILE, --stack NAME, --config FILE or --emulate (got none)"),
         (["--stack", "dev", "--inventory", "x.json"], "got --inventory and --stack"),
         (["--inventory", "missing.json"], "missing.json: no such file"),
         (["--inventory", "x.json", "--concurrency", "0"], "--concurrency: 0 must be at least 1"),
