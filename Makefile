@@ -15,10 +15,17 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "maas-fleet needs Python 3.11 or newer on PATH" >&2; exit 2; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "make install: creating $(VENV) and installing maas-fleet with its dev tools (about a minute the first time)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "make install: [1/2] upgrading pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "make install: [2/2] installing maas-fleet and its dependencies (pip lists each package as it goes)"
+	@{ $(BIN)/python -m pip install --progress-bar off -e '.[dev]' 2>&1; echo $$? > $(VENV)/.pip-status; } \
+		| grep --line-buffered -E '^(Collecting|Successfully installed|ERROR)' \
+		| sed -u -e 's/^Collecting /  fetching /' -e 's/^Successfully installed .*/  installed/'; \
+		exit $$(cat $(VENV)/.pip-status)
+	@touch $(STAMP)
+	@echo "make install: done ($(BIN)/maas)"
 
 demo: $(STAMP)
 	$(BIN)/maas plan --stack dev

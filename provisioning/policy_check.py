@@ -26,6 +26,7 @@ from policies.rules import evaluate
 from policies.sources.documents import DocumentError, DocumentKind, load_document
 from provisioning.errors import BadInput, ExitCode
 from provisioning.redact import REDACTOR
+from provisioning.ui.plural import count
 
 
 @dataclass
@@ -102,7 +103,7 @@ def violation_rows(violations: Sequence[Violation]) -> list[tuple[str, str, str,
 def summary_line(report: PolicyReport) -> str:
     s = report.summary()
     return (
-        f"{s['resources']} resources, {s['endpoints']} endpoints in {s['regions']} regions: "
+        f"{count(s['resources'], 'resource')}, {count(s['endpoints'], 'endpoint')} in {count(s['regions'], 'region')}: "
         f"{s['mandatory']} mandatory, {s['advisory']} advisory violations"
     )
 

@@ -188,7 +188,8 @@ class ArmRest:
                 return self._wait_resource(resource_url, api_version or "", what, timeout)
         except WaitTimeout as exc:
             raise ArmError(what, None, "Timeout", str(exc),
-                           "it may still finish on Azure's side: check again later, or raise --timeout") from None
+                           "it may still finish on Azure's side: check again later, or allow more time "
+                           "(--regenerate-timeout, --fix-timeout)") from None
         return initial
 
     def _wait_status(self, url: str, first_delay: float | None, what: str, timeout: float) -> None:

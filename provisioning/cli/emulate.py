@@ -74,9 +74,11 @@ def emulate(
     seed: Annotated[
         int, typer.Option("--seed", metavar="N", help="Seed for the random knobs (throttle, errors, jitter).")
     ] = 0,
-    no_hosted: Annotated[
-        bool, typer.Option("--no-hosted", help="Do not serve the hosted-dialect SD 3.5 Large endpoint.")
-    ] = False,
+    hosted: Annotated[
+        bool | None, typer.Option("--hosted/--no-hosted", help=(
+            "Serve (or not) the hosted-dialect SD 3.5 Large endpoint. Default: served unless --models is "
+            "given (then only with --hosted)."))
+    ] = None,
     inventory_out: Annotated[
         Path | None,
         typer.Option(
@@ -100,6 +102,6 @@ def emulate(
         content_filter_word=content_filter_word,
         requests_per_minute=requests_per_minute,
         seed=seed,
-        hosted=not no_hosted,
+        hosted=(not models) if hosted is None else hosted,
     )
     raise typer.Exit(int(serve(settings, inventory_out)))

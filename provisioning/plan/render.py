@@ -17,6 +17,7 @@ from provisioning.plan.access import access_rows
 from provisioning.plan.compare import Change, counts_line, short_type
 from provisioning.plan.notes import PlanNotes, plan_notes
 from provisioning.plan.program import PlannedResource, PlanResult
+from provisioning.ui.plural import count
 from provisioning.ui.tables import whole_word_table
 
 
@@ -67,8 +68,8 @@ def _violations(plan: PlanResult) -> list[list[str]]:
 
 def _headline(plan: PlanResult) -> str:
     s = plan.summary()
-    return (f"Plan for stack {plan.stack}: {s['resources']} resources, {s['endpoints']} endpoints in "
-            f"{s['regions']} regions, {s['violations']} policy violations")
+    return (f"Plan for stack {plan.stack}: {count(s['resources'], 'resource')}, {count(s['endpoints'], 'endpoint')} "
+            f"in {count(s['regions'], 'region')}, {count(s['violations'], 'policy violation')}")
 
 
 def _marked(rows: list[list[str]], notes: PlanNotes) -> list[list[str]]:

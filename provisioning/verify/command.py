@@ -23,7 +23,7 @@ from provisioning.verify.progress import RichObserver, summary_table
 from provisioning.verify.reports import prepare_report_dir, write_reports
 from provisioning.verify.runner import VerifyRun
 from provisioning.verify.selection import Selection
-from provisioning.verify.sources import from_file, from_stack, targets_for
+from provisioning.verify.sources import exposure_warning, from_file, from_stack, targets_for
 from provisioning.verify.transport import describe
 
 DEFAULT_REPORT_DIR = Path("reports/verify")
@@ -66,6 +66,9 @@ def run_verify_command(
             return _verify(chosen_endpoints, options, out_dir, note=" (emulated: nothing is billed)", as_json=as_json)
     if inventory is not None:
         endpoints, source = from_file(inventory), str(inventory)
+        warning = exposure_warning(inventory, endpoints)
+        if warning:
+            console.error_lines([warning])
     else:
         name = stack if stack else _config_stack(config)
         endpoints, source = from_stack(name), f"stack {name}"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provisioning.errors import BadInput
+from provisioning.ui.plural import count
 from provisioning.verify.checks import Target, expected_images
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.selection import FILTER_OPTIONS
@@ -20,7 +21,7 @@ class CostEstimate:
 
     def line(self) -> str:
         return (
-            f"{self.endpoints} endpoint(s), {self.images} billable image(s), "
+            f"{count(self.endpoints, 'endpoint')}, {count(self.images, 'billable image')}, "
             f"about ${self.usd:.4f} at catalog list prices"
         )
 

@@ -132,7 +132,7 @@ def test_fix_registers_and_waits_until_registered(arm: FakeArm, maas: Maas, tmp_
 def test_fix_gives_up_at_the_timeout(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     arm.add_subscription(SUB)
     arm.set_provider(SUB, "Microsoft.SaaS", "NotRegistered", registers_after=10_000)
-    run, found = preflight_json(maas, tmp_path, "--fix", "--timeout", "1")
+    run, found = preflight_json(maas, tmp_path, "--fix", "--fix-timeout", "1")
     assert run.code == 1
     check = found["provider Microsoft.SaaS"]
     assert check["status"] == "fail" and "still Registering after 1 s" in check["detail"]

@@ -66,7 +66,7 @@ def test_dry_run_of_an_inventory_sends_nothing(inventory_file: Path, hostile: An
     code, out, err = maas(["verify", "--inventory", str(inventory_file), "--dry-run"], capsys, monkeypatch)
     assert code == 0, err
     assert hostile.state.requests == []
-    assert "total" in out and "3 billable image(s)" in err
+    assert "total" in out and "3 billable images" in err
     assert not (tmp_path / "reports").exists()
     helpers.no_key(out, err)
 
@@ -106,3 +106,15 @@ def test_config_without_dry_run_reads_that_stack_s_outputs(tmp_path: Path, capsy
     stack = write_stack(tmp_path, stack="staging")
     code, _, err = maas(["verify", "--config", str(stack)], capsys, monkeypatch)
     assert code == 2 and "--stack staging: the pulumi CLI is not on PATH" in err
+
+
+def test_a_world_readable_inventory_with_keys_is_warned_about(inventory_file: Path, tmp_path: Path, capsys: Any,
+                                                              monkeypatch: Any) -> None:
+    inventory_file.chmod(0o644)
+    args = ["verify", "--inventory", str(inventory_file), "--report-dir", str(tmp_path / "r"), "--timeout", "2"]
+    code, _, err = maas(args, capsys, monkeypatch)
+    assert code == 0, err
+    assert "readable by every user of this machine (mode 0644)" in err and "chmod 600" in err
+    inventory_file.chmod(0o600)
+    _, _, err = maas(args, capsys, monkeypatch)
+    assert "readable by every user" not in err
