@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from provisioning.cli.app import app
+from provisioning.cli.option_errors import reject
+from provisioning.cli.options import Config, Stack, TableOrJson, output_file_problem
 
 _LIST_HELP = "Repeat the option or separate values with commas"
 
@@ -85,9 +87,35 @@ def emulate(
             "--inventory-out", metavar="FILE", help="Write the endpoint inventory with working keys here (mode 0600)."
         ),
     ] = None,
+    control_plane: Annotated[bool, typer.Option("--control-plane", help=(
+        "Instead of the image API, serve a SIMULATED Azure control plane (endpoints, keys, workspaces, "
+        "marketplace subscriptions, Key Vault secrets, Resource Graph, permissions) for the fleet of --stack / "
+        "--config over HTTPS, and print the MAAS_ARM_ENDPOINT, MAAS_ACCESS_TOKEN and REQUESTS_CA_BUNDLE to "
+        "export so that maas endpoints, keys, preflight and audit run against it."))] = False,
+    stack: Stack = None,
+    config: Config = None,
+    env_out: Annotated[Path | None, typer.Option("--env-out", metavar="FILE", dir_okay=False, help=(
+        "With --control-plane: also write the export lines here (mode 0600) once it answers."))] = None,
+    output_format: TableOrJson = "table",
 ) -> None:
-    """Serve the Azure image API for fake endpoints on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    """Serve the Azure image API for fake endpoints on 127.0.0.1 until Ctrl-C or SIGTERM (or, with
+    --control-plane, a SIMULATED Azure control plane for a stack's fleet)."""
     from provisioning.emulator.command import serve, settings_from_options
+
+    if control_plane:
+        from provisioning.emulator.control_plane.command import serve_control_plane
+        from provisioning.inputs.stacks import load_config
+
+        if inventory_out is not None:
+            reject("--inventory-out is for the image API emulator; with --control-plane use --env-out FILE")
+        if env_out is not None:
+            problem = output_file_problem(env_out, "--env-out", regular=True)
+            if problem:
+                reject(problem)
+        fleet = load_config(stack, config)
+        raise typer.Exit(int(serve_control_plane(fleet, port, env_out, as_json=output_format == "json")))
+    if stack or config or env_out:
+        reject("--stack, --config and --env-out go with --control-plane")
 
     settings = settings_from_options(
         regions=regions,
@@ -104,4 +132,4 @@ def emulate(
         seed=seed,
         hosted=(not models) if hosted is None else hosted,
     )
-    raise typer.Exit(int(serve(settings, inventory_out)))
+    raise typer.Exit(int(serve(settings, inventory_out, as_json=output_format == "json")))

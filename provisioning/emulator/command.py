@@ -108,7 +108,7 @@ def endpoint_table(emulator: Emulator) -> Table:
     return table
 
 
-def serve(settings: EmulatorSettings, inventory_out: Path | None) -> ExitCode:
+def serve(settings: EmulatorSettings, inventory_out: Path | None, as_json: bool = False) -> ExitCode:
     """Start, publish, block until SIGINT/SIGTERM, stop. Returns the exit code."""
     check_inventory_path(inventory_out)
     stop = threading.Event()
@@ -123,7 +123,11 @@ def serve(settings: EmulatorSettings, inventory_out: Path | None) -> ExitCode:
         try:
             if inventory_out is not None:
                 publish_inventory(inventory_out, emulator.inventory)
-            console.stdout.print(endpoint_table(emulator))
+            if as_json:  # never a key: the inventory file is where the working keys go
+                console.emit_json({"baseUrl": emulator.base_url,
+                                   "endpoints": [e.public_dict() for e in emulator.inventory]})
+            else:
+                console.stdout.print(endpoint_table(emulator))
             where = f"; inventory with working keys: {inventory_out} (0600)" if inventory_out else (
                 "; add --inventory-out FILE to get the working keys"
             )

@@ -27,6 +27,7 @@ FORMAT_COMMANDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("keys", "rotate"): ("ep", "-g", "rg", "-w", "ws"),
     ("audit",): (),
     ("verify",): (),
+    ("emulate",): (),
 }
 
 
