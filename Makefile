@@ -30,6 +30,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/maas plan --stack dev
 	$(BIN)/maas verify --emulate --report-dir $(REPORTS)/demo
+	@# The audit page against a SIMULATED control plane for the dev stack (no Azure): started in the
+	@# background, its exports sourced from --env-out, stopped when the page is written.
+	@mkdir -p $(REPORTS)/demo && rm -f $(REPORTS)/demo/simulated.env
+	@unset AZURE_SUBSCRIPTION_ID ARM_SUBSCRIPTION_ID MAAS_ARM_ENDPOINT MAAS_ACCESS_TOKEN; \
+	$(BIN)/maas emulate --control-plane --stack dev --env-out $(abspath $(REPORTS))/demo/simulated.env >/dev/null & pid=$$!; \
+	i=0; while [ ! -f $(abspath $(REPORTS))/demo/simulated.env ]; do \
+		kill -0 $$pid 2>/dev/null || exit 1; i=$$((i+1)); [ $$i -lt 300 ] || { kill $$pid; exit 1; }; sleep 0.1; done; \
+	. $(abspath $(REPORTS))/demo/simulated.env && \
+	$(BIN)/maas audit --stack dev --format html --out $(REPORTS)/demo/audit.html; rc=$$?; \
+	kill $$pid; wait $$pid; \
+	[ $$rc -eq 0 ] && echo "audit page (against the SIMULATED control plane): $(REPORTS)/demo/audit.html"; exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
