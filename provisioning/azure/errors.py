@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from infra.catalog import MODELS, REGISTRY, RESOURCE_PROVIDERS
 from provisioning.azure.permissions import who_grants
-from provisioning.errors import ExitCode, MaasError
+from provisioning.azure.settings import ENV_ACCESS_TOKEN
+from provisioning.errors import CredentialError, ExitCode, MaasError
 from provisioning.redact import REDACTOR
 
 _MAX_MESSAGE: Final = 300
@@ -29,6 +30,19 @@ _CREDENTIAL_CODES: Final = frozenset({
 _REGISTRATION_CODES: Final = frozenset({
     "missingsubscriptionregistration", "subscriptionnotregistered", "noregisteredproviderfound",
 })
+# The ML service's answer to an endpoint name already held in the region, by any Azure customer:
+# serverless endpoints "UserError: Serverless endpoint name '<name>' is not available. Please select a
+# different name." (Azure-Samples/azureai-foundry-finetuning-raft#45); batch endpoints "The specified
+# endpoint name '<name>' is not available. Endpoint names must be unique within the region."
+# (ansible-collections/azure#2231); online endpoints "There is already an endpoint with this name,
+# Endpoint name needs to be unique within a region." (Azure/azureml-examples#1931). The code is the
+# generic UserError, so the words decide.
+_ENDPOINT_NAME_TAKEN = re.compile(
+    r"endpoint name '[^']*' is not available|already an endpoint with this name|unique within (a|the) region", re.I)
+ENDPOINT_NAME_TAKEN_FIX: Final = (
+    "the endpoint name is taken in this region, possibly by another Azure customer (names are unique per region "
+    "across all of Azure, and no listing shows other tenants' endpoints): change maas-fleet:prefix, environment or "
+    "the project name, then run `maas preflight` and `pulumi up` again")
 _NOT_FOUND_CODES: Final = frozenset({
     "resourcenotfound", "resourcegroupnotfound", "parentresourcenotfound", "notfound", "subscriptionnotfound",
     "operationnotfound",
@@ -84,6 +98,17 @@ def hint_for(status: int | None, code: str, message: str) -> str:
         namespace = _NAMESPACE.search(message)
         which = namespace.group(1) if namespace else "the resource providers"
         return f"register {which}: run `maas preflight --fix` (registers {', '.join(RESOURCE_PROVIDERS)})"
+    if _ENDPOINT_NAME_TAKEN.search(message):
+        return ENDPOINT_NAME_TAKEN_FIX
+    if low == "invalidactionornotaction":
+        return ("a custom role holds an action Azure does not list, so ARM refused the whole role: `maas preflight` "
+                "names it; correct infra/catalog.py PERMISSIONS and run `pulumi up` again")
+    if low == "roledefinitiondoesnotexist":
+        return ("the custom role was created seconds ago and has not reached every ARM region yet: wait a minute and "
+                "run `pulumi up` again (it creates only what is missing)")
+    if low == "principalnotfound":
+        return ("the principal is new and not yet visible to ARM: wait a minute and run `pulumi up` again; a "
+                "principalType on the assignment lets ARM skip the lookup")
     if low == "serverlessmodelnotavailableinregion":
         regions = sorted({r for m in MODELS.values() for r in m.regions})
         return f"deploy this model only in the catalog's regions ({', '.join(regions)}); fix maas-fleet:regions"
@@ -168,8 +193,6 @@ def from_sdk_error(exc: Exception, what: str) -> ArmError:
     if not message:
         message = str(getattr(exc, "message", "") or exc).splitlines()[0]
     if status is None and _raised_by_credential(exc):
-        from provisioning.azure.session import credential_error
-
         raise credential_error(exc)
     if status is None:
         return ArmError(what, None, code, _clean(message), hint_for(None, code, message) or
@@ -183,6 +206,43 @@ def _raised_by_credential(exc: Exception) -> bool:
     from azure.core.exceptions import ClientAuthenticationError
 
     return isinstance(exc, ClientAuthenticationError) and getattr(exc, "status_code", None) is None
+
+
+SIGN_IN_FIX: Final = (
+    "run `az login` (and `az account set --subscription ID`), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/"
+    "AZURE_CLIENT_SECRET for a service principal (AZURE_FEDERATED_TOKEN_FILE instead of the secret for "
+    f"workload identity), use a managed identity, or set {ENV_ACCESS_TOKEN} to a token you already hold")
+
+# DefaultAzureCredential reports each credential it tried on a line `\t<Name>Credential: <reason>`,
+# followed by links to troubleshooting guides. The reasons are what the user can act on.
+_ATTEMPT = re.compile(r"^\s*(\w+Credential):\s*(.+)$")
+_GUIDE = re.compile(r"\s*(Visit|See the troubleshooting guide|To mitigate this issue)\b.*$", re.I)
+_UNCONFIGURED = ("not fully configured", "not configured", "environment variables are not")
+
+
+def credential_attempts(message: str) -> list[tuple[str, str]]:
+    """(credential, reason) for each credential of the chain, from DefaultAzureCredential's message."""
+    attempts: list[tuple[str, str]] = []
+    for line in message.splitlines():
+        found = _ATTEMPT.match(line)
+        if found:
+            reason = _GUIDE.sub("", found.group(2)).strip().rstrip(".")
+            attempts.append((found.group(1), reason))
+    return attempts
+
+
+def credential_error(exc: Exception) -> CredentialError:
+    """No token: what each credential said (the actionable part, whole), and how to sign in."""
+    text = REDACTOR.scrub(str(exc).strip())
+    attempts = credential_attempts(text)
+    if attempts:
+        # Credentials that are simply not set up here say so at length; the others say what went wrong.
+        telling = [a for a in attempts if not any(word in a[1].lower() for word in _UNCONFIGURED)] or attempts
+        detail = "; ".join(f"{name}: {' '.join(reason.split())}" for name, reason in telling)
+    else:
+        first = text.splitlines()[0] if text else exc.__class__.__name__
+        detail = " ".join(_GUIDE.sub("", first).split())
+    return CredentialError(f"not signed in to Azure: no credential could get a token ({detail})", fix=SIGN_IN_FIX)
 
 
 @contextmanager
@@ -199,8 +259,6 @@ def azure_errors(endpoint: str) -> Iterator[None]:
         yield
     except ClientAuthenticationError as exc:
         if getattr(exc, "status_code", None) is None:  # raised by a credential, not by ARM
-            from provisioning.azure.session import credential_error
-
             raise credential_error(exc) from None
         raise from_sdk_error(exc, "authenticating to Azure") from None
     except HttpResponseError as exc:

@@ -75,6 +75,10 @@ def verify(
                                      help="azure or hosted: for inventory entries that do not name their dialect.")
     ] = _DialectChoice.AZURE,
     route: Annotated[_RouteChoice, typer.Option("--route", metavar="ROUTE", help=_route_help())] = _RouteChoice.IMAGES,
+    content_safety_probe: Annotated[bool, typer.Option(
+        "--content-safety-probe",
+        help="Also send one prompt the content filter must refuse: refused passes, an image fails (and is billed).",
+    )] = False,
     output_format: TableOrJson = "table",
 ) -> None:
     """Smoke-test every endpoint of an inventory (or a subset) against the image API; exit 0 all pass, 1 any fails.
@@ -93,6 +97,7 @@ def verify(
         deadline_s=deadline,
         dialect=dialect.value,
         route=route_for_option(route.value),
+        content_safety_probe=content_safety_probe,
     )
     selection = Selection.from_options(region, model, project, endpoint)
     code = run_verify_command(inventory=inventory, stack=stack, config=config, emulate=emulate,

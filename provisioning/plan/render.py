@@ -17,6 +17,7 @@ from provisioning.plan.access import access_rows
 from provisioning.plan.compare import Change, counts_line, short_type
 from provisioning.plan.notes import PlanNotes, plan_notes
 from provisioning.plan.program import PlannedResource, PlanResult
+from provisioning.ui.markdown import md, md_table
 from provisioning.ui.plural import count
 from provisioning.ui.tables import whole_word_table
 
@@ -112,30 +113,22 @@ def print_table(plan: PlanResult, console: Console, changes: Sequence[Change] | 
         console.print("[green]No policy violations.[/green]")
 
 
-def _md_table(headers: Sequence[str], rows: list[list[str]]) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def to_markdown(plan: PlanResult, changes: Sequence[Change] | None = None) -> str:
     notes = plan_notes(plan)
-    parts = [f"## {_headline(plan)}", ""]
-    parts += [f"> **Note:** {line}" for line in notes.lines()]
+    parts = [f"## {md(_headline(plan))}", ""]
+    parts += [f"> **Note:** {md(line)}" for line in notes.lines()]
     if notes.lines():
         parts.append("")
     if changes is not None:
         parts += ["### Changes", "", f"{counts_line(list(changes))}.", ""]
         if changes:
-            parts += [_md_table(_CHANGE_HEADERS, _change_rows(changes)), ""]
-    parts += ["### Endpoints", "", _md_table(_ENDPOINT_HEADERS, _marked(_endpoint_rows(plan), notes)), "",
-              *_COLUMN_NOTES, "", "### Resources by type", "", _md_table(["Type", "Count"], _types(plan.resources)), ""]
+            parts += [md_table(_CHANGE_HEADERS, _change_rows(changes)), ""]
+    parts += ["### Endpoints", "", md_table(_ENDPOINT_HEADERS, _marked(_endpoint_rows(plan), notes)), "",
+              *(md(line) for line in _COLUMN_NOTES), "", "### Resources by type", "",
+              md_table(["Type", "Count"], _types(plan.resources)), ""]
     access = _access(plan)
-    parts += ["### Access", "", _md_table(_ACCESS_HEADERS, _marked(access, notes)) if access
+    parts += ["### Access", "", md_table(_ACCESS_HEADERS, _marked(access, notes)) if access
               else "_No principals configured._", ""]
     parts += ["### Policy violations", ""]
-    parts += [_md_table(_VIOLATION_HEADERS, _violations(plan)) if plan.violations else "_None._", ""]
+    parts += [md_table(_VIOLATION_HEADERS, _violations(plan)) if plan.violations else "_None._", ""]
     return "\n".join(parts)

@@ -59,7 +59,13 @@ def test_endpoints_and_keys_by_stack_run_against_it(plane: ControlPlane, maas: M
 def test_preflight_and_audit_pass_against_it(plane: ControlPlane, maas: Maas, tmp_path: Path) -> None:
     run = maas("preflight", "--stack", "dev", "--format", "json")
     assert run.code == 0, run.output
-    assert all(c["status"] == "pass" for c in json.loads(run.stdout)["checks"])
+    checks = json.loads(run.stdout)["checks"]
+    # What the simulation does not model (Azure's operations list, Marketplace purchase settings) stays
+    # "could not check"; nothing fails, and credential, subscription, providers, permissions, regions and
+    # names are answered.
+    assert {c["status"] for c in checks} <= {"pass", "unchecked"}
+    passed = {c["name"].split()[0] for c in checks if c["status"] == "pass"}
+    assert {"credential", "subscription", "provider", "permissions", "region", "endpoint"} <= passed
     page = tmp_path / "audit.html"
     run = maas("audit", "--stack", "dev", "--format", "html", "--out", str(page))
     assert run.code == 0, run.output
