@@ -46,7 +46,12 @@ def _address(name: str, resource_group: str | None, workspace: str | None, stack
                                  RULES["machine learning workspace"].problem(workspace)) if p]
     if problems:
         raise BadInput(problems)
-    fleet = load_config(stack, config) if (stack or config or not explicit) else None
+    try:
+        fleet = load_config(stack, config) if (stack or config or not explicit) else None
+    except BadInput as exc:
+        if stack or config:
+            raise
+        raise BadInput(f"{exc.lines()[0]}; or give the endpoint's --resource-group and --workspace") from None
     if explicit:
         assert resource_group is not None and workspace is not None
         return resource_group, workspace, fleet

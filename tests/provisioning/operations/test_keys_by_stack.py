@@ -94,3 +94,14 @@ def test_rotate_by_stack_rotates_the_right_endpoint(two_regions: Path, arm: Fake
     assert east.secondary_key != old_secondary
     assert (west.primary_key, west.secondary_key) == west_keys  # the other region's endpoint is untouched
     assert arm.calls("POST", "regenerateKeys")
+
+
+def test_without_a_stack_or_flags_the_line_offers_both_ways(arm: FakeArm, maas: Maas, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    write_stack(tmp_path, stack="dev")
+    write_stack(tmp_path, stack="prod")
+    monkeypatch.chdir(tmp_path)
+    run = maas("keys", "show", "contoso-dev-main-core")
+    assert run.code == 2
+    assert "--stack NAME or --config FILE" in run.stderr and "--resource-group and --workspace" in run.stderr
+    assert not arm.requests
