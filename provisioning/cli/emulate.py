@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from provisioning.cli.app import app
-from provisioning.cli.options import Config, Stack, parse_rate_limit
+from provisioning.cli.option_errors import reject
+from provisioning.cli.options import Config, Stack, TableOrJson, output_file_problem, parse_rate_limit
 from provisioning.errors import BadInput
 
 _LIST_HELP = "Repeat the option or separate values with commas"
@@ -87,21 +88,47 @@ def emulate(
     seed: Annotated[
         int, typer.Option("--seed", metavar="N", help="Seed for the random knobs (throttle, errors, jitter).")
     ] = 0,
-    no_hosted: Annotated[
-        bool, typer.Option("--no-hosted", help="Do not serve the hosted-dialect SD 3.5 Large endpoint.")
-    ] = False,
+    hosted: Annotated[
+        bool | None, typer.Option("--hosted/--no-hosted", help=(
+            "Serve (or not) the hosted-dialect SD 3.5 Large endpoint. Default: served unless --models is "
+            "given (then only with --hosted)."))
+    ] = None,
     inventory_out: Annotated[
         Path | None,
         typer.Option(
             "--inventory-out", metavar="FILE", help="Write the endpoint inventory with working keys here (mode 0600)."
         ),
     ] = None,
+    control_plane: Annotated[bool, typer.Option("--control-plane", help=(
+        "Instead of the image API, serve a SIMULATED Azure control plane (endpoints, keys, workspaces, "
+        "marketplace subscriptions, Key Vault secrets, Resource Graph, permissions) for the fleet of --stack / "
+        "--config over HTTPS, and print the MAAS_ARM_ENDPOINT, MAAS_ACCESS_TOKEN and REQUESTS_CA_BUNDLE to "
+        "export so that maas endpoints, keys, preflight and audit run against it."))] = False,
+    env_out: Annotated[Path | None, typer.Option("--env-out", metavar="FILE", dir_okay=False, help=(
+        "With --control-plane: also write the export lines here (mode 0600) once it answers."))] = None,
+    output_format: TableOrJson = "table",
 ) -> None:
     """Serve the Azure image API for fake endpoints on 127.0.0.1 until Ctrl-C or SIGTERM.
 
     With --stack/--config: exactly the endpoints that stack's plan declares (names, regions, projects).
+    With --control-plane: a SIMULATED Azure control plane for that stack's fleet instead.
     """
     from provisioning.emulator.command import serve, settings_from_options
+
+    if control_plane:
+        from provisioning.emulator.control_plane.command import serve_control_plane
+        from provisioning.inputs.stacks import load_config
+
+        if inventory_out is not None:
+            reject("--inventory-out is for the image API emulator; with --control-plane use --env-out FILE")
+        if env_out is not None:
+            problem = output_file_problem(env_out, "--env-out", regular=True)
+            if problem:
+                reject(problem)
+        fleet = load_config(stack, config_file)
+        raise typer.Exit(int(serve_control_plane(fleet, port, env_out, as_json=output_format == "json")))
+    if env_out:
+        reject("--env-out goes with --control-plane")
 
     problems: list[str] = []
     window = None
@@ -113,7 +140,7 @@ def emulate(
                 problems.append("--rate-limit and --requests-per-minute: give one of them")
         except BadInput as exc:
             problems.extend(exc.lines())
-    if no_hosted and (stack or config_file):
+    if hosted is False and (stack or config_file):
         problems.append("--no-hosted: a stack's fleet has no hosted endpoint anyway; drop it")
     config = None
     if stack or config_file:
@@ -138,11 +165,11 @@ def emulate(
         content_filter_word=content_filter_word,
         requests_per_minute=requests_per_minute,
         seed=seed,
-        hosted=not no_hosted,
+        hosted=(not models) if hosted is None else hosted,
     )
     endpoints = None
     if config is not None:
         from provisioning.emulator.fleet import planned_fleet
 
         endpoints = planned_fleet(config)
-    raise typer.Exit(int(serve(settings, inventory_out, endpoints)))
+    raise typer.Exit(int(serve(settings, inventory_out, endpoints, as_json=output_format == "json")))

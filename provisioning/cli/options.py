@@ -67,12 +67,18 @@ ArmEndpoint = Annotated[str | None, typer.Option("--arm-endpoint", metavar="URL"
 ReportDir = Annotated[Path, typer.Option(
     "--report-dir", metavar="DIR", help="Gets report.json, junit.xml, summary.md, index.html.")]
 
-# `maas keys show|rotate` address one endpoint the same way.
-EndpointName = Annotated[str, typer.Argument(metavar="NAME", help="Serverless endpoint name.")]
-ResourceGroup = Annotated[str, typer.Option(
-    "--resource-group", "-g", metavar="NAME", help="Resource group of the workspace.")]
-Workspace = Annotated[str, typer.Option(
-    "--workspace", "-w", metavar="NAME", help="Azure ML workspace holding the endpoint.")]
+# `maas keys show|rotate` address one endpoint the same way: from the stack that declares it, or
+# by its resource group and workspace.
+EndpointName = Annotated[str, typer.Argument(metavar="ENDPOINT", help="Serverless endpoint name.")]
+ResourceGroup = Annotated[str | None, typer.Option(
+    "--resource-group", "-g", metavar="NAME",
+    help="Resource group of the workspace (default: from --stack / --config).")]
+Workspace = Annotated[str | None, typer.Option(
+    "--workspace", "-w", metavar="NAME",
+    help="Azure ML workspace holding the endpoint (default: from --stack / --config).")]
+Region = Annotated[str | None, typer.Option(
+    "--region", metavar="REGION", help="With --stack / --config: the endpoint's region, when the stack deploys "
+    "that name in several.")]
 
 
 def output_file_problem(path: Path, option: str, *, create_parents: bool = False, regular: bool = False) -> str | None:

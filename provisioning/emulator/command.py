@@ -109,7 +109,10 @@ def endpoint_table(emulator: Emulator) -> Table:
 
 
 def serve(
-    settings: EmulatorSettings, inventory_out: Path | None, endpoints: tuple[FakeEndpoint, ...] | None = None
+    settings: EmulatorSettings,
+    inventory_out: Path | None,
+    endpoints: tuple[FakeEndpoint, ...] | None = None,
+    as_json: bool = False,
 ) -> ExitCode:
     """Start, publish, block until SIGINT/SIGTERM, stop. Returns the exit code. `endpoints` (a stack's
     planned fleet) replaces the fleet the settings would build."""
@@ -126,7 +129,11 @@ def serve(
         try:
             if inventory_out is not None:
                 publish_inventory(inventory_out, emulator.inventory)
-            console.stdout.print(endpoint_table(emulator))
+            if as_json:  # never a key: the inventory file is where the working keys go
+                console.emit_json({"baseUrl": emulator.base_url,
+                                   "endpoints": [e.public_dict() for e in emulator.inventory]})
+            else:
+                console.stdout.print(endpoint_table(emulator))
             where = f"; inventory with working keys: {inventory_out} (0600)" if inventory_out else (
                 "; add --inventory-out FILE to get the working keys"
             )

@@ -29,6 +29,8 @@ FORMAT_COMMANDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("capacity",): (),
     ("routes",): (),
     ("loadtest",): ("--model", "stable-image-core", "--rps", "1", "--duration", "1"),
+    ("verify",): (),
+    ("emulate",): (),
 }
 
 
