@@ -105,7 +105,8 @@ def test_models_without_hosted_do_not_serve_the_hosted_endpoint(monkeypatch) -> 
     from provisioning.cli import app
 
     seen = []
-    monkeypatch.setattr(command, "serve", lambda settings, inventory_out, endpoints=None, as_json=False: seen.append(settings) or 0)
+    monkeypatch.setattr(command, "serve",
+                        lambda settings, inventory_out, endpoints=None, as_json=False: seen.append(settings) or 0)
     runner = CliRunner()
     for args, hosted in ((["--models", "stable-image-core"], False),
                          (["--models", "stable-image-core", "--hosted"], True),
