@@ -102,11 +102,12 @@ def test_ctrl_c_reports_where_it_stopped(arm: FakeArm, maas: Maas, deployed: tup
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--all"], "Pulumi."),  # no stack given and none here
-    (["--config", "STACK"], "add --all"),
-    (["--config", "STACK", "--all", "some-endpoint"], "drop NAME"),
+    (["--config", "STACK"], "with --stack NAME --all"),
+    (["--config", "STACK", "--all", "some-endpoint"], "drop ENDPOINT"),
+    (["--config", "STACK", "--all", "--dry-run"], "drop --dry-run"),
     (["--config", "STACK", "--all", "--key", "primary"], "drop --key"),
     (["--config", "STACK", "--all", "--grace", "ten minutes"], "--grace 'ten minutes' is not a duration"),
-    (["some-endpoint"], "give --resource-group, --workspace"),
+    (["some-endpoint"], "--resource-group and --workspace"),
 ])
 def test_bad_rotate_all_input_exits_2_before_any_call(arm: FakeArm, maas: Maas, deployed: tuple[Path, list[Planted]],
                                                      args: list[str], message: str, monkeypatch: pytest.MonkeyPatch,
