@@ -9,7 +9,10 @@ How a call is served:
 - Answer: 200 -> the decoded image with the endpoint and region that served it. 429 -> that endpoint
   pauses for Retry-After (retry-after-ms when sent) and the call goes to another; 5xx, timeouts,
   transport errors, 401/403 (a key the endpoint does not take) and 404 (wrong URI) -> the endpoint's
-  circuit counts a failure and the call goes to another. A content-filter answer raises
+  circuit counts a failure and the call goes to another. On 401/403 from an endpoint with a
+  versionless `keySecretUri`, the key is first re-read from Key Vault (at most once per
+  KEY_REFRESH_INTERVAL_S per endpoint): after a key rotation the vault already holds the new key, so
+  the call is retried with it instead of counting a failure. A content-filter answer raises
   ContentFilteredError at once (the prompt, not the endpoint); any other 4xx raises
   RequestRejectedError (the request, not the endpoint).
 - Dialects: `azure` (`/images/generations`, then once `/image/generations` on 404/405) and `hosted`,
@@ -41,7 +44,7 @@ from provisioning.client.errors import (
     FleetUnavailableError,
     RequestRejectedError,
 )
-from provisioning.client.keys import SecretReaderFactory, resolve_keys
+from provisioning.client.keys import KeyRefresher, SecretReaderFactory, key_vault_refresher, resolve_keys
 from provisioning.client.routes import FleetRoute, routes_from_inventory
 from provisioning.inputs.inventory import InventoryEndpoint, load_inventory, parse_inventory
 from provisioning.retry_after import retry_after_s
@@ -54,6 +57,8 @@ _PNG, _JPEG = b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"
 # Answers that say the endpoint (not the request) is the problem: fail over and count it against
 # the endpoint's circuit.
 _ENDPOINT_FAULTS = frozenset({401, 403, 404, 405, 408})
+_KEY_REFUSED = frozenset({401, 403})
+KEY_REFRESH_INTERVAL_S = 30.0  # a key the vault also does not renew is not re-read on every call
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ class _Endpoint:
     dialect: DialectSpec
     paths: list[Route]
     stats: EndpointStats = field(default_factory=EndpointStats)
+    key_read_at: float | None = None  # when the key was last re-read from Key Vault
+    key_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def where(self) -> str:
@@ -147,8 +154,10 @@ class AsyncFleetClient:
         reset_after_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         transport: httpx.AsyncBaseTransport | None = None,
+        key_refresher: KeyRefresher | None = None,
     ) -> None:
         self._clock = clock
+        self._key_refresher = key_refresher
         self.deadline_s = deadline_s
         self._max_attempts = max_attempts
         self._endpoints: dict[str, list[_Endpoint]] = {}
@@ -199,6 +208,8 @@ class AsyncFleetClient:
         `pulumi stack output --json` prints them). Keys come from the entries, else from each entry's
         Key Vault secret (DefaultAzureCredential unless `credential` is given)."""
         routes, keys = routes_and_keys(inventory, rpm_limit, credential, secret_readers)
+        if any(r.key_secret_uri for rs in routes.values() for r in rs):
+            options.setdefault("key_refresher", key_vault_refresher(credential, secret_readers))
         return cls(routes, keys, **options)
 
     from_stack_outputs = from_inventory
@@ -277,6 +288,10 @@ class AsyncFleetClient:
                 endpoint.limiter.pause_until(self._clock() + outcome.wait_s)
                 failures.append(f"{endpoint.where}: throttled")
                 continue
+            if outcome.status in _KEY_REFUSED and await self._reread_key(endpoint):
+                endpoint.breaker.on_neutral()  # the key was stale, not the endpoint: try it again
+                failures.append(f"{endpoint.where}: {outcome.detail}, key re-read from Key Vault")
+                continue
             endpoint.breaker.on_failure()
             endpoint.stats.failed += 1
             failed_here.add(id(endpoint))
@@ -284,6 +299,25 @@ class AsyncFleetClient:
             if self._clock() >= deadline:
                 break
         raise FleetUnavailableError(model, attempts, failures)
+
+    async def _reread_key(self, endpoint: _Endpoint) -> bool:
+        """Re-read the endpoint's key from its Key Vault secret; True when it changed (one read per
+        endpoint at a time, and not again within KEY_REFRESH_INTERVAL_S)."""
+        if self._key_refresher is None or not endpoint.route.key_secret_uri:
+            return False
+        held = endpoint.key
+        async with endpoint.key_lock:
+            if endpoint.key != held:  # another call re-read it meanwhile
+                return True
+            now = self._clock()
+            if endpoint.key_read_at is not None and now - endpoint.key_read_at < KEY_REFRESH_INTERVAL_S:
+                return False
+            endpoint.key_read_at = now
+            fresh = await asyncio.to_thread(self._key_refresher, endpoint.route.name, endpoint.route.key_secret_uri)
+            if not fresh or fresh == endpoint.key:
+                return False
+            endpoint.key = fresh
+            return True
 
     async def _pick(
         self,

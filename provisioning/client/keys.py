@@ -80,3 +80,35 @@ def resolve_keys(
     if missing:
         raise FleetClientError(f"no key and no keySecretUri for: {', '.join(missing)}")
     return keys
+
+
+KeyRefresher = Callable[[str, str], "str | None"]  # (endpoint name, keySecretUri) -> the secret's value now
+
+
+def key_vault_refresher(credential: Any = None, secret_readers: SecretReaderFactory | None = None) -> KeyRefresher:
+    """Re-reads an endpoint's key from its Key Vault secret: what the fleet client does when an endpoint
+    stops taking the key it holds (401/403), which is what a key rotation looks like from outside.
+    Only a versionless secret URI follows rotations; a versioned one always answers the same key."""
+    readers: dict[str, SecretReader] = {}
+
+    def refresh(name: str, secret_uri: str) -> str | None:
+        from azure.keyvault.secrets import KeyVaultSecretIdentifier
+
+        nonlocal secret_readers
+        ident = KeyVaultSecretIdentifier(secret_uri)
+        if ident.version:
+            return None
+        if secret_readers is None:
+            secret_readers = key_vault_reader(credential)
+        if ident.vault_url not in readers:
+            readers[ident.vault_url] = secret_readers(ident.vault_url)
+        try:
+            value = readers[ident.vault_url].get_secret(ident.name).value
+        except Exception as exc:  # the SDK's errors may quote the response; keep the type and the place
+            raise FleetClientError(f"cannot re-read the key of {name} from {secret_uri}: {type(exc).__name__}"
+                                   ) from None
+        if value:
+            REDACTOR.add(value)
+        return value or None
+
+    return refresh

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from infra.catalog import REQUESTS_PER_MINUTE
 from provisioning.client.fleet import AsyncFleetClient, EndpointStats, FleetImage, Inventory, routes_and_keys
-from provisioning.client.keys import SecretReaderFactory
+from provisioning.client.keys import SecretReaderFactory, key_vault_refresher
 from provisioning.client.routes import FleetRoute
 
 _T = TypeVar("_T")
@@ -41,6 +41,8 @@ class FleetClient:
         **options: Any,
     ) -> FleetClient:
         routes, keys = routes_and_keys(inventory, rpm_limit, credential, secret_readers)
+        if any(r.key_secret_uri for rs in routes.values() for r in rs):
+            options.setdefault("key_refresher", key_vault_refresher(credential, secret_readers))
         return cls(routes, keys, **options)
 
     from_stack_outputs = from_inventory
