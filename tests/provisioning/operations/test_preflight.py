@@ -165,11 +165,10 @@ def test_missing_permissions_are_named_exactly_with_who_grants_them(arm: FakeArm
     assert rg["detail"].endswith("missing 1 of 2: Microsoft.SaaS/resources/write")
     assert "does not exist yet; checked at the subscription" in rg["detail"]
     ws = found["permissions workspace mlw-contoso-dev-main-eus2"]
-    # Reader's */read covers the reads under each wildcard; the rest is named per wildcard.
-    assert ws["detail"].endswith("missing 3 of 3: " + ", ".join([
-        f"{ML}/workspaces/marketplaceModelSubscriptions/* (not granted: write, delete)",
-        f"{ML}/workspaces/marketplaceSubscriptions/* (not granted: write, delete)",
-        f"{SE}/* (not granted: listKeys/action, regenerateKeys/action, write, delete)"]))
+    # Reader's */read covers the reads; every other workspace operation is named.
+    assert ws["detail"].endswith("missing 6 of 8: " + ", ".join([
+        f"{ML}/workspaces/marketplaceSubscriptions/write", f"{ML}/workspaces/marketplaceSubscriptions/delete",
+        f"{SE}/write", f"{SE}/delete", f"{SE}/listKeys/action", f"{SE}/regenerateKeys/action"]))
     assert "AzureML Data Scientist" in ws["fix"]
     program = found["permissions to run pulumi up"]
     assert program["status"] == "fail" and "misses 9 of 9" in program["detail"]
@@ -187,7 +186,7 @@ def test_existing_scopes_are_checked_where_they_are(arm: FakeArm, maas: Maas, tm
     assert run.code == 1
     east = found["permissions workspace mlw-contoso-dev-main-eus2"]
     assert east["status"] == "fail" and "does not exist" not in east["detail"]
-    assert east["detail"] == f"missing 1 of 3: {SE}/* (not granted: delete)"  # notActions subtract
+    assert east["detail"] == f"missing 1 of 8: {SE}/delete"  # notActions subtract
     west = found["permissions workspace mlw-contoso-dev-main-wus3"]
     assert west["status"] == "pass" and "checked at resource group rg-contoso-dev-main-westus3" in west["detail"]
     assert found["permissions resource group rg-contoso-dev-main-westus3"]["status"] == "pass"
