@@ -426,6 +426,9 @@ KEY_VAULT_ADMINISTRATOR: Final = BuiltInRole("Key Vault Administrator", "00482a5
 # documented minimum: Key Vault Secrets Officer is not enough per the docs. Both are assigned on the
 # workspace vault only, never on the keys vault, and the policy rules expect exactly this pair.
 WORKSPACE_IDENTITY_VAULT_ROLES: Final = (CONTRIBUTOR, KEY_VAULT_ADMINISTRATOR)
+# Not a persona of `access`: the word that leads these assignments' descriptions
+# (`maas-fleet workspace-identity: <workspace> on its own vault`), how plan and policy rules know them.
+WORKSPACE_IDENTITY: Final = "workspace-identity"
 WORKSPACE_IDENTITY_SOURCE: Final = Source(
     "Azure ML: set up authentication between Azure Machine Learning and other services, user-assigned identity table",
     "https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication",

@@ -37,6 +37,15 @@ def assignments(result: PlanResult) -> list[PlannedResource]:
     return result.of_type("authorization:RoleAssignment")
 
 
+def is_workspace_identity(a: PlannedResource) -> bool:
+    return str(a.inputs["description"]).startswith(f"maas-fleet {rbac.WORKSPACE_IDENTITY}:")
+
+
+def persona_assignments(result: PlanResult) -> list[PlannedResource]:
+    """The assignments `access` (and the deploying identity) asked for, without the workspace identities'."""
+    return [a for a in assignments(result) if not is_workspace_identity(a)]
+
+
 def test_three_custom_roles_with_exactly_the_documented_actions(fleet_plan: PlanResult) -> None:
     defs = roles(fleet_plan)
     assert len(defs) == 3
@@ -67,15 +76,37 @@ def test_no_broad_builtin_role_is_ever_assigned(fleet_plan: PlanResult) -> None:
     forbidden = {r.id for r in catalog.FORBIDDEN_ROLES}
     custom = {r.inputs["roleDefinitionId"] for r in roles(fleet_plan).values()}
     allowed = {catalog.READER.id, catalog.KEY_VAULT_SECRETS_USER.id} | custom
-    for a in assignments(fleet_plan):
+    for a in persona_assignments(fleet_plan):
         guid = a.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
         assert guid not in forbidden
         assert guid in allowed, a.inputs["roleDefinitionId"]
 
 
+def test_workspace_identity_gets_the_documented_pair_on_its_own_vault_only(fleet_plan: PlanResult) -> None:
+    """Azure ML's table for an RBAC-mode vault: Contributor (control plane) + Key Vault Administrator
+    (data plane). The only Contributor the program assigns, and never on the keys vault."""
+    workspace_vaults = {kv.inputs["vaultName"] for kv in fleet_plan.of_type("keyvault:Vault")
+                        if kv.name.endswith("-kv")}
+    identities = [a for a in assignments(fleet_plan) if is_workspace_identity(a)]
+    assert len(identities) == 2 * len(fleet_plan.config.units())
+    pairs: dict[str, set[str]] = {}
+    for a in identities:
+        assert a.inputs["principalType"] == "ServicePrincipal"
+        vault = a.inputs["scope"].rsplit("/", 1)[-1]
+        assert "/providers/Microsoft.KeyVault/vaults/" in a.inputs["scope"] and vault in workspace_vaults
+        pairs.setdefault(a.inputs["principalId"], set()).add(a.inputs["roleDefinitionId"].rsplit("/", 1)[-1])
+    assert len(pairs) == len(fleet_plan.config.units())  # one identity per workspace
+    assert all(roles_ == {r.id for r in catalog.WORKSPACE_IDENTITY_VAULT_ROLES} for roles_ in pairs.values())
+    rows = [r for r in access_rows(fleet_plan) if r.persona == rbac.WORKSPACE_IDENTITY]
+    assert {r.role for r in rows} == {"Contributor", "Key Vault Administrator"}
+    assert all(r.principal.endswith("(system identity)") and r.scope.startswith("key vault ") for r in rows)
+    digest = fleet_plan.to_json()["access"]["assignments"]
+    assert sum(1 for d in digest if d["persona"] == rbac.WORKSPACE_IDENTITY) == len(identities)
+
+
 def test_every_persona_lands_on_every_region_and_project(fleet_plan: PlanResult) -> None:
     units = len(fleet_plan.config.units())
-    per_principal = Counter(a.inputs["principalId"] for a in assignments(fleet_plan))
+    per_principal = Counter(a.inputs["principalId"] for a in persona_assignments(fleet_plan))
     assert per_principal == {DEPLOYER: 1 + 2 * units, CONSUMER: 2 * units, AUDITOR: 1}
     rows = access_rows(fleet_plan)
     scopes = {(r.persona, r.role, r.scope) for r in rows}
@@ -84,7 +115,9 @@ def test_every_persona_lands_on_every_region_and_project(fleet_plan: PlanResult)
         assert ("deployer", role_name(Scope.WORKSPACE), f"workspace {name}") in scopes
         assert ("consumer", "Reader", f"workspace {name}") in scopes
     for kv in fleet_plan.of_type("keyvault:Vault"):
-        assert ("consumer", "Key Vault Secrets User", f"key vault {kv.inputs['vaultName']}") in scopes
+        # Consumers read the keys vault (endpoint keys only), never the workspace's own vault.
+        consumer_reads = ("consumer", "Key Vault Secrets User", f"key vault {kv.inputs['vaultName']}") in scopes
+        assert consumer_reads is kv.name.endswith("-kvk")
     for rg in fleet_plan.of_type("resources:ResourceGroup"):
         assert ("deployer", role_name(Scope.RESOURCE_GROUP),
                 f"resource group {rg.inputs['resourceGroupName']}") in scopes
@@ -114,7 +147,7 @@ def test_ids_are_deterministic_across_runs(fleet_plan: PlanResult, make_config: 
 def test_deploying_identity_is_optional(make_config: Callable[..., FleetConfig]) -> None:
     cfg = make_config(regions=["eastus"], projects=["main"], access=[], includeDeployingIdentity=True)
     result = plan(cfg)
-    rows = assignments(result)
+    rows = persona_assignments(result)
     assert len(rows) == 3
     assert {a.inputs["principalId"] for a in rows} == {PLACEHOLDER_OBJECT}
     # The mock caller signs in with its own client id, so it is typed as a service principal.
@@ -122,7 +155,7 @@ def test_deploying_identity_is_optional(make_config: Callable[..., FleetConfig])
     assert rbac.principal_type_of_client("04b07795-8ddb-461a-bbee-02f9e1bf7b46") == "User"
     typed = plan(make_config(regions=["eastus"], projects=["main"], access=[], includeDeployingIdentity=True,
                              deployingIdentityType="User"))
-    assert {a.inputs["principalType"] for a in assignments(typed)} == {"User"}
+    assert {a.inputs["principalType"] for a in persona_assignments(typed)} == {"User"}
     plain = make_config(regions=["eastus"], projects=["main"], access=[])
     assert rbac.grants(plain) == []
 
