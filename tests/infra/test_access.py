@@ -190,3 +190,58 @@ def test_duplicate_persona_for_a_principal_is_rejected(make_config: Callable[...
     entry = {"principalId": DEPLOYER, "principalType": "User", "persona": "deployer"}
     with pytest.raises(ConfigError, match=r"access\[1\].*already has persona deployer"):
         make_config(access=[entry, entry])
+
+
+def test_a_consumer_of_one_project_reads_only_that_projects_keys_vaults(
+    make_config: Callable[..., FleetConfig]
+) -> None:
+    """Each unit keeps endpoint keys in a keys vault of its own; an access entry limited to projects
+    gets grants on those projects' units only (every region), and nothing on the others'."""
+    only_batch = {"principalId": CONSUMER, "principalType": "ServicePrincipal", "persona": "consumer",
+                  "projects": ["batch"]}
+    everything = {"principalId": AUDITOR, "principalType": "Group", "persona": "consumer"}
+    result = plan(make_config(access=[only_batch, everything]))
+    vaults = {kv.name: kv.inputs["vaultName"] for kv in result.of_type("keyvault:Vault")}
+    keys_vault_ids = {name: f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{v}"
+                      for name, v in vaults.items()
+                      for rg in [next(r.inputs["resourceGroupName"] for r in result.of_type("keyvault:Vault")
+                                      if r.name == name)]
+                      if name.endswith("-kvk")}
+    reads = {(a.inputs["principalId"], a.inputs["scope"]) for a in assignments(result)
+             if a.inputs["roleDefinitionId"].endswith(catalog.KEY_VAULT_SECRETS_USER.id)}
+    for name, vault_id in keys_vault_ids.items():
+        batch = name.split("-")[1] == "batch"
+        assert ((CONSUMER, vault_id) in reads) is batch, name
+        assert (AUDITOR, vault_id) in reads  # no `projects`: every project
+    scopes = {a.inputs["scope"] for a in assignments(result) if a.inputs["principalId"] == CONSUMER}
+    assert scopes and all("-batch-" in scope for scope in scopes)
+    # Never on a workspace's own vault, whoever the consumer is.
+    own = {v for name, v in vaults.items() if name.endswith("-kv")}
+    assert not any(scope.rsplit("/", 1)[-1] in own for _, scope in reads)
+
+
+def test_limited_entries_keep_what_must_be_subscription_wide(make_config: Callable[..., FleetConfig]) -> None:
+    cfg = make_config(access=[
+        {"principalId": DEPLOYER, "principalType": "Group", "persona": "deployer", "projects": "main"},
+        {"principalId": AUDITOR, "principalType": "User", "persona": "auditor", "projects": ["main"]},
+    ])
+    grants = rbac.grants(cfg)
+    deployer = [g for g in grants if g.principal_id == DEPLOYER]
+    # Marketplace agreements are signed at the subscription: that role stays; the rest follows the projects.
+    assert [g.scope for g in deployer if g.unit is None] == [rbac.GrantScope.SUBSCRIPTION]
+    assert {g.unit for g in deployer if g.unit} == {f"{r}-main" for r in cfg.regions}
+    auditor = [g for g in grants if g.principal_id == AUDITOR]
+    assert {(g.scope, g.unit) for g in auditor} == {(rbac.GrantScope.RESOURCE_GROUP, f"{r}-main") for r in cfg.regions}
+
+
+@pytest.mark.parametrize(("projects", "message"), [
+    (["main", "nope"], "access[0].projects[1]: 'nope' is not a configured project (allowed: main, batch)"),
+    ([], "access[0].projects: [] is empty"),
+])
+def test_access_projects_must_be_configured(make_config: Callable[..., FleetConfig], projects: list[str],
+                                            message: str) -> None:
+    entry = {"principalId": CONSUMER, "principalType": "User", "persona": "consumer", "projects": projects}
+    with pytest.raises(ConfigError) as info:
+        make_config(access=[entry])
+    (problem,) = info.value.problems  # one line, naming the field, the value and what is allowed
+    assert str(problem).startswith(f"maas-fleet:{message}")

@@ -122,6 +122,11 @@ def test_stack_outputs_shape(fleet_plan: PlanResult) -> None:
         assert ep["uri"].startswith(f"https://{ep['name']}-") and ep["uri"].endswith(
             f".{ep['region']}.{catalog.INFERENCE_HOST_SUFFIX}")
         assert ep["keySecretUri"].endswith(f"/secrets/{ep['name']}-key")
+        # In the unit's keys vault, not in the workspace's own vault.
+        vault = ep["keySecretUri"].removeprefix("https://").split(".", 1)[0]
+        workspace = next(w for w in fleet_plan.outputs["workspaces"]
+                         if (w["region"], w["project"]) == (ep["region"], ep["project"]))
+        assert vault == workspace["keysVault"] != workspace["keyVault"]
     assert len(fleet_plan.outputs["workspaces"]) == 6
     assert len(fleet_plan.outputs["roleDefinitions"]) == 3
 
