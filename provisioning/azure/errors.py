@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from infra.catalog import MODELS, REGISTRY, RESOURCE_PROVIDERS
 from provisioning.azure.permissions import who_grants
-from provisioning.errors import ExitCode, MaasError
+from provisioning.azure.settings import ENV_ACCESS_TOKEN
+from provisioning.errors import CredentialError, ExitCode, MaasError
 from provisioning.redact import REDACTOR
 
 _MAX_MESSAGE: Final = 300
@@ -172,6 +173,15 @@ def from_sdk_error(exc: Exception, what: str) -> ArmError:
     return from_response(what, int(status), {"error": {"code": code, "message": message}}, headers)
 
 
+def credential_error(exc: Exception) -> CredentialError:
+    """A credential that cannot give us a token: exit 2 with the ways to sign in."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return CredentialError(
+        f"no usable Azure credential: {REDACTOR.scrub(first)[:300]} -> run `az login` (and `az account set`), "
+        f"use a managed identity or GitHub OIDC workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, "
+        f"AZURE_FEDERATED_TOKEN_FILE), or set {ENV_ACCESS_TOKEN}")
+
+
 @contextmanager
 def azure_errors(endpoint: str) -> Iterator[None]:
     """Around a command's Azure work: whatever the SDKs raise becomes one readable line."""
@@ -186,8 +196,6 @@ def azure_errors(endpoint: str) -> Iterator[None]:
         yield
     except ClientAuthenticationError as exc:
         if getattr(exc, "status_code", None) is None:  # raised by a credential, not by ARM
-            from provisioning.azure.session import credential_error
-
             raise credential_error(exc) from None
         raise from_sdk_error(exc, "authenticating to Azure") from None
     except HttpResponseError as exc:
