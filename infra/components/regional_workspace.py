@@ -98,7 +98,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
             resource_group_name=rg_name,
             location=region,
             properties=_vault_properties(args.tenant_id),
-            tags=tags,
+            tags={**tags, catalog.TAG_HOLDS: catalog.HOLDS_ENDPOINT_KEYS},
             opts=child,
         )
         logs = operationalinsights.Workspace(
