@@ -101,6 +101,15 @@ def test_gives_up_at_the_deadline_with_one_line_saying_what_to_do(arm: FakeArm) 
     assert arm.token not in message
 
 
+def test_an_identity_that_cannot_read_definitions_is_told_at_once(arm: FakeArm) -> None:
+    arm.add_subscription(SUB, grant_all=False)
+    arm.set_permissions(f"/subscriptions/{SUB}", [{"actions": ["Microsoft.Authorization/roleDefinitions/write"]}])
+    with pytest.raises(RoleDefinitionNotReady, match="HTTP 403") as info:
+        wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, clock=FakeClock().now, sleep=lambda _: None)
+    assert "Microsoft.Authorization/roleDefinitions/read" in str(info.value)
+    assert len(arm.calls("GET", "/roleDefinitions/")) == 1  # no pointless polling
+
+
 def test_a_read_that_cannot_succeed_stops_at_once() -> None:
     answers = iter([404, 403])
     with pytest.raises(RoleDefinitionNotReady, match="HTTP 403.*roleDefinitions/read"):
