@@ -198,6 +198,11 @@ class VerifyReport:
     def ok(self) -> bool:
         return self.failed == 0
 
+    @property
+    def emulated(self) -> bool:
+        """Whether any endpoint was the local emulator's: every report must say so."""
+        return any(e.endpoint.emulated for e in self.endpoints)
+
     def count(self, status: CheckStatus) -> int:
         return sum(1 for e in self.endpoints for c in e.checks.values() if c.status is status)
 
@@ -211,6 +216,7 @@ class VerifyReport:
             "images": self.images,
             "estimated_cost_usd": round(self.cost_usd, 6),
             "wall_s": round(self.wall_s, 3),
+            "emulated": self.emulated,
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -7,6 +7,36 @@ from infra.catalog import MODELS, REGIONS
 from provisioning.verify.results import CheckName, CheckResult, CheckStatus, EndpointResult, VerifyReport
 
 STATUS_ICON = {CheckStatus.PASS: "✅", CheckStatus.FAIL: "❌", CheckStatus.FILTERED: "🛡️", CheckStatus.SKIP: "⏭️"}
+# An icon alone is not an answer (screen readers, colour-blind readers, plain-text logs): every status
+# is shown with its word.
+STATUS_TEXT = {CheckStatus.PASS: "pass", CheckStatus.FAIL: "fail", CheckStatus.FILTERED: "content-filtered",
+               CheckStatus.SKIP: "skipped"}
+EMULATED_NOTE = ("Emulated: these endpoints were served by the local emulator (maas emulate), not Azure; "
+                 "nothing was billed and nothing here says anything about a deployed fleet.")
+
+
+def status_label(status: CheckStatus) -> str:
+    """`❌ fail`, `🛡️ content-filtered`: icon and word together."""
+    return f"{STATUS_ICON[status]} {STATUS_TEXT[status]}"
+
+
+def shown_status(result: EndpointResult) -> CheckStatus:
+    """What a report shows for an endpoint: `fail` if a check failed; `filtered` if the content filter
+    answered instead of an image (the endpoint is reachable, but it did not prove it draws, so it must
+    not look like a pass); else its status."""
+    if result.status is CheckStatus.FAIL:
+        return CheckStatus.FAIL
+    if any(c.status is CheckStatus.FILTERED for c in result.checks.values()):
+        return CheckStatus.FILTERED
+    return result.status
+
+
+def needs_attention(report: VerifyReport) -> list[EndpointResult]:
+    """Endpoints that did not plainly pass, failures first, each group in catalog order: what a
+    reader must see before anything else."""
+    rank = {CheckStatus.FAIL: 0, CheckStatus.FILTERED: 1}
+    flagged = [e for e in ordered(report) if shown_status(e) in rank]
+    return sorted(flagged, key=lambda e: rank[shown_status(e)])
 
 
 def region_order(region: str) -> tuple[int, str]:
@@ -28,11 +58,15 @@ def ordered(report: VerifyReport) -> list[EndpointResult]:
 
 def headline(report: VerifyReport) -> str:
     n = len(report.endpoints)
-    if report.ok:
-        text = f"all {n} endpoint(s) pass"
+    filtered = sum(1 for e in report.endpoints if shown_status(e) is CheckStatus.FILTERED)
+    if not report.ok:
+        text = f"{report.failed} of {n} endpoint(s) fail" + (f", {filtered} content-filtered" if filtered else "")
+    elif filtered:
+        text = f"{n - filtered} of {n} endpoint(s) pass, {filtered} content-filtered"
     else:
-        text = f"{report.failed} of {n} endpoint(s) fail"
-    return text + (" (deadline reached)" if report.deadline_hit else "")
+        text = f"all {n} endpoint(s) pass"
+    text += " (deadline reached)" if report.deadline_hit else ""
+    return text + (" (emulated)" if report.emulated else "")
 
 
 def facts_line(report: VerifyReport) -> str:

@@ -49,6 +49,7 @@ def _suite(result: EndpointResult, timestamp: str) -> ET.Element:
         ("dialect", result.dialect),
         ("route", result.route or ""),
         ("images", result.images),
+        ("emulated", str(bool(result.endpoint.emulated)).lower()),  # served by `maas emulate`, not Azure
     ):
         ET.SubElement(props, "property", {"name": name, "value": xml_text(value)})
     model = result.endpoint.model.replace(".", "-")  # dots separate packages in CI test trees

@@ -55,6 +55,11 @@ def test_verify_emulate_is_the_credential_free_default(
     assert report["summary"]["images"] == 9
     html = (tmp_path / "demo" / "index.html").read_text()
     assert html.count("data:image/jpeg;base64,") == 9  # every generated image on the contact sheet
+    # every report of an emulated run says so
+    assert report["summary"]["emulated"] is True
+    assert '<p class="emulated">Emulated:' in html
+    assert "Emulated:" in (tmp_path / "demo" / "summary.md").read_text()
+    assert '<property name="emulated" value="true"' in (tmp_path / "demo" / "junit.xml").read_text()
     assert "maas-emu-hosted-sd35l" in out
 
 
