@@ -110,6 +110,28 @@ def test_an_identity_that_cannot_read_definitions_is_told_at_once(arm: FakeArm) 
     assert len(arm.calls("GET", "/roleDefinitions/")) == 1  # no pointless polling
 
 
+def test_no_token_stops_the_wait_with_one_line_and_no_answer_means_try_again(arm: FakeArm) -> None:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    class NoToken:
+        def get_token(self, *scopes: str, **kwargs: object) -> object:
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token.\nAttempted: ...")
+
+        get_token_info = get_token
+
+    with pytest.raises(RoleDefinitionNotReady) as info:
+        wait_for_role_definition(arm_reader(ROLE_ID, credential=NoToken()), ROLE_ID, clock=FakeClock().now,
+                                 sleep=lambda _: None)
+    assert "\n" not in str(info.value) and "az login" in str(info.value)
+    # Nothing listening: no answer is "not yet", until the deadline.
+    closed = {"MAAS_ARM_ENDPOINT": "https://127.0.0.1:9", "MAAS_ACCESS_TOKEN": arm.token,
+              "MAAS_ARM_RETRY_BACKOFF": "0.01"}
+    clock = FakeClock()
+    with pytest.raises(RoleDefinitionNotReady, match="within 10 s"):
+        wait_for_role_definition(arm_reader(ROLE_ID, environ=closed), ROLE_ID, deadline_s=10, interval_s=5,
+                                 clock=clock.now, sleep=clock.sleep)
+
+
 def test_a_read_that_cannot_succeed_stops_at_once() -> None:
     answers = iter([404, 403])
     with pytest.raises(RoleDefinitionNotReady, match="HTTP 403.*roleDefinitions/read"):
