@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import ssl
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -179,3 +182,25 @@ def test_plan_shows_definition_then_wait_then_assignment(fleet_plan: PlanResult)
     # principalType is stated on every assignment, the workspace identities' included.
     for assignment in fleet_plan.of_type("authorization:RoleAssignment"):
         assert assignment.inputs.get("principalType") in {"User", "Group", "ServicePrincipal"}, assignment.name
+
+
+def test_the_pickled_provider_loads_and_runs_in_a_fresh_interpreter(arm: FakeArm, tmp_path: Path) -> None:
+    """What Pulumi's dynamic-provider process does: unpickle the provider Pulumi serialized in the program
+    (dill, by reference to this module: pulumi/pulumi#7453) and call create. It must find infra in .venv."""
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    arm.add_subscription(SUB)
+    with arm_client(arm) as client:
+        put_role(client)
+    blob = tmp_path / "provider.b64"
+    blob.write_text(serialize_provider(RoleDefinitionReadyProvider()))
+    script = (
+        "import base64, dill, sys, pathlib\n"
+        "provider = dill.loads(base64.b64decode(pathlib.Path(sys.argv[1]).read_text()))\n"
+        "created = provider.create({'roleDefinitionId': sys.argv[2], 'deadlineSeconds': 5, 'intervalSeconds': 0.01})\n"
+        "print(created.outs['reads'])\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(blob), ROLE_ID], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""}, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "3"
