@@ -12,9 +12,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, OUTPUT_FORMATS, REQUESTS_PER_MINUTE, SIZES, Route, Size
-from provisioning.cli.option_errors import validation_lines
 from provisioning.errors import BadInput
 from provisioning.inputs.inventory import Dialect
+from provisioning.ui.option_errors import validation_lines
 from provisioning.ui.option_names import OPTION_NAMES
 
 MiB = 1024 * 1024
@@ -65,6 +65,9 @@ class VerifyOptions(BaseModel):
     max_error_body_bytes: Annotated[int, Field(ge=256)] = 64 * 1024  # kept of an error body
     created_tolerance_s: Annotated[float, Field(gt=0)] = 900.0  # `created` vs our clock
     seed: int | None = None  # jitter and request seeds; None = fresh randomness
+    # Send one prompt the content filter must refuse (a filtered answer passes, an image fails).
+    # Off by default: it is one more request per endpoint, billed if the filter lets it through.
+    content_safety_probe: bool = False
 
     @field_validator("output_format", "route", "size")
     @classmethod

@@ -15,6 +15,7 @@ from rich.table import Table
 from provisioning.redact import REDACTOR
 from provisioning.ui.progress import stderr_progress
 from provisioning.verify.reports.common import (
+    FILTERED,
     checks_line,
     facts_line,
     main_latency,
@@ -26,10 +27,10 @@ from provisioning.verify.reports.common import (
 )
 from provisioning.verify.results import CheckResult, CheckStatus, EndpointResult, VerifyReport
 
-STATUS_STYLE = {
+STATUS_STYLE: dict[str, str] = {
     CheckStatus.PASS: "green",
     CheckStatus.FAIL: "red",
-    CheckStatus.FILTERED: "yellow",
+    FILTERED: "red",
     CheckStatus.SKIP: "dim",
 }
 

@@ -62,7 +62,7 @@ def put_assignment(client: httpx.Client, principal: str, principal_type: str | N
 def test_waits_until_arm_serves_the_definition_several_times_in_a_row(arm: FakeArm) -> None:
     arm.add_subscription(SUB)
     clock = FakeClock()
-    arm.role_definitions.clock, arm.role_definitions.propagation_s = clock.now, 30
+    arm.role_definition_lag = 7  # the fake's propagation window, counted in uses of the new definition
     with arm_client(arm) as client:
         assert put_role(client).status_code == 201
         # In the propagation window ARM refuses both the read and an assignment naming the role.
@@ -70,7 +70,7 @@ def test_waits_until_arm_serves_the_definition_several_times_in_a_row(arm: FakeA
         assert early.status_code == 400 and early.json()["error"]["code"] == "RoleDefinitionDoesNotExist"
         waited = wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, interval_s=5, consecutive=3,
                                           clock=clock.now, sleep=clock.sleep)
-        # t=0..25: 404 (six reads); t=30, 35, 40: 200 three times in a row.
+        # Six reads answered 404 (t=0..25), then 200 three times in a row (t=30, 35, 40).
         assert waited.reads == 9 and waited.seconds == 40
         statuses = [r.status for r in arm.calls("GET", "/roleDefinitions/")]
         assert statuses == [404] * 6 + [200] * 3
@@ -80,7 +80,7 @@ def test_waits_until_arm_serves_the_definition_several_times_in_a_row(arm: FakeA
 def test_a_principal_created_seconds_ago_needs_its_principal_type(arm: FakeArm) -> None:
     arm.add_subscription(SUB)
     fresh = "7c1d2e3f-0000-4000-8000-00000000beef"
-    arm.role_definitions.new_principals.add(fresh)
+    arm.new_principals.add(fresh)
     with arm_client(arm) as client:
         put_role(client)
         untyped = put_assignment(client, fresh, principal_type=None)
@@ -91,7 +91,7 @@ def test_a_principal_created_seconds_ago_needs_its_principal_type(arm: FakeArm) 
 def test_gives_up_at_the_deadline_with_one_line_saying_what_to_do(arm: FakeArm) -> None:
     arm.add_subscription(SUB)
     clock = FakeClock()
-    arm.role_definitions.clock, arm.role_definitions.propagation_s = clock.now, 3600
+    arm.role_definition_lag = 1000  # Azure slower than the deadline
     with arm_client(arm) as client:
         put_role(client)
     with pytest.raises(RoleDefinitionNotReady) as info:

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from provisioning.ui.html import render
 from provisioning.verify.reports.common import (
     EMULATED_NOTE,
+    FILTERED,
     STATUS_TEXT,
+    check_shown,
     checks_line,
     facts_line,
     headline,
@@ -58,21 +60,23 @@ def _regions(report: VerifyReport) -> list[_Region]:
 
 
 def render_html(report: VerifyReport) -> str:
+    attention = needs_attention(report)
     overall = CheckStatus.PASS if report.ok else CheckStatus.FAIL
     return render(
         "provisioning.verify.reports",
         "contact_sheet.html",
         csp=CSP,
         title=f"maas verify: {headline(report)}",
-        report_failed=not report.ok,
         overall_label=status_label(overall),
         facts=facts_line(report),
         emulated_note=EMULATED_NOTE if report.emulated else "",
-        attention=needs_attention(report),
+        attention=attention,
+        filtered_only=bool(attention) and all(shown_status(e) == FILTERED for e in attention),
         regions=_regions(report),
         total=len(report.endpoints),
         shown_status=shown_status,
         status_label=status_label,
+        check_shown=check_shown,
         status_text=STATUS_TEXT,
         problems=problems,
         checks_line=checks_line,

@@ -7,6 +7,7 @@ from provisioning.ui.markdown import md
 from provisioning.verify.reports.common import (
     EMULATED_NOTE,
     STATUS_ICON,
+    check_shown,
     checks_line,
     facts_line,
     headline,
@@ -35,7 +36,7 @@ def render_markdown(report: VerifyReport) -> str:
         lines += ["### Failed and content-filtered checks", ""]
         for e, c in notes[:MAX_PROBLEM_LINES]:
             lines.append(
-                f"- {status_label(c.status)} **{md(e.label)}** · {md(c.name)} · {md(c.category)}: {md(c.detail)}"
+                f"- {status_label(check_shown(c))} **{md(e.label)}** · {md(c.name)} · {md(c.category)}: {md(c.detail)}"
             )
         if len(notes) > MAX_PROBLEM_LINES:
             lines.append(f"- … {len(notes) - MAX_PROBLEM_LINES} more in report.json")

@@ -94,7 +94,7 @@ def test_report_json_has_exactly_the_contract_shape(report: VerifyReport, tmp_pa
     statuses = {e["name"]: e["status"] for e in doc["endpoints"]}
     assert statuses == {"sd35l-wus": "fail", "core-eus": "pass", "hosted-eus": "fail"}
     filtered = doc["endpoints"][0]["checks"][3]
-    assert filtered["status"] == "filtered" and filtered["category"] == "content_filter"
+    assert filtered["status"] == "fail" and filtered["category"] == "content_filter"  # benign prompt filtered
     helpers.no_key(*files.values())
     assert "****" in files["report.json"]
 
@@ -126,7 +126,7 @@ def test_junit_is_well_formed_and_counts_add_up(report: VerifyReport, tmp_path: 
         failures,
         skipped,
     )
-    assert (total, failures, skipped) == (8, 2, 2)
+    assert (total, failures, skipped) == (8, 3, 1)  # the content-filtered check is a failure, not a skip
     failure = root.find(".//testcase[@name='text-to-image']/failure")
     assert failure is not None and failure.get("type") == "schema"
     classnames = {c.get("classname") for c in root.iter("testcase")}
@@ -215,10 +215,10 @@ def test_every_status_has_its_word_and_filtered_is_not_pass(tmp_path: Path, help
     files = helpers.reports(VerifyReport([filtered], wall_s=0.1), tmp_path)
     summary, page = files["summary.md"], files["index.html"]
     row = next(line for line in summary.splitlines() if line.startswith("| eastus"))
-    assert row.split(" | ")[3] == "🛡️ content-filtered"
+    assert row.split(" | ")[3] == "🛡️ fail: content-filtered"
     assert "content-filtered" in summary.splitlines()[0]  # the headline does not say "all pass"
     card = page[page.index('<div class="card '):]
-    assert card.startswith('<div class="card filtered">') and "🛡️ content-filtered</span>" in card
+    assert card.startswith('<div class="card filtered">') and "🛡️ fail: content-filtered</span>" in card
     assert '<section class="attention filtered-only">' in page
     for icon in ("✅", "❌", "🛡️", "⏭️"):  # no icon without its word
         for text in (summary, page):
