@@ -204,3 +204,16 @@ def test_the_pickled_provider_loads_and_runs_in_a_fresh_interpreter(arm: FakeArm
                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""}, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "3"
+
+
+def test_the_fake_arm_accepts_every_role_the_program_defines(arm: FakeArm, fleet_plan: PlanResult) -> None:
+    """The fake validates role definitions against its snapshot of Azure's published operations
+    (InvalidActionOrNotAction otherwise): the program's three roles, as planned, pass."""
+    arm.add_subscription(SUB)
+    with arm_client(arm) as client:
+        for role in fleet_plan.of_type("authorization:RoleDefinition"):
+            body = {"properties": {"roleName": role.inputs["roleName"], "permissions": role.inputs["permissions"],
+                                   "assignableScopes": [f"/subscriptions/{SUB}"]}}
+            answer = client.put(f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/"
+                                f"{role.inputs['roleDefinitionId']}", params={"api-version": "2022-04-01"}, json=body)
+            assert answer.status_code == 201, answer.text
