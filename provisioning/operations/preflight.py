@@ -588,8 +588,9 @@ class Preflight:
         scope = f"the {searched} subscription(s) you can read"
         if left_out:
             scope += f" ({left_out} more not searched)"
+        namer = self.config.namer.for_subscription(self.sub)  # endpoint names carry a hash of it
         for region, project, model in self.config.endpoints():
-            name = self.config.namer.endpoint(project, model)
+            name = namer.endpoint(project, model)
             names = self.config.namer.workspace_names(region, project)
             label = f"endpoint name {name} ({region})"
             holder = taken.get((region, name.lower()))

@@ -31,13 +31,13 @@ from pulumi.runtime.sync_await import _sync_await
 from infra.catalog import INFERENCE_HOST_SUFFIX
 from infra.config import FleetConfig
 from infra.fleet import FleetOutputs, build_fleet
+from infra.naming import PLACEHOLDER_SUBSCRIPTION
 from infra.resource_types import RESOURCE_TYPES
 from policies.records import ResourceRecord, Severity, Violation
 from policies.sources.documents import SECRET_SIG, SIG_KEY
 from provisioning.capacity.violations import capacity_violations
 
 PROJECT = "maas-fleet"
-PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_TENANT = "00000000-0000-0000-0000-00000000000a"
 PLACEHOLDER_OBJECT = "00000000-0000-0000-0000-00000000000b"
 SECRET_MARK = "[secret]"
@@ -154,6 +154,11 @@ def _mask_paths(value: Any, paths: Sequence[str], path: str = "") -> Any:
     return value
 
 
+def _placeholder_guid(name: str) -> str:
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+
+
 def _five_letters(name: str) -> str:
     digest = hashlib.sha256(name.encode()).digest()
     return "".join(string.ascii_lowercase[b % 26] for b in digest[:5])
@@ -169,7 +174,8 @@ class PlanMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         secrets: list[str] = []
-        inputs = _unwrap_secrets(dict(args.inputs), "", secrets)
+        # A dynamic resource carries its pickled provider as an input: code, not something declared.
+        inputs = _unwrap_secrets({k: v for k, v in args.inputs.items() if k != "__provider"}, "", secrets)
         with self._lock:
             self.inputs[(args.typ, args.name)] = (inputs, secrets)
         if args.typ.startswith("maas-fleet:"):
@@ -195,6 +201,10 @@ class PlanMocks(pulumi.runtime.Mocks):
                 provisioningState="Succeeded",
                 endpointState="Online",
             )
+        if args.typ.endswith("machinelearningservices:Workspace") and isinstance(state.get("identity"), dict):
+            # ARM answers a system identity with its object id; a stable placeholder per workspace.
+            state["identity"] = {**state["identity"], "principalId": _placeholder_guid(arm_id),
+                                 "tenantId": PLACEHOLDER_TENANT}
         if props:
             state["properties"] = props
         return arm_id, state
