@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -21,8 +23,9 @@ from provisioning.client import (
     FleetUnavailableError,
     RequestRejectedError,
 )
-from provisioning.emulator import EmulatorSettings, planned_fleet, running_emulator, settings_for_config
+from provisioning.emulator import Emulator, EmulatorSettings, planned_fleet, running_emulator, settings_for_config
 from provisioning.emulator.fleet import NAMER as EMULATOR_NAMER
+from tests.provisioning.client.clock import ManualClock
 
 CORE = "stable-image-core"
 # The names the program gives (they end in a hash of subscription and stack): stack("…") has none.
@@ -37,12 +40,16 @@ def stack(*regions: str, projects: tuple[str, ...] = ("main",)) -> FleetConfig:
                                "maas-fleet:projects": list(projects), "maas-fleet:models": [CORE]})
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@contextmanager
+def westus3_failing(clock: ManualClock) -> Iterator[tuple[Emulator, FleetClient]]:
+    """eastus serves, every westus3 endpoint answers 503; the client opens a circuit at the first
+    failure and probes again 30 s (of `clock`) later."""
+    config = stack("eastus", "westus3")
+    settings = settings_for_config(config, failing_regions="westus3")
+    with running_emulator(settings, planned_fleet(config)) as emu, FleetClient.from_inventory(
+        emu.inventory, failure_threshold=1, reset_after_s=30, clock=clock
+    ) as fleet:
+        yield emu, fleet
 
 
 def test_spreads_calls_and_returns_the_decoded_image_with_its_endpoint() -> None:
@@ -72,16 +79,12 @@ def test_fails_over_from_a_failing_region_and_opens_its_circuit() -> None:
 
 
 def test_an_open_circuit_probes_after_its_reset_time_and_closes_on_success() -> None:
-    config = stack("eastus", "westus3")
-    clock = FakeClock()
-    settings = settings_for_config(config, failing_regions="westus3")
-    with running_emulator(settings, planned_fleet(config)) as emu, FleetClient.from_inventory(
-        emu.inventory, failure_threshold=1, reset_after_s=30, clock=clock
-    ) as fleet:
+    clock = ManualClock(1000.0)
+    with westus3_failing(clock) as (emu, fleet):
         for _ in range(4):
             fleet.generate(CORE, "a lighthouse", **SMALL)
         assert dict((r.region, s) for r, _, s in fleet.stats(CORE))["westus3"] == CircuitState.OPEN
-        emu.state.settings = settings.model_copy(update={"failing_regions": ()})  # the region recovers
+        emu.state.settings = emu.state.settings.model_copy(update={"failing_regions": ()})  # the region recovers
         for _ in range(2):
             fleet.generate(CORE, "a lighthouse", **SMALL)
         assert emu.statuses()[f"westus3/{ACME_CORE}"] == {503: 1}  # still open: no probe yet
@@ -93,12 +96,8 @@ def test_an_open_circuit_probes_after_its_reset_time_and_closes_on_success() -> 
 
 
 def test_a_failed_probe_opens_the_circuit_again() -> None:
-    config = stack("eastus", "westus3")
-    clock = FakeClock()
-    settings = settings_for_config(config, failing_regions="westus3")
-    with running_emulator(settings, planned_fleet(config)) as emu, FleetClient.from_inventory(
-        emu.inventory, failure_threshold=1, reset_after_s=30, clock=clock
-    ) as fleet:
+    clock = ManualClock(1000.0)
+    with westus3_failing(clock) as (emu, fleet):
         for _ in range(3):
             fleet.generate(CORE, "a lighthouse", **SMALL)
         clock.now += 31

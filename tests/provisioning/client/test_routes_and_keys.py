@@ -13,6 +13,7 @@ from provisioning.client import CircuitBreaker, CircuitState, FleetClientError, 
 from provisioning.client.keys import resolve_keys
 from provisioning.client.routes import routes_from_inventory
 from provisioning.inputs.inventory import parse_inventory
+from tests.provisioning.client.clock import ManualClock
 
 KEY = "k" * 32
 VAULT_URI = "https://kv-acme-main-eus2-1a2b3c.vault.azure.net"
@@ -103,16 +104,8 @@ def test_a_key_vault_failure_names_the_endpoint_not_the_sdk_text() -> None:
     assert "secret-token-123" not in str(caught.value)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_breaker_opens_after_consecutive_failures_and_half_opens_for_one_probe() -> None:
-    clock = Clock()
+    clock = ManualClock()
     breaker = CircuitBreaker(failure_threshold=3, reset_after_s=10, clock=clock)
     breaker.on_failure()
     breaker.on_failure()
@@ -141,7 +134,7 @@ def test_breaker_opens_after_consecutive_failures_and_half_opens_for_one_probe()
 def test_a_refused_request_gives_its_slot_back_but_the_pause_holds() -> None:
     from provisioning.verify.ratelimit import SlidingWindowLimiter
 
-    clock = Clock()
+    clock = ManualClock()
     limiter = SlidingWindowLimiter(2, 10.0, clock=clock)
     assert limiter.try_acquire() and limiter.try_acquire() and not limiter.try_acquire()
     limiter.refund()  # the endpoint answered 429: it never counted that request

@@ -11,30 +11,12 @@ from typing import Any
 
 import pytest
 
-from provisioning.cli import main
-from provisioning.inputs.inventory import write_inventory
 from provisioning.verify.reports import REPORT_FILES
-
-
-def maas(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["maas", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out, err = capsys.readouterr()
-    code = done.value.code
-    # stderr lines may be wrapped at the console width; compare words, not line breaks
-    return (code if isinstance(code, int) else 1), out, " ".join(err.split())
+from tests.provisioning.verify.cli_run import maas
 
 
 def fast(tmp_path: Path) -> list[str]:
     return ["--report-dir", str(tmp_path / "reports"), "--timeout", "2", "--deadline", "20"]
-
-
-@pytest.fixture
-def inventory_file(hostile: Any, tmp_path: Path) -> Path:
-    path = tmp_path / "inventory.json"
-    write_inventory(path, [hostile.endpoint("stable-image-core"), hostile.endpoint("stable-diffusion-3.5-large")])
-    return path
 
 
 def read_reports(tmp_path: Path) -> dict[str, str]:

@@ -4,32 +4,14 @@ or from a stack config before anything is deployed: what would run, and what it 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.catalog import MODELS
-from provisioning.cli import main
-from provisioning.inputs.inventory import write_inventory
+from tests.provisioning.verify.cli_run import maas
 from tests.support.fake_arm import write_stack
-
-
-def maas(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["maas", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out, err = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), out, " ".join(err.split())
-
-
-@pytest.fixture
-def inventory_file(hostile: Any, tmp_path: Path) -> Path:
-    path = tmp_path / "inventory.json"
-    write_inventory(path, [hostile.endpoint("stable-image-core"), hostile.endpoint("stable-diffusion-3.5-large")])
-    return path
 
 
 def test_dry_run_from_a_config_before_anything_is_deployed(tmp_path: Path, capsys: Any, monkeypatch: Any) -> None:
