@@ -84,6 +84,16 @@ class AccessEntry(BaseModel):
     principal_type: PrincipalType
     persona: Persona
     display_name: str = ""  # shown in the plan; Azure never sees it
+    # Limits the entry's grants to these projects' units (every region); None: every project.
+    projects: tuple[str, ...] | None = None
+
+    @field_validator("projects", mode="before")
+    @classmethod
+    def _one_project(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    def covers(self, project: str) -> bool:
+        return self.projects is None or project in self.projects
 
     @field_validator("principal_id")
     @classmethod
@@ -119,7 +129,7 @@ class FleetConfig(BaseModel):
         + "|".join(PrincipalType)
         + ", persona: "
         + "|".join(Persona)
-        + ", displayName?}`",
+        + ", displayName?, projects?: [project, ...] (default: every project)}`",
     )
     include_deploying_identity: bool = Field(
         default=False, description="also make the identity running `pulumi up` a deployer"
@@ -167,7 +177,8 @@ class FleetConfig(BaseModel):
 
     @cached_property
     def namer(self) -> naming.Namer:
-        return naming.Namer(self.prefix, self.environment, self.name_suffix)
+        return naming.Namer(self.prefix, self.environment, self.name_suffix, subscription_id=self.subscription_id or "",
+                            stack=self.stack)
 
     @cached_property
     def model_specs(self) -> tuple[ModelSpec, ...]:
@@ -350,6 +361,13 @@ def semantic_problems(config: FleetConfig, check_names: bool = True) -> list[Pro
         if pair in seen_access:
             add(Problem(f"access[{i}]", entry.principal_id, f"already has persona {entry.persona!s}"))
         seen_access.add(pair)
+        for j, project in enumerate(entry.projects or ()):
+            if project not in config.projects:
+                add(Problem(f"access[{i}].projects[{j}]", project, "is not a configured project",
+                            ", ".join(config.projects)))
+        if entry.projects is not None and not entry.projects:
+            add(Problem(f"access[{i}].projects", [], "is empty; omit it for every project or name at least one",
+                        ", ".join(config.projects)))
 
     reserved = set(REQUIRED_TAGS)
     for key, value in config.tags.items():

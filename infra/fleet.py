@@ -55,8 +55,8 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
             RegionalWorkspaceArgs(region=region, project=project, namer=namer, subscription_id=client.subscription_id,
                                   tenant_id=client.tenant_id, tags=tags),
         )
-        vault_uri = unit.key_vault.properties.apply(lambda p: p.vault_uri)
-        scopes[uid] = UnitScopes(unit.resource_group.id, unit.workspace.id, unit.key_vault.id)
+        vault_uri = unit.keys_vault.properties.apply(lambda p: p.vault_uri)
+        scopes[uid] = UnitScopes(unit.resource_group.id, unit.workspace.id, unit.keys_vault.id)
         workspaces.append(
             {
                 "region": region,
@@ -65,10 +65,12 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
                 "resourceGroup": unit.resource_group.name,
                 "id": unit.workspace.id,
                 "keyVault": unit.key_vault.name,
+                "keysVault": unit.keys_vault.name,
             }
         )
         for model in config.model_specs:
-            endpoint_name = namer.endpoint(project, model)
+            endpoint_name = client.subscription_id.apply(
+                lambda sub, p=project, m=model: namer.endpoint(p, m, sub))
             endpoint = ModelEndpoint(
                 naming.endpoint_id(region, project, model.slug),
                 ModelEndpointArgs(
@@ -76,10 +78,10 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
                     model=model,
                     endpoint_name=endpoint_name,
                     subscription_name=namer.marketplace_subscription(model),
-                    key_secret_name=namer.key_secret(endpoint_name),
+                    key_secret_name=endpoint_name.apply(namer.key_secret),
                     resource_group_name=unit.resource_group.name,
                     workspace_name=unit.workspace.name,
-                    key_vault_name=unit.key_vault.name,
+                    key_vault_name=unit.keys_vault.name,
                     key_vault_uri=vault_uri,
                     tags=tags,
                 ),

@@ -3,7 +3,8 @@
 Why this order: Azure refuses a serverless endpoint for a marketplace model until the workspace is
 subscribed to the offer (`ServerlessOfferNotFound` otherwise), so the endpoint depends on the
 subscription explicitly — which also makes `pulumi destroy` remove the endpoint first. The endpoint
-key is read once it exists, kept in the unit's Key Vault and exported only as a Pulumi secret.
+key is read once it exists, kept in the unit's keys vault (endpoint keys only) and exported only as a
+Pulumi secret.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ TYPE = "maas-fleet:azure:ModelEndpoint"
 class ModelEndpointArgs:
     region: str
     model: ModelSpec
-    endpoint_name: str
+    endpoint_name: pulumi.Input[str]  # carries a hash of the subscription, known once ARM answered
     subscription_name: str
-    key_secret_name: str
+    key_secret_name: pulumi.Input[str]
     resource_group_name: pulumi.Input[str]
     workspace_name: pulumi.Input[str]
-    key_vault_name: pulumi.Input[str]
+    key_vault_name: pulumi.Input[str]  # the unit's keys vault, not the workspace's own vault
     key_vault_uri: pulumi.Input[str]  # https://<vault>.vault.azure.net/ (cloud-specific suffix)
     tags: dict[str, str]
 

@@ -176,6 +176,11 @@ def _mask_paths(value: Any, paths: Sequence[str], path: str = "") -> Any:
     return value
 
 
+def _placeholder_guid(name: str) -> str:
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+
+
 def _five_letters(name: str) -> str:
     digest = hashlib.sha256(name.encode()).digest()
     return "".join(string.ascii_lowercase[b % 26] for b in digest[:5])
@@ -222,6 +227,10 @@ class PlanMocks(pulumi.runtime.Mocks):
                 provisioningState="Succeeded",
                 endpointState="Online",
             )
+        if args.typ.endswith("machinelearningservices:Workspace") and isinstance(state.get("identity"), dict):
+            # ARM answers a system identity with its object id; a stable placeholder per workspace.
+            state["identity"] = {**state["identity"], "principalId": _placeholder_guid(arm_id),
+                                 "tenantId": PLACEHOLDER_TENANT}
         if props:
             state["properties"] = props
         return arm_id, state

@@ -516,7 +516,7 @@ class FakeArm:
                    project_tag: bool = True) -> list[Endpoint]:
         """What `pulumi up` of `config` (a FleetConfig) leaves behind in `sub`."""
         made: list[Endpoint] = []
-        namer = config.namer
+        namer = config.namer.for_subscription(sub)
         for region, project in config.units():
             names = namer.workspace_names(region, project)
             tags = config.tags_for(project) if project_tag else {}

@@ -9,11 +9,16 @@ from typing import Any
 
 import pytest
 
-from infra.catalog import PERMISSIONS, PROGRAM_ACTIONS, RESOURCE_PROVIDERS, Scope
+from infra.catalog import MODELS, PERMISSIONS, PROGRAM_ACTIONS, RESOURCE_PROVIDERS, Scope
+from infra.naming import Namer
 from tests.support import builtin_roles
 from tests.support.fake_arm import ML, SUB, FakeArm, write_stack
 
 SE = f"{ML}/workspaces/serverlessEndpoints"
+# The names `pulumi up` of write_stack's default stack gives: they carry a hash of subscription and stack.
+NAMES = Namer("contoso", "dev", subscription_id=SUB, stack="dev")
+CORE, ULTRA, SD35L = (NAMES.endpoint("main", MODELS[m])
+                      for m in ("stable-image-core", "stable-image-ultra", "stable-diffusion-3.5-large"))
 Maas = Callable[..., Any]
 
 
@@ -165,11 +170,10 @@ def test_missing_permissions_are_named_exactly_with_who_grants_them(arm: FakeArm
     assert rg["detail"].endswith("missing 1 of 2: Microsoft.SaaS/resources/write")
     assert "does not exist yet; checked at the subscription" in rg["detail"]
     ws = found["permissions workspace mlw-contoso-dev-main-eus2"]
-    # Reader's */read covers the reads under each wildcard; the rest is named per wildcard.
-    assert ws["detail"].endswith("missing 3 of 3: " + ", ".join([
-        f"{ML}/workspaces/marketplaceModelSubscriptions/* (not granted: write, delete)",
-        f"{ML}/workspaces/marketplaceSubscriptions/* (not granted: write, delete)",
-        f"{SE}/* (not granted: listKeys/action, regenerateKeys/action, write, delete)"]))
+    # Reader's */read covers the reads; every other workspace operation is named.
+    assert ws["detail"].endswith("missing 6 of 8: " + ", ".join([
+        f"{ML}/workspaces/marketplaceSubscriptions/write", f"{ML}/workspaces/marketplaceSubscriptions/delete",
+        f"{SE}/write", f"{SE}/delete", f"{SE}/listKeys/action", f"{SE}/regenerateKeys/action"]))
     assert "AzureML Data Scientist" in ws["fix"]
     program = found["permissions to run pulumi up"]
     assert program["status"] == "fail" and "misses 9 of 9" in program["detail"]
@@ -187,7 +191,7 @@ def test_existing_scopes_are_checked_where_they_are(arm: FakeArm, maas: Maas, tm
     assert run.code == 1
     east = found["permissions workspace mlw-contoso-dev-main-eus2"]
     assert east["status"] == "fail" and "does not exist" not in east["detail"]
-    assert east["detail"] == f"missing 1 of 3: {SE}/* (not granted: delete)"  # notActions subtract
+    assert east["detail"] == f"missing 1 of 8: {SE}/delete"  # notActions subtract
     west = found["permissions workspace mlw-contoso-dev-main-wus3"]
     assert west["status"] == "pass" and "checked at resource group rg-contoso-dev-main-westus3" in west["detail"]
     assert found["permissions resource group rg-contoso-dev-main-westus3"]["status"] == "pass"
@@ -210,20 +214,20 @@ def test_a_region_arm_does_not_offer_fails(arm: FakeArm, maas: Maas, tmp_path: P
 def test_endpoint_names_taken_by_another_workspace(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     arm.add_subscription(SUB)
     other = arm.add_workspace(SUB, "rg-someone-else", "mlw-someone-else", "eastus2")
-    arm.add_endpoint(other, "contoso-dev-main-core", "stable-image-core")
+    arm.add_endpoint(other, CORE, "stable-image-core")
     planned = arm.add_workspace(SUB, "rg-contoso-dev-main-eastus2", "mlw-contoso-dev-main-eus2", "eastus2")
-    arm.add_endpoint(planned, "contoso-dev-main-ultra", "stable-image-ultra")
+    arm.add_endpoint(planned, ULTRA, "stable-image-ultra")
     far = arm.add_workspace(SUB, "rg-far", "mlw-far", "eastus")  # same name, other region: no clash
-    arm.add_endpoint(far, "contoso-dev-main-sd35l", "stable-diffusion-3.5-large")
+    arm.add_endpoint(far, SD35L, "stable-diffusion-3.5-large")
     run, found = preflight_json(maas, tmp_path)
     assert run.code == 1
-    taken = found["endpoint name contoso-dev-main-core (eastus2)"]
+    taken = found[f"endpoint name {CORE} (eastus2)"]
     assert taken["status"] == "fail"
     assert "workspace mlw-someone-else (resource group rg-someone-else" in taken["detail"]
     assert "unique per region" in taken["fix"]
-    ours = found["endpoint name contoso-dev-main-ultra (eastus2)"]
+    ours = found[f"endpoint name {ULTRA} (eastus2)"]
     assert ours["status"] == "pass" and "planned workspace" in ours["detail"]
-    assert found["endpoint name contoso-dev-main-sd35l (eastus2)"]["status"] == "pass"
+    assert found[f"endpoint name {SD35L} (eastus2)"]["status"] == "pass"
     assert not arm.calls("GET", "mlw-far/serverlessEndpoints")  # workspaces outside the regions are not listed
 
 
@@ -235,10 +239,10 @@ def test_endpoint_names_not_verifiable_fail(arm: FakeArm, maas: Maas, tmp_path: 
              times=None)
     run, found = preflight_json(maas, tmp_path)
     assert run.code == 1
-    west = found["endpoint name contoso-dev-main-core (westus3)"]
+    west = found[f"endpoint name {CORE} (westus3)"]
     assert west["status"] == "fail" and west["detail"].startswith("not verified: listing serverless endpoints in "
                                                                   "workspace mlw-locked: HTTP 403")
-    assert found["endpoint name contoso-dev-main-core (eastus2)"]["status"] == "pass"
+    assert found[f"endpoint name {CORE} (eastus2)"]["status"] == "pass"
 
 
 def test_bad_input_exits_2_without_a_traceback(arm: FakeArm, maas: Maas, tmp_path: Path,

@@ -45,6 +45,10 @@ def test_json_matches_the_documented_shape(project_root: Path) -> None:
           "maas-fleet:regions[0]: 'westeurope' is not a region"]),
         ("config: [\n", ["is not valid YAML"]),
         ("config:\n  maas-fleet:regions: [eastus]\n", ["maas-fleet:prefix: is required"]),
+        ("config:\n  maas-fleet:prefix: acme\n  maas-fleet:regions: [eastus]\n  maas-fleet:projects: [a, b]\n"
+         "  maas-fleet:access:\n    - {principalId: 5e9f0c3a-8b21-4d6e-a7f4-2c1b9d8e3f20, principalType: Group,"
+         " persona: consumer, projects: [a, c]}\n",
+         ["maas-fleet:access[0].projects[1]: 'c' is not a configured project (allowed: a, b)"]),
     ],
 )
 def test_invalid_config_exits_2_with_one_line_per_problem(tmp_path: Path, content: str, expected: list[str]) -> None:
