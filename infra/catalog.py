@@ -496,3 +496,50 @@ TAG_ENVIRONMENT: Final = "environment"
 TAG_PROJECT: Final = "project"
 REQUIRED_TAGS: Final = (TAG_MANAGED_BY, TAG_ENVIRONMENT, TAG_PROJECT)
 MANAGED_BY_VALUE: Final = "maas-fleet"
+
+
+# --------------------------------------------------------------------------------------------------
+# Enterprise options: diagnostics, protection, budgets, private networking
+# --------------------------------------------------------------------------------------------------
+
+PROD_ENVIRONMENT: Final = "prod"  # `protect` defaults on, and the policy pack expects private networking
+
+
+@dataclass(frozen=True)
+class DiagnosticTarget:
+    """What a diagnostic setting sends for one resource type: log categories or category groups."""
+
+    resource_type: str
+    categories: tuple[str, ...] = ()
+    category_groups: tuple[str, ...] = ()
+    source: Source | None = None
+
+
+DIAGNOSTIC_SETTING_NAME: Final = "maas-fleet-to-log-analytics"
+# Resource-specific tables (AZKVAuditLogs, AmlDeploymentEvent, ...), which Azure Monitor recommends over
+# the shared AzureDiagnostics table (Azure Monitor: resource logs, "Resource-specific").
+DIAGNOSTIC_DESTINATION_TYPE: Final = "Dedicated"
+DIAGNOSTIC_METRICS_CATEGORY: Final = "AllMetrics"
+DIAGNOSTICS_KEY_VAULT: Final = DiagnosticTarget(
+    "Microsoft.KeyVault/vaults",
+    # "For Key Vault logs, AuditEvent is the single, available value": every secret read (SecretGet),
+    # with the caller's identity and IP, i.e. who read an endpoint key.
+    categories=("AuditEvent",),
+    source=Source("Azure Key Vault logging", "https://learn.microsoft.com/azure/key-vault/general/logging",
+                  "undated copy read 2026-12-01"),
+)
+DIAGNOSTICS_ML_WORKSPACE: Final = DiagnosticTarget(
+    "Microsoft.MachineLearningServices/workspaces",
+    # allLogs covers every category of the workspace (DeploymentReadEvent, ModelsActionEvent, ...); the
+    # category list grows with the service, a category group follows it (category groups: Nov 2021).
+    category_groups=("allLogs",),
+    source=Source(
+        "Supported logs for Microsoft.MachineLearningServices/workspaces",
+        "https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/"
+        "microsoft-machinelearningservices-workspaces-logs",
+        "2026-07-09",
+    ),
+)
+
+LOCK_LEVEL: Final = "CanNotDelete"  # members may still read and change resources, not delete them
+LOCK_NAME: Final = "maas-fleet-do-not-delete"

@@ -28,6 +28,7 @@ from infra import naming
 from infra.catalog import (
     MANAGED_BY_VALUE,
     MODELS,
+    PROD_ENVIRONMENT,
     REGIONS,
     REQUIRED_TAGS,
     TAG_ENVIRONMENT,
@@ -149,6 +150,17 @@ class FleetConfig(BaseModel):
         "after a destroy",
     )
 
+    diagnostics: bool = Field(
+        default=True,
+        description="diagnostic settings sending the ML workspace's logs and every Key Vault's audit events "
+        "(who read an endpoint key) to the unit's Log Analytics workspace",
+    )
+    protect: bool | None = Field(
+        default=None,
+        description="Pulumi `protect` on vaults and workspaces and a CanNotDelete lock on each unit resource "
+        "group (default: on when `environment` is `prod`); see Tearing down",
+    )
+
     # Set by the loader from the provider's namespace, not by users under maas-fleet:*.
     subscription_id: str | None = Field(default=None, exclude=True)
     stack: str = Field(default="dev", exclude=True)
@@ -180,6 +192,11 @@ class FleetConfig(BaseModel):
         return naming.Namer(self.prefix, self.environment, self.name_suffix, subscription_id=self.subscription_id or "",
                             stack=self.stack)
 
+    @property
+    def protected(self) -> bool:
+        """`protect` as set, else on for prod: a prod unit must not go away with one `pulumi destroy`."""
+        return self.protect if self.protect is not None else self.environment == PROD_ENVIRONMENT
+
     @cached_property
     def model_specs(self) -> tuple[ModelSpec, ...]:
         return tuple(MODELS[m] for m in self.models)
@@ -207,7 +224,8 @@ class FleetConfig(BaseModel):
 _FIELDS: Final = {
     (f.alias or name): name for name, f in FleetConfig.model_fields.items() if not f.exclude
 }
-_STRUCTURED: Final = {"regions", "models", "projects", "access", "tags", "includeDeployingIdentity"}
+_STRUCTURED: Final = {"regions", "models", "projects", "access", "tags", "includeDeployingIdentity",
+               "diagnostics", "protect"}
 
 
 def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str = "") -> FleetConfig:
@@ -420,8 +438,11 @@ def reference_markdown() -> str:
         if info.exclude:
             continue
         key = info.alias or name
-        origin = typing.get_origin(info.annotation) or info.annotation
-        kind = {tuple: "list", dict: "map", bool: "bool"}.get(origin, "string")  # type: ignore[arg-type]
+        annotation = _without_none(info.annotation)
+        origin = typing.get_origin(annotation) or annotation
+        kind = {tuple: "list", dict: "map", bool: "bool"}.get(origin, "string")
+        if isinstance(origin, type) and issubclass(origin, BaseModel):
+            kind = "map"
         if info.is_required():
             default = "required"
         else:
@@ -437,6 +458,12 @@ def reference_markdown() -> str:
         meaning = (info.description or "").replace("|", "\\|")
         rows.append(f"| `{key}` | {kind} | {default} | {meaning} |")
     return "\n".join(rows) + "\n"
+
+
+def _without_none(annotation: Any) -> Any:
+    """`bool | None` -> bool: an optional key is documented by the type it takes."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return args[0] if len(args) == 1 and type(None) in typing.get_args(annotation) else annotation
 
 
 def load_from_pulumi() -> FleetConfig:

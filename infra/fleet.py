@@ -23,6 +23,7 @@ from infra.components import (
     RegionalWorkspaceArgs,
 )
 from infra.components.access import UnitScopes
+from infra.components.unit_options import apply_unit_options
 from infra.config import FleetConfig
 
 
@@ -53,8 +54,9 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
         unit = RegionalWorkspace(
             uid,
             RegionalWorkspaceArgs(region=region, project=project, namer=namer, subscription_id=client.subscription_id,
-                                  tenant_id=client.tenant_id, tags=tags),
+                                  tenant_id=client.tenant_id, tags=tags, protect=config.protected),
         )
+        apply_unit_options(config, uid, unit)
         vault_uri = unit.keys_vault.properties.apply(lambda p: p.vault_uri)
         scopes[uid] = UnitScopes(unit.resource_group.id, unit.workspace.id, unit.keys_vault.id)
         workspaces.append(

@@ -30,6 +30,12 @@ SERVERLESS_ENDPOINT: Final = "azure-native:machinelearningservices:ServerlessEnd
 ROLE_DEFINITION: Final = "azure-native:authorization:RoleDefinition"
 ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
 STACK: Final = "pulumi:pulumi:Stack"
+# Enterprise options (diagnostics, protection, budgets, private networking)
+DIAGNOSTIC_SETTING: Final = "azure-native:monitor:DiagnosticSetting"
+RESOURCE_GROUP_LOCK: Final = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
+BUDGET: Final = "azure-native:consumption:Budget"
+PRIVATE_ENDPOINT: Final = "azure-native:network:PrivateEndpoint"
+PRIVATE_DNS_ZONE_GROUP: Final = "azure-native:network:PrivateDnsZoneGroup"
 
 # `azure-native:machinelearningservices/v20240401preview:ServerlessEndpoint` (an explicit API version,
 # as azure-native v2 and parameterized packages spell it) is the same resource to a rule.

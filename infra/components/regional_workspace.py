@@ -34,6 +34,7 @@ class RegionalWorkspaceArgs:
     subscription_id: pulumi.Input[str]  # globally unique names (storage, Key Vault) hash it in
     tenant_id: pulumi.Input[str]
     tags: dict[str, str]
+    protect: bool = False  # Pulumi `protect` on the vaults and the workspace (enterprise option)
 
 
 def _vault_properties(tenant_id: pulumi.Input[str]) -> dict[str, object]:
@@ -53,10 +54,13 @@ class RegionalWorkspace(pulumi.ComponentResource):
     key_vault: keyvault.Vault  # the workspace's own vault: Azure ML keeps its own secrets there
     keys_vault: keyvault.Vault  # endpoint keys only: what consumers of this unit may read
     workspace: machinelearningservices.Workspace
+    storage_account: storage.StorageAccount
+    log_analytics: operationalinsights.Workspace
 
     def __init__(self, name: str, args: RegionalWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        guarded = pulumi.ResourceOptions(parent=self, protect=args.protect)  # what holds keys and the workspace
         tags, region = args.tags, args.region
         names = args.namer.workspace_names(region, args.project)
         global_names = pulumi.Output.from_input(args.subscription_id).apply(
@@ -68,7 +72,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
         )
         rg_name = self.resource_group.name
 
-        account = storage.StorageAccount(
+        self.storage_account = account = storage.StorageAccount(
             f"{name}-st",
             account_name=global_names.apply(lambda n: n.storage_account),
             resource_group_name=rg_name,
@@ -88,7 +92,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
             location=region,
             properties=_vault_properties(args.tenant_id),
             tags=tags,
-            opts=child,
+            opts=guarded,
         )
         # A vault of its own for endpoint keys: a consumer's read grant then covers endpoint keys of
         # this unit and nothing the workspace keeps in its own vault.
@@ -99,9 +103,9 @@ class RegionalWorkspace(pulumi.ComponentResource):
             location=region,
             properties=_vault_properties(args.tenant_id),
             tags=tags,
-            opts=child,
+            opts=guarded,
         )
-        logs = operationalinsights.Workspace(
+        self.log_analytics = logs = operationalinsights.Workspace(
             f"{name}-log",
             workspace_name=names.log_analytics,
             resource_group_name=rg_name,
@@ -136,7 +140,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
             key_vault=self.key_vault.id,
             application_insights=insights.id,
             tags=tags,
-            opts=child,
+            opts=guarded,
         )
         self._grant_workspace_identity(name, args)
         self.register_outputs(

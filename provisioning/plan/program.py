@@ -61,6 +61,16 @@ _ARM_PATHS: Mapping[str, tuple[str, str]] = {
         "{scope}/providers/Microsoft.Authorization/roleDefinitions/{name}", "roleDefinitionId"),
     "azure-native:authorization:RoleAssignment": (
         "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}", "roleAssignmentName"),
+    "azure-native:monitor:DiagnosticSetting": (
+        "{uri}/providers/Microsoft.Insights/diagnosticSettings/{name}", "name"),
+    "azure-native:authorization:ManagementLockAtResourceGroupLevel": (
+        "{rg}/providers/Microsoft.Authorization/locks/{name}", "lockName"),
+    "azure-native:consumption:Budget": ("{scope}/providers/Microsoft.Consumption/budgets/{name}", "budgetName"),
+    "azure-native:network:PrivateEndpoint": (
+        "{rg}/providers/Microsoft.Network/privateEndpoints/{name}", "privateEndpointName"),
+    "azure-native:network:PrivateDnsZoneGroup": (
+        "{rg}/providers/Microsoft.Network/privateEndpoints/{pe}/privateDnsZoneGroups/{name}",
+        "privateDnsZoneGroupName"),
 }
 
 
@@ -73,6 +83,7 @@ class PlannedResource:
     inputs: Mapping[str, Any]  # secrets already replaced by SECRET_MARK
     secret_paths: tuple[str, ...]
     custom: bool
+    protect: bool = False  # Pulumi's `protect` resource option
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +93,7 @@ class PlannedResource:
             "dependsOn": list(self.depends_on),
             "inputs": self.inputs,
             "secretInputs": list(self.secret_paths),
+            "protect": self.protect,
         }
 
     def record(self) -> ResourceRecord:
@@ -92,6 +104,7 @@ class PlannedResource:
             dependencies=self.depends_on,
             secret_paths=self.secret_paths,
             parent=self.parent,
+            protected=self.protect,
         )
 
 
@@ -211,7 +224,8 @@ class PlanMocks(pulumi.runtime.Mocks):
         rg = f"/subscriptions/{sub}/resourceGroups/{inputs.get('resourceGroupName', '')}"
         ws = f"{rg}/providers/Microsoft.MachineLearningServices/workspaces/{inputs.get('workspaceName', '')}"
         arm_id = template.format(sub=sub, rg=rg, ws=ws, name=name, vault=inputs.get("vaultName", ""),
-                                 scope=inputs.get("scope", f"/subscriptions/{sub}"))
+                                 scope=inputs.get("scope", f"/subscriptions/{sub}"),
+                                 uri=inputs.get("resourceUri", ""), pe=inputs.get("privateEndpointName", ""))
         state["name"] = name
         props = dict(state.get("properties") or {})
         if args.typ.endswith(":Vault"):
@@ -257,6 +271,7 @@ class _Registration:
     parent_urn: str
     dependency_urns: tuple[str, ...]
     custom: bool
+    protect: bool = False
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -272,7 +287,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             with self._lock:
                 self.registrations.append(
                     _Registration(request.type, request.name, request.parent, tuple(request.dependencies),
-                                  bool(request.custom))
+                                  bool(request.custom), bool(request.protect))
                 )
         return super().RegisterResource(request)
 
@@ -353,6 +368,7 @@ def run_program(
                 inputs=_mask_paths(inputs, secrets),
                 secret_paths=tuple(secrets),
                 custom=reg.custom,
+                protect=reg.protect,
             )
         )
     resources.sort(key=lambda r: r.name)  # registration order is async; the plan must not be

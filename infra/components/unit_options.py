@@ -1,0 +1,25 @@
+"""The enterprise options a stack turns on for each unit (region x project): diagnostic settings,
+the delete lock, and whatever else is declared next to a unit rather than inside it.
+
+Why a module apart from the unit: the unit's own resources stay in one place that reads the same with
+every option off, and each option is a resource module of its own (diagnostics, protection, ...)."""
+
+from __future__ import annotations
+
+from infra.components.diagnostics import unit_diagnostics
+from infra.components.protection import resource_group_lock
+from infra.components.regional_workspace import RegionalWorkspace
+from infra.config import FleetConfig
+
+
+def apply_unit_options(config: FleetConfig, name: str, unit: RegionalWorkspace) -> None:
+    if config.diagnostics:
+        unit_diagnostics(
+            name,
+            workspace_id=unit.workspace.id,
+            vault_ids={"kv": unit.key_vault.id, "kvk": unit.keys_vault.id},
+            log_analytics_id=unit.log_analytics.id,
+            parent=unit,
+        )
+    if config.protected:
+        resource_group_lock(f"{name}-lock", unit.resource_group.name, parent=unit)

@@ -1,0 +1,93 @@
+"""Enterprise options in the program, under Pulumi mocks: each option on and off, and its bad values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from infra import catalog
+from infra.config import ConfigError, FleetConfig
+from provisioning.plan.program import PlannedResource, PlanResult, plan
+
+DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting"
+LOCK = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
+VAULT = "azure-native:keyvault:Vault"
+WORKSPACE = "azure-native:machinelearningservices:Workspace"
+LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
+
+
+def of(result: PlanResult, type_: str) -> list[PlannedResource]:
+    return [r for r in result.resources if r.type == type_]
+
+
+@pytest.fixture(scope="module")
+def one_unit(make_config: Callable[..., FleetConfig]) -> Callable[..., PlanResult]:
+    def build(**overrides: object) -> PlanResult:
+        return plan(make_config(regions=["eastus2"], projects=["main"], **overrides))
+    return build
+
+
+def test_diagnostics_on_by_default_for_workspace_and_both_vaults(one_unit: Callable[..., PlanResult]) -> None:
+    result = one_unit()
+    settings = {r.inputs["resourceUri"]: r for r in of(result, DIAGNOSTIC)}
+    logs = of(result, LOG_ANALYTICS)[0]
+    targets: dict[str, list[str]] = {}
+    by_name = {r.name: r for r in result.resources}
+    for setting in settings.values():
+        assert setting.inputs["workspaceId"].endswith(f"/workspaces/{logs.inputs['workspaceName']}")
+        assert setting.inputs["logAnalyticsDestinationType"] == "Dedicated"
+        assert setting.inputs["metrics"] == [{"category": "AllMetrics", "enabled": True}]
+        assert logs.name in setting.depends_on and setting.parent == "eastus2-main"
+        target = next(by_name[d] for d in setting.depends_on if by_name[d].type in (VAULT, WORKSPACE))
+        targets.setdefault(target.type, []).append(setting.inputs["resourceUri"])
+        if target.type == VAULT:
+            assert setting.inputs["logs"] == [{"category": "AuditEvent", "enabled": True}]
+            assert setting.inputs["resourceUri"].endswith(f"/vaults/{target.inputs['vaultName']}")
+        else:
+            assert setting.inputs["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+    assert len(targets[VAULT]) == 2 and len(targets[WORKSPACE]) == 1  # the workspace's vault and the keys vault
+    assert not [v for v in result.violations if v.policy == "diagnostics-to-log-analytics"]
+
+
+def test_diagnostics_off_declares_none_and_is_advisory(one_unit: Callable[..., PlanResult]) -> None:
+    result = one_unit(diagnostics=False)
+    assert of(result, DIAGNOSTIC) == []
+    flagged = {v.resource for v in result.violations if v.policy == "diagnostics-to-log-analytics"}
+    assert flagged == {r.name for r in of(result, VAULT) + of(result, WORKSPACE)}
+    assert all(v.severity == "advisory" for v in result.violations)
+
+
+def test_prod_is_protected_by_default(one_unit: Callable[..., PlanResult]) -> None:
+    result = one_unit(environment="prod")
+    assert result.config.protected
+    guarded = {r.name for r in of(result, VAULT) + of(result, WORKSPACE)}
+    assert {r.name for r in result.resources if r.protect} == guarded
+    (lock,) = of(result, LOCK)
+    rg = next(r for r in result.resources if r.type == "azure-native:resources:ResourceGroup")
+    assert lock.inputs["level"] == "CanNotDelete" and lock.inputs["lockName"] == catalog.LOCK_NAME
+    assert lock.inputs["resourceGroupName"] == rg.inputs["resourceGroupName"] and rg.name in lock.depends_on
+    assert not [v for v in result.violations if v.policy == "prod-vaults-protected"]
+    assert result.to_json()["resources"][0].keys() >= {"protect"}
+
+
+def test_protection_off_or_dev(one_unit: Callable[..., PlanResult]) -> None:
+    dev = one_unit()
+    assert not dev.config.protected and of(dev, LOCK) == [] and not any(r.protect for r in dev.resources)
+    assert one_unit(protect=True).config.protected and of(one_unit(protect=True), LOCK)
+    prod_off = one_unit(environment="prod", protect=False)
+    assert of(prod_off, LOCK) == [] and not any(r.protect for r in prod_off.resources)
+    hits = [v for v in prod_off.violations if v.policy == "prod-vaults-protected"]
+    assert {v.resource for v in hits} == {r.name for r in of(prod_off, VAULT)} and len(hits) == 4
+    assert all(v.severity == "advisory" for v in hits)
+
+
+@pytest.mark.parametrize(("key", "value", "says"), [
+    ("diagnostics", "maybe", "maas-fleet:diagnostics: 'maybe'"),
+    ("protect", "sometimes", "maas-fleet:protect: 'sometimes'"),
+])
+def test_bad_option_values_are_one_line_each(make_config: Callable[..., FleetConfig], key: str, value: str,
+                                             says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        make_config(**{key: value})
+    assert len(info.value.problems) == 1 and str(info.value).startswith(says), str(info.value)
