@@ -495,6 +495,10 @@ TAG_MANAGED_BY: Final = "managed-by"
 TAG_ENVIRONMENT: Final = "environment"
 TAG_PROJECT: Final = "project"
 REQUIRED_TAGS: Final = (TAG_MANAGED_BY, TAG_ENVIRONMENT, TAG_PROJECT)
+# On the unit's keys vault only: how tools that start from a workspace (its `keyVault` is the
+# workspace's own vault) find the vault holding its endpoint keys in the same resource group.
+TAG_HOLDS: Final = "holds"
+HOLDS_ENDPOINT_KEYS: Final = "endpoint-keys"
 MANAGED_BY_VALUE: Final = "maas-fleet"
 
 

@@ -102,7 +102,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
             resource_group_name=rg_name,
             location=region,
             properties=_vault_properties(args.tenant_id),
-            tags=tags,
+            tags={**tags, catalog.TAG_HOLDS: catalog.HOLDS_ENDPOINT_KEYS},
             opts=guarded,
         )
         self.log_analytics = logs = operationalinsights.Workspace(

@@ -209,7 +209,8 @@ class PlanMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         secrets: list[str] = []
-        inputs = _unwrap_secrets(dict(args.inputs), "", secrets)
+        # A dynamic resource carries its pickled provider as an input: code, not something declared.
+        inputs = _unwrap_secrets({k: v for k, v in args.inputs.items() if k != "__provider"}, "", secrets)
         with self._lock:
             self.inputs[(args.typ, args.name)] = (inputs, secrets)
         if args.typ.startswith("maas-fleet:"):

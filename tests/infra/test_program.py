@@ -127,6 +127,10 @@ def test_stack_outputs_shape(fleet_plan: PlanResult) -> None:
         workspace = next(w for w in fleet_plan.outputs["workspaces"]
                          if (w["region"], w["project"]) == (ep["region"], ep["project"]))
         assert vault == workspace["keysVault"] != workspace["keyVault"]
+    # The keys vault says what it holds, so tools starting from a workspace can find it.
+    for kv in fleet_plan.of_type("keyvault:Vault"):
+        holds = kv.inputs["tags"].get(catalog.TAG_HOLDS)
+        assert holds == (catalog.HOLDS_ENDPOINT_KEYS if kv.name.endswith("-kvk") else None)
     assert len(fleet_plan.outputs["workspaces"]) == 6
     assert len(fleet_plan.outputs["roleDefinitions"]) == 3
 

@@ -431,6 +431,7 @@ class FakeArm:
             self.requests: list[RecordedRequest] = []
             self.enforce_rbac = True
             self.graph = GraphSettings()
+            self.role_definitions = RoleDefinitionStore()  # see "Role definitions and their propagation"
 
     def add_subscription(self, sub: str, name: str = "", *, quota_id: str = PAYG_QUOTA, state: str = "Enabled",
                          grant_all: bool = True, providers_registered: bool = True) -> Subscription:
@@ -1296,3 +1297,100 @@ class FakeArmServer:
 def serve() -> Iterator[FakeArmServer]:
     with FakeArmServer() as server:
         yield server
+
+
+# ==================================================================================================
+# Role definitions and their propagation (one block: custom role definitions, role assignments)
+#
+# ARM accepts PUT .../providers/Microsoft.Authorization/roleDefinitions/{id} at once but serves the new
+# definition only once it has replicated. Until then a GET answers 404 RoleDefinitionDoesNotExist, "The
+# specified role definition with ID '<id>' does not exist." (pulumi/pulumi-azure#840: the provider's
+# GET right after the PUT failed so, and `az role definition list` stayed empty "the first couple" of
+# times; replicas disagree meanwhile, Azure/azure-cli#20727), and a role assignment PUT naming it fails
+# with the same code (hashicorp/terraform-provider-azurerm#19916 and #10602; the 400 status is the
+# ARM validation-error status, an assumption: the issues quote the code and message only).
+# A role assignment for a principal the directory has not replicated yet fails with 400
+# PrincipalNotFound unless it states principalType (message as quoted in Azure/avdaccelerator#99 and
+# Azure/HubAndSpokeResearchEnclave#50; "set the role assignment principalType property", per
+# https://aka.ms/docs-principaltype). Bodies follow the Authorization 2022-04-01 REST examples
+# (RoleDefinitions_CreateOrUpdate, RoleAssignments_Create).
+#
+#     arm.role_definitions.propagation_s = 30            how long a new definition stays unseen
+#     arm.role_definitions.clock = fake_clock             any () -> seconds; tests advance it themselves
+#     arm.role_definitions.new_principals = {oid, ...}    principals not replicated yet
+# ==================================================================================================
+
+
+@dataclass
+class RoleDefinitionStore:
+    propagation_s: float = 0.0
+    clock: Callable[[], float] = time.monotonic
+    definitions: dict[str, tuple[dict[str, Any], float]] = field(default_factory=dict)  # id -> (body, put at)
+    assignments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_principals: set[str] = field(default_factory=set)
+
+    def served(self, role_id: str) -> dict[str, Any] | None:
+        found = self.definitions.get(role_id.lower())
+        if found is None or self.clock() - found[1] < self.propagation_s:
+            return None
+        return found[0]
+
+    def known_guid(self, guid: str) -> bool:
+        return any(key.rsplit("/", 1)[-1] == guid.lower() for key in self.definitions)
+
+
+_ROLE_DEFINITION = r"(?P<scope>/.*)/providers/microsoft\.authorization/roledefinitions/(?P<id>[^/]+)"
+_ROLE_ASSIGNMENT = r"(?P<scope>/.*)/providers/microsoft\.authorization/roleassignments/(?P<name>[^/]+)"
+
+
+def _role_definition_missing(role_guid: str) -> Response:
+    return arm_error(404, "RoleDefinitionDoesNotExist",
+                     f"The specified role definition with ID '{role_guid}' does not exist.")
+
+
+@_route("PUT", _ROLE_DEFINITION)
+async def _put_role_definition(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    store = arm.role_definitions
+    role_id = f"{g['scope']}/providers/Microsoft.Authorization/roleDefinitions/{g['id']}"
+    props = dict((body or {}).get("properties") or {})
+    answer = {"id": role_id, "name": g["id"], "type": "Microsoft.Authorization/roleDefinitions",
+              "properties": {**props, "type": "CustomRole"}}
+    with arm._lock:
+        previous = store.definitions.get(role_id.lower())
+        # An update keeps the definition served; a new one starts propagating now.
+        store.definitions[role_id.lower()] = (answer, previous[1] if previous else store.clock())
+    return JSONResponse(answer, status_code=201 if previous is None else 200)
+
+
+@_route("GET", _ROLE_DEFINITION)
+async def _get_role_definition(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    role_id = f"{g['scope']}/providers/Microsoft.Authorization/roleDefinitions/{g['id']}"
+    with arm._lock:
+        served = arm.role_definitions.served(role_id)
+    return JSONResponse(served) if served is not None else _role_definition_missing(g["id"])
+
+
+@_route("PUT", _ROLE_ASSIGNMENT)
+async def _put_role_assignment(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    store = arm.role_definitions
+    props = dict((body or {}).get("properties") or {})
+    role_id = str(props.get("roleDefinitionId") or "")
+    guid = role_id.rstrip("/").rsplit("/", 1)[-1].lower()
+    principal = str(props.get("principalId") or "").lower()
+    with arm._lock:
+        custom = store.known_guid(guid)
+        if custom and not any(store.served(k) for k in store.definitions if k.rsplit("/", 1)[-1] == guid):
+            return arm_error(400, "RoleDefinitionDoesNotExist",
+                             f"The specified role definition with ID '{guid}' does not exist.")
+        if principal in store.new_principals and not props.get("principalType"):
+            return arm_error(400, "PrincipalNotFound",
+                             f"Principal {principal} does not exist in the directory {TENANT}. Check that you have "
+                             "the correct principal ID. If you are creating this principal and then immediately "
+                             "assigning a role, this error might be related to a replication delay. In this case, "
+                             "set the role assignment principalType property to a value, such as ServicePrincipal, "
+                             "User, or Group.  See https://aka.ms/docs-principaltype")
+        assignment_id = f"{g['scope']}/providers/Microsoft.Authorization/roleAssignments/{g['name']}"
+        answer = {"id": assignment_id, "name": g["name"], "type": "Microsoft.Authorization/roleAssignments",
+                  "properties": {**props, "scope": g["scope"]}}
+        store.assignments[assignment_id.lower()] = answer
+    return JSONResponse(answer, status_code=201)

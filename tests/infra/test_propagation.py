@@ -1,0 +1,150 @@
+"""The wait between a custom role definition and its assignments, against the fake ARM's propagation."""
+
+from __future__ import annotations
+
+import os
+import ssl
+
+import httpx
+import pytest
+
+from infra.propagation import (
+    RoleDefinitionNotReady,
+    RoleDefinitionReadyProvider,
+    arm_reader,
+    wait_for_role_definition,
+)
+from provisioning.plan.program import PlanResult
+from tests.support.fake_arm import SUB, FakeArm
+
+ROLE_GUID = "d089587c-4801-5885-9a37-766b7f1d84a3"
+ROLE_ID = f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{ROLE_GUID}"
+READY = "pulumi-python:dynamic/maas-fleet:RoleDefinitionReady"
+
+
+class FakeClock:
+    """Time that passes only when the code under test sleeps: no test waits for real."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def arm_client(arm: FakeArm) -> httpx.Client:
+    return httpx.Client(base_url=os.environ["MAAS_ARM_ENDPOINT"],
+                        verify=ssl.create_default_context(cafile=os.environ["REQUESTS_CA_BUNDLE"]),
+                        headers={"Authorization": f"Bearer {arm.token}"}, timeout=10)
+
+
+def put_role(client: httpx.Client) -> httpx.Response:
+    body = {"properties": {"roleName": "maas-fleet test deployer", "permissions": [{"actions": ["*/read"]}],
+                           "assignableScopes": [f"/subscriptions/{SUB}"]}}
+    return client.put(ROLE_ID, params={"api-version": "2022-04-01"}, json=body)
+
+
+def put_assignment(client: httpx.Client, principal: str, principal_type: str | None = "Group") -> httpx.Response:
+    props = {"roleDefinitionId": ROLE_ID, "principalId": principal}
+    if principal_type:
+        props["principalType"] = principal_type
+    return client.put(f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments/"
+                      "6f0c3f5e-4b1a-5d7e-9a53-2b8e1c7d4f10", params={"api-version": "2022-04-01"},
+                      json={"properties": props})
+
+
+def test_waits_until_arm_serves_the_definition_several_times_in_a_row(arm: FakeArm) -> None:
+    arm.add_subscription(SUB)
+    clock = FakeClock()
+    arm.role_definitions.clock, arm.role_definitions.propagation_s = clock.now, 30
+    with arm_client(arm) as client:
+        assert put_role(client).status_code == 201
+        # In the propagation window ARM refuses both the read and an assignment naming the role.
+        early = put_assignment(client, "5e9f0c3a-8b21-4d6e-a7f4-2c1b9d8e3f20")
+        assert early.status_code == 400 and early.json()["error"]["code"] == "RoleDefinitionDoesNotExist"
+        waited = wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, interval_s=5, consecutive=3,
+                                          clock=clock.now, sleep=clock.sleep)
+        # t=0..25: 404 (six reads); t=30, 35, 40: 200 three times in a row.
+        assert waited.reads == 9 and waited.seconds == 40
+        statuses = [r.status for r in arm.calls("GET", "/roleDefinitions/")]
+        assert statuses == [404] * 6 + [200] * 3
+        assert put_assignment(client, "5e9f0c3a-8b21-4d6e-a7f4-2c1b9d8e3f20").status_code == 201
+
+
+def test_a_principal_created_seconds_ago_needs_its_principal_type(arm: FakeArm) -> None:
+    arm.add_subscription(SUB)
+    fresh = "7c1d2e3f-0000-4000-8000-00000000beef"
+    arm.role_definitions.new_principals.add(fresh)
+    with arm_client(arm) as client:
+        put_role(client)
+        untyped = put_assignment(client, fresh, principal_type=None)
+        assert untyped.status_code == 400 and untyped.json()["error"]["code"] == "PrincipalNotFound"
+        assert put_assignment(client, fresh, principal_type="ServicePrincipal").status_code == 201
+
+
+def test_gives_up_at_the_deadline_with_one_line_saying_what_to_do(arm: FakeArm) -> None:
+    arm.add_subscription(SUB)
+    clock = FakeClock()
+    arm.role_definitions.clock, arm.role_definitions.propagation_s = clock.now, 3600
+    with arm_client(arm) as client:
+        put_role(client)
+    with pytest.raises(RoleDefinitionNotReady) as info:
+        wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, deadline_s=60, interval_s=5, clock=clock.now,
+                                 sleep=clock.sleep)
+    message = str(info.value)
+    assert "\n" not in message and "within 60 s" in message and "HTTP 404" in message
+    assert "run `pulumi up` again" in message
+    assert clock.t - 1000.0 <= 60  # bounded: it never sleeps past the deadline
+    assert arm.token not in message
+
+
+def test_a_read_that_cannot_succeed_stops_at_once() -> None:
+    answers = iter([404, 403])
+    with pytest.raises(RoleDefinitionNotReady, match="HTTP 403.*roleDefinitions/read"):
+        wait_for_role_definition(lambda: next(answers), ROLE_ID, clock=FakeClock().now, sleep=lambda _: None)
+    # Busy answers are "not yet", and any of them breaks a streak of 200s.
+    answers = iter([200, 429, 200, 503, 200, 200, 200])
+    waited = wait_for_role_definition(lambda: next(answers), ROLE_ID, clock=FakeClock().now, sleep=lambda _: None)
+    assert waited.reads == 7
+
+
+def test_the_dynamic_provider_creates_once_the_definition_is_served(arm: FakeArm) -> None:
+    arm.add_subscription(SUB)
+    provider = RoleDefinitionReadyProvider()
+    with arm_client(arm) as client:
+        put_role(client)
+    created = provider.create({"roleDefinitionId": ROLE_ID, "deadlineSeconds": 5, "intervalSeconds": 0.01})
+    assert created.id == ROLE_ID and created.outs["reads"] == 3
+    missing = ROLE_ID.replace(ROLE_GUID, "00000000-0000-4000-8000-000000000000")
+    with pytest.raises(RoleDefinitionNotReady):
+        provider.create({"roleDefinitionId": missing, "deadlineSeconds": 0.05, "intervalSeconds": 0.01})
+    # A new definition is waited for again; anything else is not a change in Azure.
+    assert provider.diff(ROLE_ID, {"roleDefinitionId": ROLE_ID}, {"roleDefinitionId": missing}).replaces
+    assert not provider.diff(ROLE_ID, {"roleDefinitionId": ROLE_ID, "deadlineSeconds": 300},
+                             {"roleDefinitionId": ROLE_ID, "deadlineSeconds": 60}).changes
+
+
+def test_plan_shows_definition_then_wait_then_assignment(fleet_plan: PlanResult) -> None:
+    definitions = {r.name for r in fleet_plan.of_type("authorization:RoleDefinition")}
+    waits = {r.name: r for r in fleet_plan.resources if r.type == READY}
+    assert len(waits) == len(definitions) == 3
+    for name, wait in waits.items():
+        (definition,) = [d for d in wait.depends_on if d in definitions]
+        assert name == f"{definition}-ready"
+        assert wait.inputs["roleDefinitionId"].endswith(
+            next(r.inputs["roleDefinitionId"] for r in fleet_plan.of_type("authorization:RoleDefinition")
+                 if r.name == definition))
+        assert "__provider" not in wait.inputs  # the pickled provider is code, not a planned input
+    custom_ids = {str(r.inputs["roleDefinitionId"]) for r in fleet_plan.of_type("authorization:RoleDefinition")}
+    custom = [a for a in fleet_plan.of_type("authorization:RoleAssignment")
+              if str(a.inputs["roleDefinitionId"]).rsplit("/", 1)[-1] in custom_ids]
+    assert custom
+    for assignment in custom:
+        (wait,) = [d for d in assignment.depends_on if d in waits]
+        assert wait.removesuffix("-ready") in assignment.depends_on
+    # principalType is stated on every assignment, the workspace identities' included.
+    for assignment in fleet_plan.of_type("authorization:RoleAssignment"):
+        assert assignment.inputs.get("principalType") in {"User", "Group", "ServicePrincipal"}, assignment.name
