@@ -128,6 +128,18 @@ def model_for_asset_id(asset_id: str) -> ModelSpec | None:
     return MODELS_BY_ASSET_ID.get(key.rstrip("/"))
 
 
+def model_id(model: ModelSpec, version: int | None = None) -> str:
+    """The asset id a deployment names: versionless (Azure resolves the latest at creation) or pinned
+    (`.../models/<Name>/versions/<n>`, the registry asset id form of the Azure ML asset-id docs)."""
+    return model.asset_id if version is None else f"{model.asset_id}/versions/{version}"
+
+
+def asset_version(asset_id: str) -> str | None:
+    """The `/versions/<n>` part of a model id, or None for a versionless id."""
+    _, sep, tail = asset_id.strip().partition("/versions/")
+    return tail.strip("/") or None if sep else None
+
+
 def regions_for(models: tuple[str, ...] | list[str] | None = None) -> tuple[str, ...]:
     """Regions offered by any of the given model slugs (all models when None), in catalog order."""
     chosen = [MODELS[s] for s in (models if models is not None else MODELS)]

@@ -39,6 +39,7 @@ from infra.catalog import (
     PrincipalType,
     normalise_region,
 )
+from infra.catalog import model_id as catalog_model_id
 
 NAMESPACE: Final = "maas-fleet"
 _TAG_FORBIDDEN: Final = set('<>%&\\?/')
@@ -117,6 +118,7 @@ class FleetConfig(BaseModel):
     )
     models: tuple[str, ...] = Field(
         default=tuple(MODELS), min_length=1, description="catalog slugs: " + ", ".join(f"`{m}`" for m in MODELS)
+        + "; an entry may pin a version: `{slug: stable-image-core, version: 1}` (model id `.../versions/1`)"
     )
     projects: tuple[str, ...] = Field(
         default=("main",),
@@ -161,6 +163,8 @@ class FleetConfig(BaseModel):
         "group (default: on when `environment` is `prod`); see Tearing down",
     )
 
+    # Pinned versions by slug, taken from `{slug, version}` entries of `models` by the loader.
+    model_versions: dict[str, int] = Field(default_factory=dict, exclude=True)
     # Set by the loader from the provider's namespace, not by users under maas-fleet:*.
     subscription_id: str | None = Field(default=None, exclude=True)
     stack: str = Field(default="dev", exclude=True)
@@ -196,6 +200,10 @@ class FleetConfig(BaseModel):
     def protected(self) -> bool:
         """`protect` as set, else on for prod: a prod unit must not go away with one `pulumi destroy`."""
         return self.protect if self.protect is not None else self.environment == PROD_ENVIRONMENT
+
+    def model_id(self, model: ModelSpec) -> str:
+        """The model id the endpoint deploys: pinned to a version when the config says so."""
+        return catalog_model_id(model, self.model_versions.get(model.slug))
 
     @cached_property
     def model_specs(self) -> tuple[ModelSpec, ...]:
@@ -265,7 +273,12 @@ def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str =
                     continue
         ours[name] = value
 
-    extra = {"subscriptionId": subscription_id, "stack": stack}
+    extra: dict[str, Any] = {"subscriptionId": subscription_id, "stack": stack}
+    if "models" in ours:
+        ours["models"], extra["modelVersions"], pin_problems = _split_model_pins(ours["models"])
+        problems.extend(pin_problems)
+        if ours["models"] is None:  # an entry without a slug: its index would shift every later line
+            del ours["models"]
     try:
         config: FleetConfig | None = FleetConfig.model_validate({**ours, **extra})
     except ValidationError as exc:
@@ -282,6 +295,40 @@ def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str =
         raise ConfigError(problems, source)
     assert config is not None
     return config
+
+
+def _split_model_pins(value: Any) -> tuple[Any, dict[str, int], list[Problem]]:
+    """`models` entries are slugs or `{slug, version}`: the slugs go on as `models`, the versions apart."""
+    if not isinstance(value, list | tuple):
+        return value, {}, []
+    slugs: list[Any] = []
+    versions: dict[str, int] = {}
+    problems: list[Problem] = []
+    slugless = False
+    for i, entry in enumerate(value):
+        if not isinstance(entry, Mapping):
+            slugs.append(entry)
+            continue
+        unknown = sorted(set(map(str, entry)) - {"slug", "version"})
+        slug, version = entry.get("slug"), entry.get("version")
+        if unknown:
+            problems.append(Problem(f"models[{i}]", _MISSING, f"has unknown key(s) {', '.join(unknown)}",
+                                    "slug, version"))
+        if not isinstance(slug, str) or not slug:
+            problems.append(Problem(f"models[{i}].slug", _MISSING if slug is None else slug, "is required: a catalog "
+                                    "slug", ", ".join(MODELS)))
+            slugless = True
+            continue
+        slugs.append(slug)
+        number = str(version).strip() if isinstance(version, int | str) and not isinstance(version, bool) else ""
+        if version is None:
+            continue  # `{slug: x}` alone: unpinned
+        if not number.isdigit() or int(number) < 1:
+            problems.append(Problem(f"models[{i}].version", version, "must be a whole number from 1 (a registry "
+                                    "model version, as in .../models/<Name>/versions/1)"))
+            continue
+        versions[slug] = int(number)
+    return (None if slugless else slugs), versions, problems
 
 
 def load_stack_file(path: str | Path) -> FleetConfig:

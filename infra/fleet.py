@@ -86,6 +86,7 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
                     key_vault_name=unit.keys_vault.name,
                     key_vault_uri=vault_uri,
                     tags=tags,
+                    model_id=config.model_id(model),
                 ),
                 opts=pulumi.ResourceOptions(parent=unit),
             )

@@ -91,3 +91,34 @@ def test_bad_option_values_are_one_line_each(make_config: Callable[..., FleetCon
     with pytest.raises(ConfigError) as info:
         make_config(**{key: value})
     assert len(info.value.problems) == 1 and str(info.value).startswith(says), str(info.value)
+
+
+def test_a_pinned_model_deploys_its_version(one_unit: Callable[..., PlanResult]) -> None:
+    result = one_unit(models=["stable-image-ultra", {"slug": "stable-image-core", "version": 3}])
+    endpoints = {r.name: r.inputs["properties"]["modelSettings"]["modelId"]
+                 for r in of(result, "azure-native:machinelearningservices:ServerlessEndpoint")}
+    core, ultra = catalog.MODELS["stable-image-core"], catalog.MODELS["stable-image-ultra"]
+    assert endpoints == {"eastus2-main-stable-image-core-endpoint": f"{core.asset_id}/versions/3",
+                         "eastus2-main-stable-image-ultra-endpoint": ultra.asset_id}
+    subscriptions = {r.inputs["properties"]["modelId"]
+                     for r in of(result, "azure-native:machinelearningservices:MarketplaceSubscription")}
+    assert subscriptions == {core.asset_id, ultra.asset_id}  # the offer, not a version
+    assert result.violations == []
+    assert result.config.models == ("stable-image-ultra", "stable-image-core")
+    unpinned = one_unit(models=[{"slug": "stable-image-core"}])
+    assert [r.inputs["properties"]["modelSettings"]["modelId"]
+            for r in of(unpinned, "azure-native:machinelearningservices:ServerlessEndpoint")] == [core.asset_id]
+
+
+@pytest.mark.parametrize(("entry", "says"), [
+    ({"slug": "stable-image-core", "version": "latest"}, "maas-fleet:models[0].version: 'latest' must be a whole"),
+    ({"slug": "stable-image-core", "version": 0}, "maas-fleet:models[0].version: 0 must be a whole"),
+    ({"version": 1}, "maas-fleet:models[0].slug: is required"),
+    ({"slug": "stable-image-core", "verison": 1}, "maas-fleet:models[0]: has unknown key(s) verison"),
+    ({"slug": "stable-image-cor", "version": 1}, "maas-fleet:models[0]: 'stable-image-cor' is not a known model"),
+])
+def test_bad_model_pins_are_one_line_each(make_config: Callable[..., FleetConfig], entry: dict[str, object],
+                                          says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        make_config(models=[entry])
+    assert len(info.value.problems) == 1 and str(info.value).startswith(says), str(info.value)

@@ -99,7 +99,7 @@ def _td(cells: list[Cell], region: str, model: str) -> str:
 
 def _rank(status: Status) -> int:
     order = [Status.REGION_NOT_ALLOWED, Status.WRONG_MODEL, Status.MISSING, Status.SUBSCRIPTION_MISSING,
-             Status.UNHEALTHY, Status.CONTENT_SAFETY_OFF, Status.EXTRA, Status.OK]
+             Status.WRONG_VERSION, Status.UNHEALTHY, Status.CONTENT_SAFETY_OFF, Status.EXTRA, Status.OK]
     return order.index(status)
 
 

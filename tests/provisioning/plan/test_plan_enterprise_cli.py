@@ -21,6 +21,8 @@ def maas(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 CASES = [
     ("  maas-fleet:diagnostics: maybe\n", ["maas-fleet:diagnostics: 'maybe'"]),
     ("  maas-fleet:protect: sometimes\n", ["maas-fleet:protect: 'sometimes'"]),
+    ("  maas-fleet:models:\n    - {slug: stable-image-core, version: latest}\n    - {version: 2}\n",
+     ["maas-fleet:models[0].version: 'latest' must be a whole number", "maas-fleet:models[1].slug: is required"]),
 ]
 
 
