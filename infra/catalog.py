@@ -559,3 +559,13 @@ DIAGNOSTICS_ML_WORKSPACE: Final = DiagnosticTarget(
 
 LOCK_LEVEL: Final = "CanNotDelete"  # members may still read and change resources, not delete them
 LOCK_NAME: Final = "maas-fleet-do-not-delete"
+
+# Budgets (azure-native consumption:Budget at resource-group scope; Cost Management budgets API).
+BUDGET_NAME: Final = "maas-fleet-monthly"
+BUDGET_TIME_GRAIN: Final = "Monthly"
+BUDGET_CATEGORY: Final = "Cost"
+BUDGET_DEFAULT_THRESHOLDS: Final = (80.0, 100.0)  # percent of the amount, actual spend
+BUDGET_MAX_NOTIFICATIONS: Final = 5  # "Budget can have up to five notifications" (Budgets REST API)
+BUDGET_MAX_THRESHOLD: Final = 1000.0  # percent; thresholds are > 0 and <= 1000 (Budgets REST API)
+BUDGET_OPERATOR: Final = "GreaterThanOrEqualTo"
+HOURS_PER_MONTH: Final = 730  # the month Azure's pricing calculator and retail prices use (8,760 h / 12)

@@ -40,6 +40,7 @@ from infra.catalog import (
     normalise_region,
 )
 from infra.catalog import model_id as catalog_model_id
+from infra.options import BudgetOptions
 
 NAMESPACE: Final = "maas-fleet"
 _TAG_FORBIDDEN: Final = set('<>%&\\?/')
@@ -163,6 +164,12 @@ class FleetConfig(BaseModel):
         "group (default: on when `environment` is `prod`); see Tearing down",
     )
 
+    budget: BudgetOptions | None = Field(
+        default=None,
+        description="a monthly budget with e-mail alerts on each unit resource group: `{monthlyUsd: N, "
+        "contactEmails: [..], thresholds?: [80, 100]}` (percent of the amount)",
+    )
+
     # Pinned versions by slug, taken from `{slug, version}` entries of `models` by the loader.
     model_versions: dict[str, int] = Field(default_factory=dict, exclude=True)
     # Set by the loader from the provider's namespace, not by users under maas-fleet:*.
@@ -233,7 +240,7 @@ _FIELDS: Final = {
     (f.alias or name): name for name, f in FleetConfig.model_fields.items() if not f.exclude
 }
 _STRUCTURED: Final = {"regions", "models", "projects", "access", "tags", "includeDeployingIdentity",
-               "diagnostics", "protect"}
+               "diagnostics", "protect", "budget"}
 
 
 def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str = "") -> FleetConfig:
@@ -268,7 +275,7 @@ def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str =
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                if name in ("access", "tags"):
+                if name in ("access", "tags", "budget"):
                     problems.append(Problem(name, value, "is not valid JSON/YAML for a structured value"))
                     continue
         ours[name] = value

@@ -1,11 +1,12 @@
 """The enterprise options a stack turns on for each unit (region x project): diagnostic settings,
-the delete lock, and whatever else is declared next to a unit rather than inside it.
+the delete lock, the budget, and whatever else is declared next to a unit rather than inside it.
 
 Why a module apart from the unit: the unit's own resources stay in one place that reads the same with
 every option off, and each option is a resource module of its own (diagnostics, protection, ...)."""
 
 from __future__ import annotations
 
+from infra.components.budget import unit_budget
 from infra.components.diagnostics import unit_diagnostics
 from infra.components.protection import resource_group_lock
 from infra.components.regional_workspace import RegionalWorkspace
@@ -23,3 +24,5 @@ def apply_unit_options(config: FleetConfig, name: str, unit: RegionalWorkspace) 
         )
     if config.protected:
         resource_group_lock(f"{name}-lock", unit.resource_group.name, parent=unit)
+    if config.budget is not None:
+        unit_budget(f"{name}-budget", unit.resource_group.id, config.budget, parent=unit)

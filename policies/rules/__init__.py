@@ -27,7 +27,17 @@ from typing import Final
 
 from policies.engine import Rule, run_rules
 from policies.records import ResourceRecord, Violation
-from policies.rules import access, diagnostics, endpoints, key_vaults, protection, secrets, tags, workspaces
+from policies.rules import (
+    access,
+    budgets,
+    diagnostics,
+    endpoints,
+    key_vaults,
+    protection,
+    secrets,
+    tags,
+    workspaces,
+)
 
 RULES: Final[tuple[Rule, ...]] = (
     endpoints.REGION_ALLOWED,
@@ -52,6 +62,7 @@ RULES: Final[tuple[Rule, ...]] = (
     endpoints.MODEL_IN_CATALOG,
     diagnostics.DIAGNOSTICS_TO_LOG_ANALYTICS,
     protection.PROD_VAULTS_PROTECTED,
+    budgets.BUDGET_HAS_CONTACTS,
 )
 
 RULES_BY_ID: Final = {rule.id: rule for rule in RULES}

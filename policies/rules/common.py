@@ -14,13 +14,17 @@ from infra.catalog import ModelSpec, model_for_asset_id
 from policies.engine import Finding
 from policies.props import (
     APP_INSIGHTS,
+    BUDGET,
+    DIAGNOSTIC_SETTING,
     KEY_VAULT,
     KEY_VAULT_SECRET,
     LOG_ANALYTICS,
     MARKETPLACE_SUBSCRIPTION,
     MISSING,
     ML_WORKSPACE,
+    PRIVATE_ENDPOINT,
     RESOURCE_GROUP,
+    RESOURCE_GROUP_LOCK,
     ROLE_ASSIGNMENT,
     ROLE_DEFINITION,
     SERVERLESS_ENDPOINT,
@@ -48,6 +52,10 @@ _KIND: Final = {
     ROLE_DEFINITION: ("custom role", "roleName"),
     ROLE_ASSIGNMENT: ("role assignment", "roleAssignmentName"),
     STACK: ("stack", ""),
+    BUDGET: ("budget", "budgetName"),
+    DIAGNOSTIC_SETTING: ("diagnostic setting", "name"),
+    RESOURCE_GROUP_LOCK: ("resource group lock", "lockName"),
+    PRIVATE_ENDPOINT: ("private endpoint", "privateEndpointName"),
 }
 
 def label(record: ResourceRecord) -> str:

@@ -148,8 +148,9 @@ class PlanResult:
     def to_json(self) -> dict[str, Any]:
         """The `maas plan --format json` document (DESIGN §10), plus an `access` digest."""
         from provisioning.plan.access import access_digest
+        from provisioning.plan.budget import plan_budget
 
-        return {
+        document = {
             "stack": self.stack,
             "resources": [r.as_dict() for r in self.resources],
             "violations": [
@@ -160,6 +161,10 @@ class PlanResult:
             "access": access_digest(self),
             "summary": self.summary(),
         }
+        budget = plan_budget(self.config)
+        if budget is not None:  # only with maas-fleet:budget: the documented shape stays as it was without
+            document["budget"] = budget
+        return document
 
 
 # --------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from infra.catalog import TAG_PROJECT, model_for_asset_id
 from provisioning.plan.access import access_rows
+from provisioning.plan.budget import budget_lines, plan_budget
 from provisioning.plan.program import PlannedResource, PlanResult
 
 
@@ -82,6 +83,10 @@ def print_table(plan: PlanResult, console: Console) -> None:
         console.print(table("Access (who gets what where)", _ACCESS_HEADERS, access))
     else:
         console.print("Access: no principals configured (maas-fleet:access is empty).")
+    budget = plan_budget(plan.config)
+    if budget is not None:
+        for line in budget_lines(budget):
+            console.print(line, markup=False)
     if plan.violations:
         console.print(table("Policy violations", _VIOLATION_HEADERS, _violations(plan)))
     else:
@@ -102,6 +107,9 @@ def to_markdown(plan: PlanResult) -> str:
              "", "### Resources by type", "", _md_table(["Type", "Count"], _types(plan.resources)), ""]
     access = _access(plan)
     parts += ["### Access", "", _md_table(_ACCESS_HEADERS, access) if access else "_No principals configured._", ""]
+    budget = plan_budget(plan.config)
+    if budget is not None:
+        parts += ["### Budget", "", *(f"- {line}" for line in budget_lines(budget)), ""]
     parts += ["### Policy violations", ""]
     parts += [_md_table(_VIOLATION_HEADERS, _violations(plan)) if plan.violations else "_None._", ""]
     return "\n".join(parts)

@@ -122,3 +122,74 @@ def test_bad_model_pins_are_one_line_each(make_config: Callable[..., FleetConfig
     with pytest.raises(ConfigError) as info:
         make_config(models=[entry])
     assert len(info.value.problems) == 1 and str(info.value).startswith(says), str(info.value)
+
+
+BUDGET = "azure-native:consumption:Budget"
+BUDGET_CONFIG = {"monthlyUsd": 750, "contactEmails": ["finops@contoso.com", "ops@contoso.com"],
+                 "thresholds": [100, 50]}
+
+
+def test_budget_on_each_unit_resource_group(make_config: Callable[..., FleetConfig]) -> None:
+    from infra.components.budget import first_of_this_month
+
+    result = plan(make_config(regions=["eastus2", "westus3"], projects=["main"], budget=BUDGET_CONFIG))
+    budgets = of(result, BUDGET)
+    groups = {r.name: r for r in result.resources if r.type == "azure-native:resources:ResourceGroup"}
+    assert len(budgets) == len(groups) == 2
+    for b in budgets:
+        rg = groups[f"{b.parent}-rg"]
+        assert b.inputs["scope"].endswith(f"/resourceGroups/{rg.inputs['resourceGroupName']}")
+        assert rg.name in b.depends_on
+        assert b.inputs["amount"] == 750 and b.inputs["timeGrain"] == "Monthly" and b.inputs["category"] == "Cost"
+        assert b.inputs["timePeriod"] == {"startDate": first_of_this_month()}
+        assert b.inputs["notifications"] == {
+            f"actual-{t}-percent": {"enabled": True, "operator": "GreaterThanOrEqualTo", "threshold": float(t),
+                                    "thresholdType": "Actual",
+                                    "contactEmails": ["finops@contoso.com", "ops@contoso.com"]}
+            for t in (50, 100)}
+    assert result.violations == []
+    digest = result.to_json()["budget"]
+    assert digest["monthlyUsdPerResourceGroup"] == 750 and digest["resourceGroups"] == 2
+    assert digest["thresholdsPercent"] == [50, 100] and digest["monthlyUsdTotal"] == 1500
+    # Capacity targets (maas-fleet:capacity) are not part of this config: amount and thresholds only.
+    assert digest["estimatedMonthlyUsdAtCapacity"] is None and "no capacity targets" in digest["estimateBasis"]
+
+
+def test_no_budget_no_resource_and_no_digest(one_unit: Callable[..., PlanResult]) -> None:
+    result = one_unit()
+    assert of(result, BUDGET) == [] and "budget" not in result.to_json()
+
+
+def test_budget_estimate_at_capacity_targets() -> None:
+    from infra.options import BudgetOptions
+    from provisioning.plan.budget import budget_digest, budget_lines
+
+    options = BudgetOptions.model_validate({"monthlyUsd": 5000, "contactEmails": ["a@contoso.com"]})
+    core = catalog.MODELS["stable-image-core"]
+    digest = budget_digest(options, {"stable-image-core": 100}, units=4)
+    assert digest is not None
+    total = 100 * 60 * 730 * core.price_usd_per_image
+    assert digest["estimatedMonthlyUsdAtCapacity"] == round(total, 2)
+    assert digest["estimatedMonthlyUsdPerResourceGroup"] == round(total / 4, 2)
+    verdict = "within" if total / 4 <= 5000 else "ABOVE"
+    assert f"{verdict} the budget" in budget_lines(digest)[1]
+    assert budget_digest(None, {"stable-image-core": 100}, 4) is None
+
+
+@pytest.mark.parametrize(("budget", "says"), [
+    ({"monthlyUsd": 100, "contactEmails": []}, "maas-fleet:budget.contactEmails: [] is empty: a budget without "
+     "contacts alerts nobody"),
+    ({"monthlyUsd": 100}, "maas-fleet:budget.contactEmails: is required"),
+    ({"monthlyUsd": 0, "contactEmails": ["a@contoso.com"]}, "maas-fleet:budget.monthlyUsd: 0"),
+    ({"monthlyUsd": 100, "contactEmails": ["not-an-address"]}, "maas-fleet:budget.contactEmails:"),
+    ({"monthlyUsd": 100, "contactEmails": ["a@contoso.com"], "thresholds": [0]}, "maas-fleet:budget.thresholds:"),
+    ({"monthlyUsd": 100, "contactEmails": ["a@contoso.com"], "thresholds": [1, 2, 3, 4, 5, 6]},
+     "maas-fleet:budget.thresholds:"),
+    ({"monthlyUsd": 100, "contactEmails": ["a@contoso.com"], "monthly": 1}, "maas-fleet:budget.monthly: 1 is not a "
+     "known key"),
+])
+def test_bad_budgets_are_one_line_each(make_config: Callable[..., FleetConfig], budget: dict[str, object],
+                                       says: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        make_config(budget=budget)
+    assert len(info.value.problems) == 1 and str(info.value).startswith(says), str(info.value)

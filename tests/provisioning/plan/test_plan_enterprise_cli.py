@@ -23,7 +23,20 @@ CASES = [
     ("  maas-fleet:protect: sometimes\n", ["maas-fleet:protect: 'sometimes'"]),
     ("  maas-fleet:models:\n    - {slug: stable-image-core, version: latest}\n    - {version: 2}\n",
      ["maas-fleet:models[0].version: 'latest' must be a whole number", "maas-fleet:models[1].slug: is required"]),
+    ("  maas-fleet:budget: {monthlyUsd: 100, contactEmails: []}\n",
+     ["maas-fleet:budget.contactEmails: [] is empty: a budget without contacts alerts nobody"]),
 ]
+
+
+def test_plan_shows_the_budget(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.fin.yaml"
+    path.write_text(HEAD + "  maas-fleet:budget: {monthlyUsd: 250, contactEmails: [finops@contoso.com]}\n")
+    table = maas("plan", "--config", str(path), cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "Budget: $250.00/month on each of 1 unit resource groups" in table.stdout
+    assert "no capacity targets set" in table.stdout
+    markdown = maas("plan", "--config", str(path), "--format", "markdown", cwd=tmp_path)
+    assert "### Budget" in markdown.stdout and "alerts at 80%, 100% to 1 contact(s)" in markdown.stdout
 
 
 @pytest.mark.parametrize(("extra", "expected"), CASES)
