@@ -384,9 +384,10 @@ WILDCARD_OPERATIONS: Final = MappingProxyType(_wildcard_operations())
 
 # What the identity that runs `pulumi up` needs at the subscription, besides the deployer
 # permissions above: the program creates three custom role definitions and their assignments, and
-# the resources of every regional workspace. Contributor lacks the two Microsoft.Authorization
-# writes (its notActions), Role Based Access Control Administrator lacks roleDefinitions/write;
-# Owner, or Contributor plus User Access Administrator, hold them all.
+# the resources of every regional workspace, and reads each new definition until ARM serves it.
+# Contributor lacks the two Microsoft.Authorization writes (its notActions), Role Based Access
+# Control Administrator lacks roleDefinitions/write; Owner, or Contributor plus User Access
+# Administrator, hold them all.
 PROGRAM_ACTIONS: Final = (
     "Microsoft.Authorization/roleDefinitions/write",
     "Microsoft.Authorization/roleAssignments/write",
@@ -397,6 +398,8 @@ PROGRAM_ACTIONS: Final = (
     "Microsoft.OperationalInsights/workspaces/write",
     "Microsoft.Insights/components/write",
     "Microsoft.MachineLearningServices/workspaces/write",
+    # The wait between a custom role definition and its assignments reads the definition (infra.propagation).
+    "Microsoft.Authorization/roleDefinitions/read",
 )
 
 

@@ -34,14 +34,16 @@ API_VERSION: Final = "2022-04-01"  # Microsoft.Authorization roleDefinitions
 PUBLIC_ARM_ENDPOINT: Final = "https://management.azure.com"
 ENV_ARM_ENDPOINT: Final = "MAAS_ARM_ENDPOINT"
 ENV_ACCESS_TOKEN: Final = "MAAS_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
+ENV_RETRY_BACKOFF: Final = "MAAS_ARM_RETRY_BACKOFF"  # seconds; the maas commands read the same variable
 
 DEADLINE_S: Final = 300.0  # Azure documents "up to several minutes" for RBAC changes to propagate
 INTERVAL_S: Final = 5.0
 CONSECUTIVE: Final = 3  # replicas disagree for a while: one 200 is not enough
 
-# Answers that mean "not yet" (the definition has not reached the replica that answered, or ARM is busy);
-# anything else but 200 means the wait cannot succeed and is reported at once.
-_NOT_YET: Final = frozenset({404, 408, 429, 500, 502, 503, 504})
+# Answers that mean "not yet" (the definition has not reached the replica that answered, ARM is busy, or
+# no answer came: NO_ANSWER); anything else but 200 means the wait cannot succeed and is reported at once.
+NO_ANSWER: Final = 0
+_NOT_YET: Final = frozenset({NO_ANSWER, 404, 408, 429, 500, 502, 503, 504})
 
 
 class RoleDefinitionNotReady(Exception):
@@ -112,18 +114,22 @@ class _StaticToken:
         return AccessTokenInfo(self._token, int(time.time()) + 3600)
 
 
-def arm_reader(role_definition_id: str, environ: dict[str, str] | None = None) -> Callable[[], int]:
+def arm_reader(role_definition_id: str, environ: dict[str, str] | None = None,
+               credential: Any = None) -> Callable[[], int]:
     """One GET of `{endpoint}{role_definition_id}` through an azure-core pipeline (bearer token,
-    transport retries for connection errors); returns the status, never the body."""
+    transport retries for connection errors); returns the status, never the body. A connection that
+    still fails is NO_ANSWER (try again); a credential that cannot give a token stops the wait."""
     from azure.core import PipelineClient
+    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
     from azure.core.pipeline.policies import BearerTokenCredentialPolicy, RetryPolicy, UserAgentPolicy
     from azure.core.rest import HttpRequest
 
     env = dict(os.environ if environ is None else environ)
     endpoint = env.get(ENV_ARM_ENDPOINT, PUBLIC_ARM_ENDPOINT).rstrip("/")
     token = env.get(ENV_ACCESS_TOKEN)
-    credential: Any
-    if token:
+    if credential is not None:
+        pass
+    elif token:
         credential = _StaticToken(token)
     else:
         from azure.identity import DefaultAzureCredential
@@ -132,13 +138,23 @@ def arm_reader(role_definition_id: str, environ: dict[str, str] | None = None) -
     # Status codes are the answer here: the pipeline retries connection failures only.
     client: PipelineClient[Any, Any] = PipelineClient(endpoint, policies=[
         UserAgentPolicy(sdk_moniker="maas-fleet-role-propagation"),
-        RetryPolicy(retry_total=3, retry_status=0, retry_backoff_factor=0.5),
+        RetryPolicy(retry_total=3, retry_status=0,
+                    retry_backoff_factor=float(env.get(ENV_RETRY_BACKOFF) or 0.5)),
         BearerTokenCredentialPolicy(credential, f"{endpoint}/.default"),
     ])
     url = f"{endpoint}/{role_definition_id.lstrip('/')}"
 
     def read() -> int:
-        response = client.send_request(HttpRequest("GET", url, params={"api-version": API_VERSION}))
+        try:
+            response = client.send_request(HttpRequest("GET", url, params={"api-version": API_VERSION}))
+        except ClientAuthenticationError as exc:
+            first = (str(exc.message or exc).strip().splitlines() or [""])[0][:300]
+            raise RoleDefinitionNotReady(
+                f"no Azure token to read role definition {role_definition_id} ({first}); sign in with `az login`, "
+                f"set AZURE_CLIENT_ID/AZURE_TENANT_ID with a secret or federated token, or {ENV_ACCESS_TOKEN}"
+            ) from None
+        except (ServiceRequestError, ServiceResponseError):
+            return NO_ANSWER
         return int(response.status_code)
 
     return read

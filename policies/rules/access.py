@@ -19,8 +19,9 @@ from infra.catalog import (
     WORKSPACE_IDENTITY_VAULT_ROLES,
     PrincipalType,
 )
+from infra.resource_types import ML_WORKSPACE, ROLE_ASSIGNMENT, ROLE_DEFINITION
 from policies.engine import Finding, Rule
-from policies.props import ML_WORKSPACE, ROLE_ASSIGNMENT, ROLE_DEFINITION, dig, is_type, text
+from policies.props import dig, is_type, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
 

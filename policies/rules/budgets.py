@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
+from infra.resource_types import BUDGET
 from policies.engine import Finding, Rule
-from policies.props import BUDGET, dig, is_unknown
+from policies.props import dig, is_unknown
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
 

@@ -10,8 +10,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from infra.catalog import DIAGNOSTICS_KEY_VAULT, DiagnosticTarget
+from infra.resource_types import DIAGNOSTIC_SETTING, KEY_VAULT, ML_WORKSPACE
 from policies.engine import Finding, Rule
-from policies.props import DIAGNOSTIC_SETTING, KEY_VAULT, ML_WORKSPACE, dig, is_type, is_unknown, text
+from policies.props import dig, is_type, is_unknown, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
 

@@ -9,8 +9,9 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from infra.catalog import PROD_ENVIRONMENT, TAG_ENVIRONMENT
+from infra.resource_types import KEY_VAULT, RESOURCE_GROUP_LOCK
 from policies.engine import Finding, Rule
-from policies.props import KEY_VAULT, RESOURCE_GROUP_LOCK, is_type, text
+from policies.props import is_type, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
 

@@ -27,13 +27,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from infra.resource_types import ENDPOINT_ARM_TYPE as ENDPOINT_TYPE
+from infra.resource_types import MARKETPLACE_ARM_TYPE
+from infra.resource_types import WORKSPACE_ARM_TYPE as WORKSPACE_TYPE
 from provisioning.azure.arm import ArmRest, translated
 from provisioning.azure.errors import ArmError, from_sdk_error
-from provisioning.operations.endpoints import ENDPOINT_TYPE, WORKSPACE_TYPE
 
 GRAPH_PATH: Final = "/providers/Microsoft.ResourceGraph/resources"
 GRAPH_API_VERSION: Final = "2022-10-01"
-MARKETPLACE_TYPE: Final = f"{WORKSPACE_TYPE}/marketplaceSubscriptions"
+MARKETPLACE_TYPE: Final = MARKETPLACE_ARM_TYPE
 AUDITED_TYPES: Final = (WORKSPACE_TYPE, ENDPOINT_TYPE, MARKETPLACE_TYPE)
 PAGE_SIZE: Final = 1000  # the service's maximum $top
 SUBSCRIPTIONS_PER_QUERY: Final = 1000  # Resource Graph's limit on the `subscriptions` scope of one request

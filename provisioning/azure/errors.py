@@ -30,6 +30,19 @@ _CREDENTIAL_CODES: Final = frozenset({
 _REGISTRATION_CODES: Final = frozenset({
     "missingsubscriptionregistration", "subscriptionnotregistered", "noregisteredproviderfound",
 })
+# The ML service's answer to an endpoint name already held in the region, by any Azure customer:
+# serverless endpoints "UserError: Serverless endpoint name '<name>' is not available. Please select a
+# different name." (Azure-Samples/azureai-foundry-finetuning-raft#45); batch endpoints "The specified
+# endpoint name '<name>' is not available. Endpoint names must be unique within the region."
+# (ansible-collections/azure#2231); online endpoints "There is already an endpoint with this name,
+# Endpoint name needs to be unique within a region." (Azure/azureml-examples#1931). The code is the
+# generic UserError, so the words decide.
+_ENDPOINT_NAME_TAKEN = re.compile(
+    r"endpoint name '[^']*' is not available|already an endpoint with this name|unique within (a|the) region", re.I)
+ENDPOINT_NAME_TAKEN_FIX: Final = (
+    "the endpoint name is taken in this region, possibly by another Azure customer (names are unique per region "
+    "across all of Azure, and no listing shows other tenants' endpoints): change maas-fleet:prefix, environment or "
+    "the project name, then run `maas preflight` and `pulumi up` again")
 _NOT_FOUND_CODES: Final = frozenset({
     "resourcenotfound", "resourcegroupnotfound", "parentresourcenotfound", "notfound", "subscriptionnotfound",
     "operationnotfound",
@@ -87,6 +100,17 @@ def hint_for(status: int | None, code: str, message: str) -> str:
         namespace = _NAMESPACE.search(message)
         which = namespace.group(1) if namespace else "the resource providers"
         return f"register {which}: run `maas preflight --fix` (registers {', '.join(RESOURCE_PROVIDERS)})"
+    if _ENDPOINT_NAME_TAKEN.search(message):
+        return ENDPOINT_NAME_TAKEN_FIX
+    if low == "invalidactionornotaction":
+        return ("a custom role holds an action Azure does not list, so ARM refused the whole role: `maas preflight` "
+                "names it; correct infra/catalog.py PERMISSIONS and run `pulumi up` again")
+    if low == "roledefinitiondoesnotexist":
+        return ("the custom role was created seconds ago and has not reached every ARM region yet: wait a minute and "
+                "run `pulumi up` again (it creates only what is missing)")
+    if low == "principalnotfound":
+        return ("the principal is new and not yet visible to ARM: wait a minute and run `pulumi up` again; a "
+                "principalType on the assignment lets ARM skip the lookup")
     if low == "serverlessmodelnotavailableinregion":
         regions = sorted({r for m in MODELS.values() for r in m.regions})
         return f"deploy this model only in the catalog's regions ({', '.join(regions)}); fix maas-fleet:regions"

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import TextColumn
 
 from provisioning.ui.console import stderr
+from provisioning.ui.progress import stderr_progress
 
 T = TypeVar("T")
 
@@ -48,9 +49,7 @@ def progress_bar(description: str, timeout: float) -> Iterator[Callable[[float, 
     Shared by `wait_for` and the ARM client's long-running-operation poller."""
     if not stderr.is_terminal:  # CI logs: one line saying what we wait for, no redrawn bar
         stderr.print(f"{description} (up to {timeout:g} s)...", markup=False, soft_wrap=True)
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.fields[state]}"), TimeElapsedColumn(), console=stderr, transient=True,
-                        disable=not stderr.is_terminal)
+    progress = stderr_progress(TextColumn("{task.fields[state]}"))
     with progress:
         task = progress.add_task(description, total=timeout, state="")
 

@@ -63,6 +63,7 @@ class FakeEndpoint:
                 "keySecretUri": self.key_secret_uri,
                 "key": self.key,
                 "dialect": self.dialect,
+                "emulated": True,
             }
         )
 
@@ -78,7 +79,7 @@ def _azure_endpoint(region: str, project: str, model: ModelSpec) -> FakeEndpoint
         dialect="azure",
         workspace=names.workspace,
         resource_group=names.resource_group,
-        key_secret_uri=f"https://{names.key_vault}.vault.azure.net/secrets/{NAMER.key_secret(name)}",
+        key_secret_uri=f"https://{names.keys_vault}.vault.azure.net/secrets/{NAMER.key_secret(name)}",
         key=new_key(),
     )
 

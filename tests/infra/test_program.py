@@ -87,6 +87,10 @@ def test_names_unique_per_region_and_valid(fleet_plan: PlanResult) -> None:
         assert RULES["key vault"].problem(kv.inputs["vaultName"]) is None
     globally_unique = [st.inputs["accountName"] for st in by_type(fleet_plan, "azure-native:storage:StorageAccount")]
     assert len(set(globally_unique)) == len(globally_unique)
+    # Two vaults per unit (the workspace's own and the keys vault), every name distinct and <= 24.
+    vaults = [kv.inputs["vaultName"] for kv in by_type(fleet_plan, "azure-native:keyvault:Vault")]
+    assert len(vaults) == 2 * len(fleet_plan.config.units()) == len(set(vaults))
+    assert all(len(v) <= 24 for v in vaults)
 
 
 def test_names_are_deterministic_across_runs(fleet_plan: PlanResult, make_config: Callable[..., FleetConfig]) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import ssl
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -59,7 +62,7 @@ def put_assignment(client: httpx.Client, principal: str, principal_type: str | N
 def test_waits_until_arm_serves_the_definition_several_times_in_a_row(arm: FakeArm) -> None:
     arm.add_subscription(SUB)
     clock = FakeClock()
-    arm.role_definitions.clock, arm.role_definitions.propagation_s = clock.now, 30
+    arm.role_definition_lag = 7  # the fake's propagation window, counted in uses of the new definition
     with arm_client(arm) as client:
         assert put_role(client).status_code == 201
         # In the propagation window ARM refuses both the read and an assignment naming the role.
@@ -67,7 +70,7 @@ def test_waits_until_arm_serves_the_definition_several_times_in_a_row(arm: FakeA
         assert early.status_code == 400 and early.json()["error"]["code"] == "RoleDefinitionDoesNotExist"
         waited = wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, interval_s=5, consecutive=3,
                                           clock=clock.now, sleep=clock.sleep)
-        # t=0..25: 404 (six reads); t=30, 35, 40: 200 three times in a row.
+        # Six reads answered 404 (t=0..25), then 200 three times in a row (t=30, 35, 40).
         assert waited.reads == 9 and waited.seconds == 40
         statuses = [r.status for r in arm.calls("GET", "/roleDefinitions/")]
         assert statuses == [404] * 6 + [200] * 3
@@ -77,7 +80,7 @@ def test_waits_until_arm_serves_the_definition_several_times_in_a_row(arm: FakeA
 def test_a_principal_created_seconds_ago_needs_its_principal_type(arm: FakeArm) -> None:
     arm.add_subscription(SUB)
     fresh = "7c1d2e3f-0000-4000-8000-00000000beef"
-    arm.role_definitions.new_principals.add(fresh)
+    arm.new_principals.add(fresh)
     with arm_client(arm) as client:
         put_role(client)
         untyped = put_assignment(client, fresh, principal_type=None)
@@ -88,7 +91,7 @@ def test_a_principal_created_seconds_ago_needs_its_principal_type(arm: FakeArm) 
 def test_gives_up_at_the_deadline_with_one_line_saying_what_to_do(arm: FakeArm) -> None:
     arm.add_subscription(SUB)
     clock = FakeClock()
-    arm.role_definitions.clock, arm.role_definitions.propagation_s = clock.now, 3600
+    arm.role_definition_lag = 1000  # Azure slower than the deadline
     with arm_client(arm) as client:
         put_role(client)
     with pytest.raises(RoleDefinitionNotReady) as info:
@@ -99,6 +102,37 @@ def test_gives_up_at_the_deadline_with_one_line_saying_what_to_do(arm: FakeArm) 
     assert "run `pulumi up` again" in message
     assert clock.t - 1000.0 <= 60  # bounded: it never sleeps past the deadline
     assert arm.token not in message
+
+
+def test_an_identity_that_cannot_read_definitions_is_told_at_once(arm: FakeArm) -> None:
+    arm.add_subscription(SUB, grant_all=False)
+    arm.set_permissions(f"/subscriptions/{SUB}", [{"actions": ["Microsoft.Authorization/roleDefinitions/write"]}])
+    with pytest.raises(RoleDefinitionNotReady, match="HTTP 403") as info:
+        wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, clock=FakeClock().now, sleep=lambda _: None)
+    assert "Microsoft.Authorization/roleDefinitions/read" in str(info.value)
+    assert len(arm.calls("GET", "/roleDefinitions/")) == 1  # no pointless polling
+
+
+def test_no_token_stops_the_wait_with_one_line_and_no_answer_means_try_again(arm: FakeArm) -> None:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    class NoToken:
+        def get_token(self, *scopes: str, **kwargs: object) -> object:
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token.\nAttempted: ...")
+
+        get_token_info = get_token
+
+    with pytest.raises(RoleDefinitionNotReady) as info:
+        wait_for_role_definition(arm_reader(ROLE_ID, credential=NoToken()), ROLE_ID, clock=FakeClock().now,
+                                 sleep=lambda _: None)
+    assert "\n" not in str(info.value) and "az login" in str(info.value)
+    # Nothing listening: no answer is "not yet", until the deadline.
+    closed = {"MAAS_ARM_ENDPOINT": "https://127.0.0.1:9", "MAAS_ACCESS_TOKEN": arm.token,
+              "MAAS_ARM_RETRY_BACKOFF": "0.01"}
+    clock = FakeClock()
+    with pytest.raises(RoleDefinitionNotReady, match="within 10 s"):
+        wait_for_role_definition(arm_reader(ROLE_ID, environ=closed), ROLE_ID, deadline_s=10, interval_s=5,
+                                 clock=clock.now, sleep=clock.sleep)
 
 
 def test_a_read_that_cannot_succeed_stops_at_once() -> None:
@@ -148,3 +182,25 @@ def test_plan_shows_definition_then_wait_then_assignment(fleet_plan: PlanResult)
     # principalType is stated on every assignment, the workspace identities' included.
     for assignment in fleet_plan.of_type("authorization:RoleAssignment"):
         assert assignment.inputs.get("principalType") in {"User", "Group", "ServicePrincipal"}, assignment.name
+
+
+def test_the_pickled_provider_loads_and_runs_in_a_fresh_interpreter(arm: FakeArm, tmp_path: Path) -> None:
+    """What Pulumi's dynamic-provider process does: unpickle the provider Pulumi serialized in the program
+    (dill, by reference to this module: pulumi/pulumi#7453) and call create. It must find infra in .venv."""
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    arm.add_subscription(SUB)
+    with arm_client(arm) as client:
+        put_role(client)
+    blob = tmp_path / "provider.b64"
+    blob.write_text(serialize_provider(RoleDefinitionReadyProvider()))
+    script = (
+        "import base64, dill, sys, pathlib\n"
+        "provider = dill.loads(base64.b64decode(pathlib.Path(sys.argv[1]).read_text()))\n"
+        "created = provider.create({'roleDefinitionId': sys.argv[2], 'deadlineSeconds': 5, 'intervalSeconds': 0.01})\n"
+        "print(created.outs['reads'])\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(blob), ROLE_ID], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""}, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "3"

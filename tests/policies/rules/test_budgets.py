@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from policies import props as t
+from infra import resource_types as t
 from policies.records import ResourceRecord, Severity
 from tests.support.policy_asserts import assert_no_violation, assert_violation
 from tests.support.policy_builders import SUBSCRIPTION, changed, record

@@ -106,3 +106,17 @@ def test_plan_runs_after_asyncio_closed_the_thread_loop(project_root: Path) -> N
 
     asyncio.run(nothing())
     assert plan(load_config(None, project_root / "Pulumi.dev.yaml")).summary()["endpoints"] == 6
+
+
+def test_prod_plan_holds_only_published_operations(project_root: Path) -> None:
+    """Every action of every custom role `pulumi up` would create is an operation with a recorded
+    source (Azure's RBAC operations reference, or the how-to where the reference lists nothing)."""
+    from infra.catalog import ACTION_SOURCES, HOW_TO
+
+    result = maas("plan", "--stack", "prod", "--format", "json", cwd=project_root)
+    assert result.returncode == 0, result.stderr
+    actions = [a for role in json.loads(result.stdout)["access"]["roleDefinitions"] for a in role["actions"]]
+    assert actions and all("*" not in a and a in ACTION_SOURCES for a in actions), actions
+    assert not any("marketplaceModelSubscriptions" in a for a in actions)
+    # Only Microsoft.SaaS rests on the how-to alone (absent from the published reference).
+    assert {a.split("/", 1)[0] for a in actions if ACTION_SOURCES[a] is HOW_TO} == {"Microsoft.SaaS"}
