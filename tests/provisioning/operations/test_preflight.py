@@ -495,9 +495,9 @@ def test_a_suspended_marketplace_subscription_in_a_planned_workspace_fails(arm: 
 
 def test_a_name_no_listing_shows_is_not_called_free(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     arm.add_subscription(SUB)
-    arm.take_name_elsewhere("eastus2", "contoso-dev-main-core")  # another tenant holds it
+    arm.take_name_elsewhere("eastus2", CORE)  # another tenant holds it
     run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    check = found["endpoint name contoso-dev-main-core (eastus2)"]
+    check = found[f"endpoint name {CORE} (eastus2)"]
     assert check["status"] == "pass"  # nothing the caller can read holds it ...
     assert check["detail"].startswith("not taken in the 1 subscription(s) you can read (0 serverless endpoint(s) "
                                       "in eastus2)")
@@ -508,13 +508,13 @@ def test_a_name_no_listing_shows_is_not_called_free(arm: FakeArm, maas: Maas, tm
 
     ws = arm.add_workspace(SUB, "rg-contoso-dev-main-eastus2", "mlw-contoso-dev-main-eus2", "eastus2")
     with AzureSession() as session, pytest.raises(ArmError) as refused:
-        session.arm.put(f"{ws.id}/serverlessEndpoints/contoso-dev-main-core", "2024-10-01",
+        session.arm.put(f"{ws.id}/serverlessEndpoints/{CORE}", "2024-10-01",
                         {"location": "eastus2", "properties": {"modelSettings": {
                             "modelId": "azureml://registries/azureml-stabilityai/models/Stable-Image-Core"}}},
-                        what="creating serverless endpoint contoso-dev-main-core")
+                        what=f"creating serverless endpoint {CORE}")
     line = str(refused.value)
-    assert line.startswith("creating serverless endpoint contoso-dev-main-core: HTTP 400 UserError: Serverless "
-                           "endpoint name 'contoso-dev-main-core' is not available. Please select a different name. ")
+    assert line.startswith(f"creating serverless endpoint {CORE}: HTTP 400 UserError: Serverless "
+                           f"endpoint name '{CORE}' is not available. Please select a different name. ")
     assert line.endswith("-> the endpoint name is taken in this region, possibly by another Azure customer (names "
                          "are unique per region across all of Azure, and no listing shows other tenants' endpoints): "
                          "change maas-fleet:prefix, environment or the project name, then run `maas preflight` and "
@@ -527,9 +527,9 @@ def test_names_in_other_readable_subscriptions_are_searched(arm: FakeArm, maas: 
     arm.add_subscription(SUB)
     arm.add_subscription(OTHER_SUB, "Team B")
     other = arm.add_workspace(OTHER_SUB, "rg-b", "mlw-b", "eastus2")
-    arm.add_endpoint(other, "contoso-dev-main-ultra", "stable-image-ultra")
+    arm.add_endpoint(other, ULTRA, "stable-image-ultra")
     run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    taken = found["endpoint name contoso-dev-main-ultra (eastus2)"]
+    taken = found[f"endpoint name {ULTRA} (eastus2)"]
     assert taken["status"] == "fail" and f"subscription {OTHER_SUB}" in taken["detail"]
-    assert found["endpoint name contoso-dev-main-core (eastus2)"]["detail"].startswith(
+    assert found[f"endpoint name {CORE} (eastus2)"]["detail"].startswith(
         "not taken in the 2 subscription(s) you can read")
