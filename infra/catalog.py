@@ -572,3 +572,19 @@ BUDGET_MAX_NOTIFICATIONS: Final = 5  # "Budget can have up to five notifications
 BUDGET_MAX_THRESHOLD: Final = 1000.0  # percent; thresholds are > 0 and <= 1000 (Budgets REST API)
 BUDGET_OPERATOR: Final = "GreaterThanOrEqualTo"
 HOURS_PER_MONTH: Final = 730  # the month Azure's pricing calculator and retail prices use (8,760 h / 12)
+
+# Private networking. Sub-resources (group ids) and their private DNS zones, as Azure's table "Azure
+# Private Endpoint private DNS zone values" lists them for the public cloud
+# (https://learn.microsoft.com/azure/private-link/private-endpoint-dns): Azure Machine Learning
+# `amlworkspace` -> privatelink.api.azureml.ms + privatelink.notebooks.azure.net; Key Vault `vault` ->
+# privatelink.vaultcore.azure.net; Storage `blob` / `file` -> privatelink.blob / privatelink.file
+# .core.windows.net. Serverless endpoints follow their workspace's public network access flag (Azure ML:
+# "Network isolation with serverless API endpoints"), so they get no private endpoint of their own.
+PUBLIC_NETWORK_ACCESS: Final = ("Enabled", "Disabled")
+PRIVATE_DNS_ZONES: Final = MappingProxyType({
+    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+    "vault": ("privatelink.vaultcore.azure.net",),
+    "blob": ("privatelink.blob.core.windows.net",),
+    "file": ("privatelink.file.core.windows.net",),
+})
+PRIVATE_DNS_ZONE_GROUP_NAME: Final = "default"

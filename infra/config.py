@@ -40,7 +40,7 @@ from infra.catalog import (
     normalise_region,
 )
 from infra.catalog import model_id as catalog_model_id
-from infra.options import BudgetOptions
+from infra.options import BudgetOptions, NetworkOptions, network_problems
 
 NAMESPACE: Final = "maas-fleet"
 _TAG_FORBIDDEN: Final = set('<>%&\\?/')
@@ -170,6 +170,13 @@ class FleetConfig(BaseModel):
         "contactEmails: [..], thresholds?: [80, 100]}` (percent of the amount)",
     )
 
+    network: NetworkOptions | None = Field(
+        default=None,
+        description="`{publicNetworkAccess: Enabled|Disabled, privateEndpointSubnets: {<region>: <subnet id>}, "
+        "privateDnsZoneResourceGroup: <resource group id>}`: Disabled turns public access off on workspace, vaults "
+        "and storage and adds private endpoints with DNS zone groups in each region's subnet",
+    )
+
     # Pinned versions by slug, taken from `{slug, version}` entries of `models` by the loader.
     model_versions: dict[str, int] = Field(default_factory=dict, exclude=True)
     # Set by the loader from the provider's namespace, not by users under maas-fleet:*.
@@ -240,7 +247,7 @@ _FIELDS: Final = {
     (f.alias or name): name for name, f in FleetConfig.model_fields.items() if not f.exclude
 }
 _STRUCTURED: Final = {"regions", "models", "projects", "access", "tags", "includeDeployingIdentity",
-               "diagnostics", "protect", "budget"}
+               "diagnostics", "protect", "budget", "network"}
 
 
 def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str = "") -> FleetConfig:
@@ -275,7 +282,7 @@ def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str =
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                if name in ("access", "tags", "budget"):
+                if name in ("access", "tags", "budget", "network"):
                     problems.append(Problem(name, value, "is not valid JSON/YAML for a structured value"))
                     continue
         ours[name] = value
@@ -449,6 +456,10 @@ def semantic_problems(config: FleetConfig, check_names: bool = True) -> list[Pro
             add(Problem(f"tags.{key}", key, "is not a valid tag name (1-512 characters, none of <>%&\\?/)"))
         elif len(value) > 256:
             add(Problem(f"tags.{key}", value[:20] + "...", "is longer than 256 characters"))
+
+    if config.network is not None:
+        for key, found, message in network_problems(config.network, config.regions):
+            add(Problem(key, _MISSING if found is None else found, message))
 
     if check_names and not problems:  # names are only meaningful once their parts are valid
         problems.extend(_name_problems(config))

@@ -54,9 +54,10 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
         unit = RegionalWorkspace(
             uid,
             RegionalWorkspaceArgs(region=region, project=project, namer=namer, subscription_id=client.subscription_id,
-                                  tenant_id=client.tenant_id, tags=tags, protect=config.protected),
+                                  tenant_id=client.tenant_id, tags=tags, protect=config.protected,
+                                  private=config.network is not None and config.network.private),
         )
-        apply_unit_options(config, uid, unit)
+        apply_unit_options(config, uid, unit, region, project)
         vault_uri = unit.keys_vault.properties.apply(lambda p: p.vault_uri)
         scopes[uid] = UnitScopes(unit.resource_group.id, unit.workspace.id, unit.keys_vault.id)
         workspaces.append(

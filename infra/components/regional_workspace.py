@@ -35,6 +35,7 @@ class RegionalWorkspaceArgs:
     tenant_id: pulumi.Input[str]
     tags: dict[str, str]
     protect: bool = False  # Pulumi `protect` on the vaults and the workspace (enterprise option)
+    private: bool = False  # public network access Disabled on workspace, vaults and storage (enterprise option)
 
 
 def _vault_properties(tenant_id: pulumi.Input[str]) -> dict[str, object]:
@@ -61,6 +62,8 @@ class RegionalWorkspace(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         guarded = pulumi.ResourceOptions(parent=self, protect=args.protect)  # what holds keys and the workspace
+        # Set only when off, so a public unit declares exactly what it always did (Azure's default is Enabled).
+        closed = {"public_network_access": "Disabled"} if args.private else {}
         tags, region = args.tags, args.region
         names = args.namer.workspace_names(region, args.project)
         global_names = pulumi.Output.from_input(args.subscription_id).apply(
@@ -81,6 +84,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
             sku={"name": catalog.STORAGE_SKU},
             minimum_tls_version="TLS1_2",
             allow_blob_public_access=False,
+            **closed,
             enable_https_traffic_only=True,
             tags=tags,
             opts=child,
@@ -90,7 +94,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
             vault_name=global_names.apply(lambda n: n.key_vault),
             resource_group_name=rg_name,
             location=region,
-            properties=_vault_properties(args.tenant_id),
+            properties={**_vault_properties(args.tenant_id), **closed},
             tags=tags,
             opts=guarded,
         )
@@ -101,7 +105,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
             vault_name=global_names.apply(lambda n: n.keys_vault),
             resource_group_name=rg_name,
             location=region,
-            properties=_vault_properties(args.tenant_id),
+            properties={**_vault_properties(args.tenant_id), **closed},
             tags={**tags, catalog.TAG_HOLDS: catalog.HOLDS_ENDPOINT_KEYS},
             opts=guarded,
         )
@@ -139,6 +143,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
             storage_account=account.id,
             key_vault=self.key_vault.id,
             application_insights=insights.id,
+            **closed,
             tags=tags,
             opts=guarded,
         )

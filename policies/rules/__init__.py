@@ -33,6 +33,7 @@ from policies.rules import (
     diagnostics,
     endpoints,
     key_vaults,
+    networking,
     protection,
     secrets,
     tags,
@@ -63,6 +64,7 @@ RULES: Final[tuple[Rule, ...]] = (
     diagnostics.DIAGNOSTICS_TO_LOG_ANALYTICS,
     protection.PROD_VAULTS_PROTECTED,
     budgets.BUDGET_HAS_CONTACTS,
+    networking.PROD_PRIVATE_NETWORKING,
 )
 
 RULES_BY_ID: Final = {rule.id: rule for rule in RULES}

@@ -193,3 +193,80 @@ def test_bad_budgets_are_one_line_each(make_config: Callable[..., FleetConfig], 
     with pytest.raises(ConfigError) as info:
         make_config(budget=budget)
     assert len(info.value.problems) == 1 and str(info.value).startswith(says), str(info.value)
+
+
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
+SUBNET = ("/subscriptions/aaaaaaaa-0000-4000-8000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/"
+          "virtualNetworks/vnet-{region}/subnets/private-endpoints")
+DNS_GROUP = "/subscriptions/aaaaaaaa-0000-4000-8000-000000000009/resourceGroups/rg-dns-hub"
+
+
+def _private(regions: list[str]) -> dict[str, object]:
+    return {"publicNetworkAccess": "Disabled", "privateDnsZoneResourceGroup": DNS_GROUP,
+            "privateEndpointSubnets": {r: SUBNET.format(region=r) for r in regions}}
+
+
+def test_private_network_closes_public_access_and_adds_endpoints(make_config: Callable[..., FleetConfig]) -> None:
+    regions = ["eastus2", "westus3"]
+    result = plan(make_config(regions=regions, projects=["main"], environment="prod", network=_private(regions)))
+    by_name = {r.name: r for r in result.resources}
+    for ws in of(result, WORKSPACE):
+        assert ws.inputs["publicNetworkAccess"] == "Disabled"
+    for vault in of(result, VAULT):
+        assert vault.inputs["properties"]["publicNetworkAccess"] == "Disabled"
+    for account in of(result, "azure-native:storage:StorageAccount"):
+        assert account.inputs["publicNetworkAccess"] == "Disabled"
+    endpoints = of(result, PRIVATE_ENDPOINT)
+    assert len(endpoints) == 2 * 5  # per unit: workspace, both vaults, storage blob and file
+    expected_zones = {"amlworkspace": ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"],
+                      "vault": ["privatelink.vaultcore.azure.net"], "blob": ["privatelink.blob.core.windows.net"],
+                      "file": ["privatelink.file.core.windows.net"]}
+    seen: dict[str, list[str]] = {}
+    for pe in endpoints:
+        region = pe.inputs["location"]
+        assert pe.inputs["subnet"] == {"id": SUBNET.format(region=region)}
+        (connection,) = pe.inputs["privateLinkServiceConnections"]
+        (group,) = connection["groupIds"]
+        target = next(by_name[d] for d in pe.depends_on if by_name[d].type in (WORKSPACE, VAULT,
+                                                                                "azure-native:storage:StorageAccount"))
+        assert target.inputs["location"] == region and connection["privateLinkServiceId"].endswith(
+            "/" + str(target.inputs.get("workspaceName") or target.inputs.get("vaultName")
+                      or target.inputs.get("accountName")))
+        seen.setdefault(region, []).append(group)
+        (zones,) = [z for z in of(result, ZONE_GROUP) if pe.name in z.depends_on]
+        ids = [c["privateDnsZoneId"] for c in zones.inputs["privateDnsZoneConfigs"]]
+        assert ids == [f"{DNS_GROUP}/providers/Microsoft.Network/privateDnsZones/{z}" for z in expected_zones[group]]
+        assert zones.inputs["privateEndpointName"] == pe.inputs["privateEndpointName"]
+    assert {r: sorted(g) for r, g in seen.items()} == {r: ["amlworkspace", "blob", "file", "vault", "vault"]
+                                                       for r in regions}
+    assert not [v for v in result.violations if v.policy == "prod-private-networking"]
+
+
+def test_public_network_declares_no_endpoints_and_prod_is_advisory(one_unit: Callable[..., PlanResult]) -> None:
+    public = one_unit()
+    assert of(public, PRIVATE_ENDPOINT) == [] and "publicNetworkAccess" not in of(public, WORKSPACE)[0].inputs
+    assert one_unit(network={"publicNetworkAccess": "Enabled"}).resources == public.resources
+    prod = one_unit(environment="prod")
+    hits = [v for v in prod.violations if v.policy == "prod-private-networking"]
+    assert [v.resource for v in hits] == [of(prod, WORKSPACE)[0].name] and hits[0].severity == "advisory"
+
+
+@pytest.mark.parametrize(("network", "says"), [
+    ({"publicNetworkAccess": "Disabled", "privateDnsZoneResourceGroup": DNS_GROUP},
+     ["maas-fleet:network.privateEndpointSubnets: {} is empty, but publicNetworkAccess is Disabled"]),
+    ({**_private(["eastus"]), "publicNetworkAccess": "Disabled"},
+     ["maas-fleet:network.privateEndpointSubnets.eastus2: is missing"]),
+    ({**_private(["eastus", "eastus2"]), "privateEndpointSubnets": {"eastus": "subnet-1",
+                                                                    "eastus2": SUBNET.format(region="eastus2")}},
+     ["maas-fleet:network.privateEndpointSubnets.eastus: 'subnet-1' is not a subnet id"]),
+    ({**_private(["eastus", "eastus2"]), "privateDnsZoneResourceGroup": ""},
+     ["maas-fleet:network.privateDnsZoneResourceGroup: is required when publicNetworkAccess is Disabled"]),
+    ({"publicNetworkAccess": "Off"}, ["maas-fleet:network.publicNetworkAccess: 'Off' is not a public network"]),
+])
+def test_bad_network_settings_are_one_line_each(make_config: Callable[..., FleetConfig], network: dict[str, object],
+                                                says: list[str]) -> None:
+    with pytest.raises(ConfigError) as info:
+        make_config(regions=["eastus", "eastus2"], network=network)
+    lines = str(info.value).splitlines()
+    assert len(lines) == len(says) and all(line.startswith(s) for line, s in zip(lines, says, strict=True)), lines

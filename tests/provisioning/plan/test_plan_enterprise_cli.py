@@ -25,6 +25,9 @@ CASES = [
      ["maas-fleet:models[0].version: 'latest' must be a whole number", "maas-fleet:models[1].slug: is required"]),
     ("  maas-fleet:budget: {monthlyUsd: 100, contactEmails: []}\n",
      ["maas-fleet:budget.contactEmails: [] is empty: a budget without contacts alerts nobody"]),
+    ("  maas-fleet:network:\n    publicNetworkAccess: Disabled\n    privateEndpointSubnets: {eastus2: vnet1/pe}\n",
+     ["maas-fleet:network.privateEndpointSubnets.eastus2: 'vnet1/pe' is not a subnet id",
+      "maas-fleet:network.privateDnsZoneResourceGroup: is required when publicNetworkAccess is Disabled"]),
 ]
 
 
