@@ -58,6 +58,7 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
                                   private=config.network is not None and config.network.private),
         )
         apply_unit_options(config, uid, unit, region, project)
+        private = config.network is not None and config.network.private
         vault_uri = unit.keys_vault.properties.apply(lambda p: p.vault_uri)
         scopes[uid] = UnitScopes(unit.resource_group.id, unit.workspace.id, unit.keys_vault.id)
         workspaces.append(
@@ -102,6 +103,8 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
                     "resourceGroup": unit.resource_group.name,
                     "keySecretUri": endpoint.key_secret_uri,
                     "key": endpoint.key,  # a Pulumi secret: only `--show-secrets` reveals it
+                    # Only when private: verify then knows why it cannot reach the endpoint from outside.
+                    **({"publicNetworkAccess": "Disabled"} if private else {}),
                 }
             )
 

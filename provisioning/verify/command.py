@@ -74,6 +74,8 @@ def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, out_
             reason = f"verification stopped ({describe(exc)})"
             write_reports(run.report(reason), out_dir)
             raise MaasError(f"{reason}; the reports in {out_dir} hold what finished") from None
+    if run.unreachable:
+        console.error_lines(run.unreachable)
     written = write_reports(report, out_dir)
     # Logs are not terminals: give the table room instead of folding names at 80 columns.
     out = console.stdout if console.stdout.is_terminal else Console(file=sys.stdout, width=160, highlight=False)

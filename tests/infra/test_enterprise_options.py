@@ -241,12 +241,15 @@ def test_private_network_closes_public_access_and_adds_endpoints(make_config: Ca
     assert {r: sorted(g) for r, g in seen.items()} == {r: ["amlworkspace", "blob", "file", "vault", "vault"]
                                                        for r in regions}
     assert not [v for v in result.violations if v.policy == "prod-private-networking"]
+    # The stack output marks the endpoints, so `maas verify` from outside the network can say why it fails.
+    assert {e.get("publicNetworkAccess") for e in result.outputs["endpoints"]} == {"Disabled"}
 
 
 def test_public_network_declares_no_endpoints_and_prod_is_advisory(one_unit: Callable[..., PlanResult]) -> None:
     public = one_unit()
     assert of(public, PRIVATE_ENDPOINT) == [] and "publicNetworkAccess" not in of(public, WORKSPACE)[0].inputs
     assert one_unit(network={"publicNetworkAccess": "Enabled"}).resources == public.resources
+    assert all("publicNetworkAccess" not in e for e in public.outputs["endpoints"])  # the output shape as before
     prod = one_unit(environment="prod")
     hits = [v for v in prod.violations if v.policy == "prod-private-networking"]
     assert [v.resource for v in hits] == [of(prod, WORKSPACE)[0].name] and hits[0].severity == "advisory"
