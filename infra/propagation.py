@@ -191,8 +191,6 @@ class RoleDefinitionReadyProvider(ResourceProvider):
 class RoleDefinitionReady(Resource, module="maas-fleet", name="RoleDefinitionReady"):
     """Stands between a custom role definition and its assignments (they depend on it)."""
 
-    role_definition_id: pulumi.Output[str]
-
     def __init__(self, name: str, role_definition_id: pulumi.Input[str], deadline_s: float = DEADLINE_S,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(RoleDefinitionReadyProvider(), name,

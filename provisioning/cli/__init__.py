@@ -16,7 +16,8 @@ from provisioning.ui.console import error_lines
 
 # The command modules, each registering its command on `app` when imported. Registration order is
 # the order `maas --help` lists them in, so it is stated here rather than left to import sorting.
-COMMAND_MODULES = ("plan", "policy", "preflight", "endpoints", "keys", "emulate", "verify", "audit")
+COMMAND_MODULES = ("plan", "policy", "preflight", "endpoints", "keys", "emulate", "verify", "audit",
+                   "capacity", "routes", "loadtest")
 for _name in COMMAND_MODULES:
     import_module(f"{__name__}.{_name}")
 

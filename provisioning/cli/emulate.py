@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from provisioning.cli.app import app
+from provisioning.cli.options import Config, Stack, parse_rate_limit
+from provisioning.errors import BadInput
 
 _LIST_HELP = "Repeat the option or separate values with commas"
 
@@ -71,6 +73,17 @@ def emulate(
             help="Per-endpoint request cap (429 beyond it; default: the catalog's 1000).",
         ),
     ] = None,
+    rate_limit: Annotated[
+        str | None,
+        typer.Option("--rate-limit", metavar="N/SECONDS", help="Per-endpoint cap in any SECONDS (e.g. 10/1 for tests); "
+                     "instead of --requests-per-minute."),
+    ] = None,
+    fail_region: Annotated[
+        list[str] | None,
+        typer.Option("--fail-region", metavar="REGION", help=f"Every endpoint of it answers 503. {_LIST_HELP}."),
+    ] = None,
+    stack: Stack = None,
+    config_file: Config = None,
     seed: Annotated[
         int, typer.Option("--seed", metavar="N", help="Seed for the random knobs (throttle, errors, jitter).")
     ] = 0,
@@ -84,10 +97,35 @@ def emulate(
         ),
     ] = None,
 ) -> None:
-    """Serve the Azure image API for fake endpoints on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    """Serve the Azure image API for fake endpoints on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+    With --stack/--config: exactly the endpoints that stack's plan declares (names, regions, projects).
+    """
     from provisioning.emulator.command import serve, settings_from_options
 
+    problems: list[str] = []
+    window = None
+    if rate_limit is not None:
+        try:
+            requests_per_minute_given = requests_per_minute
+            requests_per_minute, window = parse_rate_limit(rate_limit)
+            if requests_per_minute_given is not None:
+                problems.append("--rate-limit and --requests-per-minute: give one of them")
+        except BadInput as exc:
+            problems.extend(exc.lines())
+    if no_hosted and (stack or config_file):
+        problems.append("--no-hosted: a stack's fleet has no hosted endpoint anyway; drop it")
+    config = None
+    if stack or config_file:
+        from provisioning.inputs.stacks import load_config
+
+        config = load_config(stack, config_file)
+    if problems:
+        raise BadInput(problems)
     settings = settings_from_options(
+        config=config,
+        rate_window_s=window,
+        failing_regions=tuple(fail_region) if fail_region else None,
         regions=regions,
         models=models,
         projects=projects,
@@ -102,4 +140,9 @@ def emulate(
         seed=seed,
         hosted=not no_hosted,
     )
-    raise typer.Exit(int(serve(settings, inventory_out)))
+    endpoints = None
+    if config is not None:
+        from provisioning.emulator.fleet import planned_fleet
+
+        endpoints = planned_fleet(config)
+    raise typer.Exit(int(serve(settings, inventory_out, endpoints)))

@@ -105,3 +105,16 @@ def write_failed(path: Path, option: str, exc: OSError, lost: str) -> BadInput:
     """One line for a write that failed after the work was done (never the content: it may hold keys)."""
     reason = exc.strerror or exc.__class__.__name__
     return BadInput(f"{option} {path}: cannot write it ({reason}); {lost}")
+
+
+def parse_rate_limit(text: str) -> tuple[int, float]:
+    """`--rate-limit N/SECONDS` (maas emulate, maas loadtest) -> (N, SECONDS): at most N requests per
+    endpoint in any SECONDS; Azure's is 1000/60, tests and load benchmarks shrink the window."""
+    count, sep, seconds = text.partition("/")
+    try:
+        limit, window = int(count), float(seconds)
+    except ValueError:
+        limit, window = 0, 0.0
+    if not sep or limit < 1 or not window > 0 or window > 3600:
+        raise BadInput(f"--rate-limit {text!r}: write N/SECONDS with N >= 1 and 0 < SECONDS <= 3600, e.g. 1000/60")
+    return limit, window

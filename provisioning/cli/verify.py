@@ -41,7 +41,8 @@ def verify(
     ] = None,
     stack: Annotated[
         str | None,
-        typer.Option("--stack", metavar="NAME", help="Read the outputs with `pulumi stack output --show-secrets`."),
+        typer.Option("--stack", metavar="NAME", help="Read the outputs with `pulumi stack output --show-secrets`; "
+                     "with --emulate: emulate the endpoints this stack's plan declares."),
     ] = None,
     emulate: Annotated[bool, typer.Option("--emulate", help="Start the local emulator, verify it, stop it.")] = False,
     report_dir: ReportDir = Path("reports/verify"),

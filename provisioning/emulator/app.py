@@ -1,8 +1,8 @@
 """The emulator's ASGI application (Starlette): routing, auth, limits, fault knobs, image answers.
 
 Order of decisions for one request, as a gateway in front of a model would take them:
-route -> endpoint exists and speaks this dialect (404) -> body read, size (413) -> key (401) ->
-per-minute cap (429) -> random throttle (429) -> JSON (400) -> parameters (400/422) -> content filter
+route -> endpoint exists and speaks this dialect (404) -> body read, size (413) -> region outage (503) ->
+key (401) -> per-window cap (429) -> random throttle (429) -> JSON (400) -> parameters (400/422) -> content filter
 (400) -> latency + jitter -> random server error (500) -> image (200).
 """
 
@@ -38,6 +38,7 @@ from provisioning.emulator.wire import (
     INVALID_VALUE,
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
+    SERVICE_UNAVAILABLE,
     TOO_LARGE,
     TOO_MANY_REQUESTS,
     UNAUTHORIZED,
@@ -68,7 +69,7 @@ class EndpointRuntime:
     """Per-endpoint state: its key check, request window, seeded knobs and answer counts."""
 
     endpoint: FakeEndpoint
-    window: SlidingWindow  # the documented per-deployment request cap, per minute
+    window: SlidingWindow  # the documented per-deployment request cap, per minute (or a shorter window)
     throttle_rng: random.Random
     error_rng: random.Random
     jitter_rng: random.Random
@@ -103,7 +104,7 @@ class EmulatorState:
             seed = f"{settings.seed}|{ep.region}|{ep.name}"
             self.runtimes[(ep.region, ep.name)] = EndpointRuntime(
                 endpoint=ep,
-                window=SlidingWindow(settings.requests_per_minute, WINDOW_S),
+                window=SlidingWindow(settings.requests_per_minute, settings.rate_window_s),
                 throttle_rng=random.Random(f"{seed}|throttle"),
                 error_rng=random.Random(f"{seed}|error"),
                 jitter_rng=random.Random(f"{seed}|jitter"),
@@ -198,6 +199,9 @@ class ImageApi:
             )
         shape: Shape = "flat" if endpoint.dialect == "azure" else "wrapped"
         raw = await _read_body(request, shape)
+        if endpoint.region in settings.failing_regions:
+            message = f"The service in {endpoint.region} is temporarily unavailable."
+            raise _gateway_error(503, SERVICE_UNAVAILABLE, message)
 
         authorised = runtime.authorised(request)
         if not authorised:
@@ -214,9 +218,10 @@ class ImageApi:
         headers["x-ratelimit-remaining-requests"] = str(runtime.window.remaining)
         if wait is not None:
             seconds = max(1, math.ceil(wait))
+            per = "minute" if runtime.window.period_s == WINDOW_S else f"{runtime.window.period_s:g} seconds"
             raise self._throttled(
-                seconds, f"Requests to this endpoint exceed {runtime.window.limit} per minute. "
-                f"Try again in {seconds} seconds."
+                seconds, f"Requests to this endpoint exceed {runtime.window.limit} per {per}. "
+                f"Try again in {seconds} seconds.", retry_ms=max(1, math.ceil(wait * 1000)),
             )
         if settings.throttle_rate and runtime.throttle_rng.random() < settings.throttle_rate:
             raise self._throttled(
@@ -259,12 +264,13 @@ class ImageApi:
         return Response(answer, 200, headers, "application/json")
 
     @staticmethod
-    def _throttled(seconds: int, message: str) -> ApiError:
+    def _throttled(seconds: int, message: str, retry_ms: int | None = None) -> ApiError:
+        # retry-after-ms carries the precise wait (Azure sends it next to the whole-second Retry-After).
         return _gateway_error(
             429,
             TOO_MANY_REQUESTS,
             message,
-            {"Retry-After": str(seconds), "retry-after-ms": str(seconds * 1000)},
+            {"Retry-After": str(seconds), "retry-after-ms": str(seconds * 1000 if retry_ms is None else retry_ms)},
         )
 
     async def _job(self, body: Any, request: Request, endpoint: FakeEndpoint) -> tuple[ImageJob, dict[str, Any]]:

@@ -29,11 +29,20 @@ DEFAULT_REPORT_DIR = Path("reports/verify")
 
 
 @contextlib.contextmanager
-def emulated_endpoints() -> Iterator[list[InventoryEndpoint]]:
-    """The local emulator with its defaults plus the hosted dialect: the credential-free target."""
+def emulated_endpoints(stack: str | None = None) -> Iterator[list[InventoryEndpoint]]:
+    """The local emulator: with a stack, serving exactly the endpoints its plan declares (names,
+    regions, projects, models); without one, its defaults plus the hosted dialect. Credential-free."""
     from provisioning.emulator import EmulatorSettings, running_emulator  # uvicorn: only when asked
 
-    with running_emulator(EmulatorSettings(hosted=True)) as emu:
+    if stack is None:
+        with running_emulator(EmulatorSettings(hosted=True)) as emu:
+            yield list(emu.inventory)
+        return
+    from provisioning.emulator.fleet import planned_fleet, settings_for_config
+    from provisioning.inputs.stacks import load_config
+
+    config = load_config(stack, None)
+    with running_emulator(settings_for_config(config), planned_fleet(config)) as emu:
         yield list(emu.inventory)
 
 
@@ -46,12 +55,15 @@ def run_verify_command(
     options: VerifyOptions,
 ) -> ExitCode:
     chosen = [name for name, given in (("--inventory", inventory), ("--stack", stack), ("--emulate", emulate)) if given]
+    # `--emulate --stack NAME` is one choice: emulate the endpoints that stack's plan declares.
+    if emulate and stack and inventory is None:
+        chosen = ["--emulate"]
     if len(chosen) != 1:
         said = f"got {' and '.join(chosen)}" if chosen else "got none"
         raise BadInput(f"choose exactly one of --inventory FILE, --stack NAME or --emulate ({said})")
     out_dir = prepare_report_dir(report_dir)
     if emulate:
-        with emulated_endpoints() as endpoints:
+        with emulated_endpoints(stack) as endpoints:
             return _verify(endpoints, options, out_dir, note=" (emulated: nothing is billed)")
     endpoints = from_file(inventory) if inventory is not None else from_stack(str(stack))
     return _verify(endpoints, options, out_dir)

@@ -30,12 +30,13 @@ def from_file(path: str | Path) -> list[InventoryEndpoint]:
     return load_inventory(path)
 
 
-def from_stack(stack: str, pulumi: str | None = None) -> list[InventoryEndpoint]:
-    """The stack's `endpoints` output, keys included, through the Pulumi CLI."""
+def from_stack(stack: str, pulumi: str | None = None, *, keys: bool = True) -> list[InventoryEndpoint]:
+    """The stack's `endpoints` output, keys included, through the Pulumi CLI. `keys=False` does not ask
+    Pulumi for secrets at all (routing tables need none) and drops the masked placeholders."""
     exe = pulumi or shutil.which("pulumi")
     if exe is None:
         raise BadInput(f"--stack {stack}: the pulumi CLI is not on PATH; {INSTALL_HINT}")
-    command = [exe, "stack", "output", "--json", "--show-secrets", "--stack", stack]
+    command = [exe, "stack", "output", "--json", *(["--show-secrets"] if keys else []), "--stack", stack]
     try:
         done = subprocess.run(command, capture_output=True, timeout=PULUMI_TIMEOUT_S, check=False)  # noqa: S603
     except subprocess.TimeoutExpired:
@@ -50,6 +51,9 @@ def from_stack(stack: str, pulumi: str | None = None) -> list[InventoryEndpoint]
         document = json.loads(done.stdout)
     except (ValueError, RecursionError):
         raise BadInput(f"--stack {stack}: `pulumi stack output --json` did not print JSON") from None
+    if not keys and isinstance(document, dict) and isinstance(document.get("endpoints"), list):
+        document = {"endpoints": [{k: v for k, v in e.items() if k != "key"} if isinstance(e, dict) else e
+                                  for e in document["endpoints"]]}
     return parse_inventory(document, f"stack {stack}")
 
 

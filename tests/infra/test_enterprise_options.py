@@ -273,3 +273,15 @@ def test_bad_network_settings_are_one_line_each(make_config: Callable[..., Fleet
         make_config(regions=["eastus", "eastus2"], network=network)
     lines = str(info.value).splitlines()
     assert len(lines) == len(says) and all(line.startswith(s) for line, s in zip(lines, says, strict=True)), lines
+
+
+def test_plan_estimates_the_month_at_the_capacity_targets(make_config: Callable[..., FleetConfig]) -> None:
+    config = make_config(regions=["eastus2", "westus3"], projects=["main"], budget=BUDGET_CONFIG,
+                         capacity={"stable-image-core": {"requestsPerMinute": 100},
+                                   "stable-image-ultra": {"requestsPerMinute": 10}})
+    digest = plan(config).to_json()["budget"]
+    core, ultra = catalog.MODELS["stable-image-core"], catalog.MODELS["stable-image-ultra"]
+    total = (100 * core.price_usd_per_image + 10 * ultra.price_usd_per_image) * 60 * 730
+    assert digest["estimatedMonthlyUsdAtCapacity"] == round(total, 2)
+    assert digest["estimatedMonthlyUsdPerResourceGroup"] == round(total / 2, 2)
+    assert "capacity targets" in digest["estimateBasis"]

@@ -1,4 +1,4 @@
-"""The wait between a custom role definition and its assignments, against the fake ARM's propagation."""
+"""The program against the fake ARM: the wait for role propagation, and the roles it defines and grants."""
 
 from __future__ import annotations
 
@@ -204,3 +204,38 @@ def test_the_pickled_provider_loads_and_runs_in_a_fresh_interpreter(arm: FakeArm
                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": ""}, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "3"
+
+
+def test_the_fake_arm_accepts_every_role_the_program_defines(arm: FakeArm, fleet_plan: PlanResult) -> None:
+    """The fake validates role definitions against its snapshot of Azure's published operations
+    (InvalidActionOrNotAction otherwise): the program's three roles, as planned, pass."""
+    arm.add_subscription(SUB)
+    with arm_client(arm) as client:
+        for role in fleet_plan.of_type("authorization:RoleDefinition"):
+            body = {"properties": {"roleName": role.inputs["roleName"], "permissions": role.inputs["permissions"],
+                                   "assignableScopes": [f"/subscriptions/{SUB}"]}}
+            answer = client.put(f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/"
+                                f"{role.inputs['roleDefinitionId']}", params={"api-version": "2022-04-01"}, json=body)
+            assert answer.status_code == 201, answer.text
+
+
+def test_the_workspace_identity_reads_its_own_vault_with_the_roles_the_program_grants(arm: FakeArm) -> None:
+    """On the fake's RBAC-mode vault data plane: without a role the workspace identity gets 403; with the
+    pair the program assigns it (Contributor + Key Vault Administrator) it reads its vault's secrets."""
+    from tests.support import builtin_roles
+
+    arm.add_subscription(SUB)
+    ws = arm.add_workspace(SUB, "rg", "mlw", "eastus2")
+    vault = arm.vaults[ws.key_vault_id.lower()]
+    arm.put_secret(vault, "workspace-secret", "value-0123")
+    path = f"/keyvault/{vault.name}/secrets/workspace-secret"
+    with arm_client(arm) as client:
+        identity = {"Authorization": f"Bearer {arm.principal_token(ws.principal_id)}"}
+        assert client.get(path, params={"api-version": "7.4"}, headers=identity).status_code == 403
+        arm.set_principal_permissions(ws.principal_id, vault.id,
+                                      [builtin_roles.CONTRIBUTOR, builtin_roles.KEY_VAULT_ADMINISTRATOR])
+        allowed = client.get(path, params={"api-version": "7.4"}, headers=identity)
+        assert allowed.status_code == 200 and allowed.json()["value"] == "value-0123"
+        # Contributor alone is control plane: it does not read the secret.
+        arm.set_principal_permissions(ws.principal_id, vault.id, [builtin_roles.CONTRIBUTOR])
+        assert client.get(path, params={"api-version": "7.4"}, headers=identity).status_code == 403

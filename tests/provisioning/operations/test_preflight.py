@@ -31,10 +31,9 @@ def preflight_json(maas: Maas, tmp_path: Path, *args: str, **config: Any) -> tup
     return run, checks(run) if run.stdout.strip() else {}
 
 
-# The workspace-scope role as Azure's operations list allows it (the how-to's
-# `marketplaceModelSubscriptions/*` matches no operation). The catalog is being corrected on another
-# branch; these tests pin roles that Azure accepts so they test preflight, not the catalog's state.
-PUBLISHED_WORKSPACE_ACTIONS = (f"{ML}/workspaces/marketplaceSubscriptions/*", f"{SE}/*")
+# The workspace-scope role as the catalog spells it: the operations Azure lists (the how-to's
+# `marketplaceModelSubscriptions/*` matches none, and ARM would refuse a role holding it).
+PUBLISHED_WORKSPACE_ACTIONS = tuple(PERMISSIONS[Scope.WORKSPACE])
 HOW_TO_WILDCARD = f"{ML}/workspaces/marketplaceModelSubscriptions/*"
 MARKETPLACE_ALLOWED = [{"name": "MarketplacePurchases", "value": "AllAllowed", "policyType": "UserControlled",
                         "scope": f"/subscriptions/{SUB}"}]
@@ -42,11 +41,6 @@ MARKETPLACE_ALLOWED = [{"name": "MarketplacePurchases", "value": "AllAllowed", "
 
 def roles_with_workspace_actions(monkeypatch: pytest.MonkeyPatch, actions: tuple[str, ...]) -> None:
     monkeypatch.setattr("infra.rbac.PERMISSIONS", {**PERMISSIONS, Scope.WORKSPACE: actions})
-
-
-@pytest.fixture(autouse=True)
-def published_roles(monkeypatch: pytest.MonkeyPatch) -> None:
-    roles_with_workspace_actions(monkeypatch, PUBLISHED_WORKSPACE_ACTIONS)
 
 
 def test_everything_passes_on_a_ready_subscription(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
@@ -372,7 +366,8 @@ def test_a_role_action_azure_does_not_list_is_named_before_pulumi_up(
     assert run.code == 1
     check = found[f"role actions {ML}"]
     assert check["status"] == "fail"
-    assert check["detail"].startswith(f"1 of 3 action(s) match no operation Azure lists: {HOW_TO_WILDCARD} (in "
+    assert check["detail"].startswith(f"1 of {1 + len(PUBLISHED_WORKSPACE_ACTIONS)} action(s) match no operation "
+                                      f"Azure lists: {HOW_TO_WILDCARD} (in "
                                       "maas-fleet contoso-dev deployer (workspace))")
     assert "InvalidActionOrNotAction" in check["detail"]
     assert "infra/catalog.py PERMISSIONS" in check["fix"] and f"--namespace {ML}" in check["fix"]
