@@ -248,7 +248,10 @@ def test_private_network_closes_public_access_and_adds_endpoints(make_config: Ca
 def test_public_network_declares_no_endpoints_and_prod_is_advisory(one_unit: Callable[..., PlanResult]) -> None:
     public = one_unit()
     assert of(public, PRIVATE_ENDPOINT) == [] and "publicNetworkAccess" not in of(public, WORKSPACE)[0].inputs
-    assert one_unit(network={"publicNetworkAccess": "Enabled"}).resources == public.resources
+    def declared(result: PlanResult) -> list[tuple[str, str, list[str], str]]:  # dependsOn order is async
+        return [(r.type, r.name, sorted(r.depends_on), repr(r.inputs)) for r in result.resources]
+
+    assert declared(one_unit(network={"publicNetworkAccess": "Enabled"})) == declared(public)
     assert all("publicNetworkAccess" not in e for e in public.outputs["endpoints"])  # the output shape as before
     prod = one_unit(environment="prod")
     hits = [v for v in prod.violations if v.policy == "prod-private-networking"]
