@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from rich.console import Console
 from rich.table import Table
 
-from infra.catalog import TAG_PROJECT, model_for_asset_id
+from infra.catalog import TAG_PROJECT, asset_version, model_for_asset_id
 from provisioning.plan.access import access_rows
 from provisioning.plan.budget import budget_lines, plan_budget
 from provisioning.plan.program import PlannedResource, PlanResult
@@ -34,7 +34,8 @@ def _endpoint_rows(plan: PlanResult) -> list[list[str]]:
             [
                 str(ep.inputs.get("location")),
                 str(project),
-                spec.slug if spec else model_id,
+                (f"{spec.slug} v{asset_version(model_id)}" if asset_version(model_id) else spec.slug)
+                if spec else model_id,
                 str(ep.inputs.get("name")),
                 ws,
                 "yes" if subscribed else "NO",

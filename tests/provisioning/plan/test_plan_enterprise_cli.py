@@ -53,3 +53,11 @@ def test_bad_enterprise_values_exit_2_one_line_each(tmp_path: Path, extra: str, 
     assert len(problems) == len(expected), result.stderr
     for line in expected:
         assert line in result.stderr, result.stderr
+
+
+def test_plan_table_shows_a_pinned_version(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.pin.yaml"
+    path.write_text(HEAD + "  maas-fleet:models: [{slug: stable-image-core, version: 2}, stable-image-ultra]\n")
+    table = maas("plan", "--config", str(path), cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "stable-image-core v2" in table.stdout and "stable-image-ultra v" not in table.stdout
