@@ -48,6 +48,7 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
     workspaces: list[dict[str, Any]] = []
     scopes: dict[str, UnitScopes] = {}
 
+    private = config.network is not None and config.network.private
     for region, project in config.units():
         uid = naming.unit_id(region, project)
         tags = config.tags_for(project)
@@ -55,10 +56,9 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
             uid,
             RegionalWorkspaceArgs(region=region, project=project, namer=namer, subscription_id=client.subscription_id,
                                   tenant_id=client.tenant_id, tags=tags, protect=config.protected,
-                                  private=config.network is not None and config.network.private),
+                                  private=private),
         )
         apply_unit_options(config, uid, unit, region, project)
-        private = config.network is not None and config.network.private
         vault_uri = unit.keys_vault.properties.apply(lambda p: p.vault_uri)
         scopes[uid] = UnitScopes(unit.resource_group.id, unit.workspace.id, unit.keys_vault.id)
         workspaces.append(
