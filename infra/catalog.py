@@ -588,3 +588,7 @@ PRIVATE_DNS_ZONES: Final = MappingProxyType({
     "file": ("privatelink.file.core.windows.net",),
 })
 PRIVATE_DNS_ZONE_GROUP_NAME: Final = "default"
+
+# Resource providers the options add to RESOURCE_PROVIDERS (Azure resource providers by service).
+BUDGET_RESOURCE_PROVIDER: Final = "Microsoft.Consumption"
+NETWORK_RESOURCE_PROVIDER: Final = "Microsoft.Network"

@@ -26,11 +26,14 @@ from pydantic.alias_generators import to_camel
 
 from infra import naming
 from infra.catalog import (
+    BUDGET_RESOURCE_PROVIDER,
     MANAGED_BY_VALUE,
     MODELS,
+    NETWORK_RESOURCE_PROVIDER,
     PROD_ENVIRONMENT,
     REGIONS,
     REQUIRED_TAGS,
+    RESOURCE_PROVIDERS,
     TAG_ENVIRONMENT,
     TAG_MANAGED_BY,
     TAG_PROJECT,
@@ -231,6 +234,12 @@ class FleetConfig(BaseModel):
     def protected(self) -> bool:
         """`protect` as set, else on for prod: a prod unit must not go away with one `pulumi destroy`."""
         return self.protect if self.protect is not None else self.environment == PROD_ENVIRONMENT
+
+    def resource_providers(self) -> tuple[str, ...]:
+        """The providers `pulumi up` needs registered for this stack: the base set plus its options'."""
+        budget = (BUDGET_RESOURCE_PROVIDER,) if self.budget is not None else ()
+        network = (NETWORK_RESOURCE_PROVIDER,) if self.network is not None and self.network.private else ()
+        return (*RESOURCE_PROVIDERS, *budget, *network)
 
     def model_id(self, model: ModelSpec) -> str:
         """The model id the endpoint deploys: pinned to a version when the config says so."""
