@@ -128,6 +128,18 @@ def model_for_asset_id(asset_id: str) -> ModelSpec | None:
     return MODELS_BY_ASSET_ID.get(key.rstrip("/"))
 
 
+def model_id(model: ModelSpec, version: int | None = None) -> str:
+    """The asset id a deployment names: versionless (Azure resolves the latest at creation) or pinned
+    (`.../models/<Name>/versions/<n>`, the registry asset id form of the Azure ML asset-id docs)."""
+    return model.asset_id if version is None else f"{model.asset_id}/versions/{version}"
+
+
+def asset_version(asset_id: str) -> str | None:
+    """The `/versions/<n>` part of a model id, or None for a versionless id."""
+    _, sep, tail = asset_id.strip().partition("/versions/")
+    return tail.strip("/") or None if sep else None
+
+
 def regions_for(models: tuple[str, ...] | list[str] | None = None) -> tuple[str, ...]:
     """Regions offered by any of the given model slugs (all models when None), in catalog order."""
     chosen = [MODELS[s] for s in (models if models is not None else MODELS)]
@@ -503,3 +515,80 @@ REQUIRED_TAGS: Final = (TAG_MANAGED_BY, TAG_ENVIRONMENT, TAG_PROJECT)
 TAG_HOLDS: Final = "holds"
 HOLDS_ENDPOINT_KEYS: Final = "endpoint-keys"
 MANAGED_BY_VALUE: Final = "maas-fleet"
+
+
+# --------------------------------------------------------------------------------------------------
+# Enterprise options: diagnostics, protection, budgets, private networking
+# --------------------------------------------------------------------------------------------------
+
+PROD_ENVIRONMENT: Final = "prod"  # `protect` defaults on, and the policy pack expects private networking
+
+
+@dataclass(frozen=True)
+class DiagnosticTarget:
+    """What a diagnostic setting sends for one resource type: log categories or category groups."""
+
+    resource_type: str
+    categories: tuple[str, ...] = ()
+    category_groups: tuple[str, ...] = ()
+    source: Source | None = None
+
+
+DIAGNOSTIC_SETTING_NAME: Final = "maas-fleet-to-log-analytics"
+# Resource-specific tables (AZKVAuditLogs, AmlDeploymentEvent, ...), which Azure Monitor recommends over
+# the shared AzureDiagnostics table (Azure Monitor: resource logs, "Resource-specific").
+DIAGNOSTIC_DESTINATION_TYPE: Final = "Dedicated"
+DIAGNOSTIC_METRICS_CATEGORY: Final = "AllMetrics"
+DIAGNOSTICS_KEY_VAULT: Final = DiagnosticTarget(
+    "Microsoft.KeyVault/vaults",
+    # "For Key Vault logs, AuditEvent is the single, available value": every secret read (SecretGet),
+    # with the caller's identity and IP, i.e. who read an endpoint key.
+    categories=("AuditEvent",),
+    source=Source("Azure Key Vault logging", "https://learn.microsoft.com/azure/key-vault/general/logging",
+                  "undated copy read 2026-12-01"),
+)
+DIAGNOSTICS_ML_WORKSPACE: Final = DiagnosticTarget(
+    "Microsoft.MachineLearningServices/workspaces",
+    # allLogs covers every category of the workspace (DeploymentReadEvent, ModelsActionEvent, ...); the
+    # category list grows with the service, a category group follows it (category groups: Nov 2021).
+    category_groups=("allLogs",),
+    source=Source(
+        "Supported logs for Microsoft.MachineLearningServices/workspaces",
+        "https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/"
+        "microsoft-machinelearningservices-workspaces-logs",
+        "2026-07-09",
+    ),
+)
+
+LOCK_LEVEL: Final = "CanNotDelete"  # members may still read and change resources, not delete them
+LOCK_NAME: Final = "maas-fleet-do-not-delete"
+
+# Budgets (azure-native consumption:Budget at resource-group scope; Cost Management budgets API).
+BUDGET_NAME: Final = "maas-fleet-monthly"
+BUDGET_TIME_GRAIN: Final = "Monthly"
+BUDGET_CATEGORY: Final = "Cost"
+BUDGET_DEFAULT_THRESHOLDS: Final = (80.0, 100.0)  # percent of the amount, actual spend
+BUDGET_MAX_NOTIFICATIONS: Final = 5  # "Budget can have up to five notifications" (Budgets REST API)
+BUDGET_MAX_THRESHOLD: Final = 1000.0  # percent; thresholds are > 0 and <= 1000 (Budgets REST API)
+BUDGET_OPERATOR: Final = "GreaterThanOrEqualTo"
+HOURS_PER_MONTH: Final = 730  # the month Azure's pricing calculator and retail prices use (8,760 h / 12)
+
+# Private networking. Sub-resources (group ids) and their private DNS zones, as Azure's table "Azure
+# Private Endpoint private DNS zone values" lists them for the public cloud
+# (https://learn.microsoft.com/azure/private-link/private-endpoint-dns): Azure Machine Learning
+# `amlworkspace` -> privatelink.api.azureml.ms + privatelink.notebooks.azure.net; Key Vault `vault` ->
+# privatelink.vaultcore.azure.net; Storage `blob` / `file` -> privatelink.blob / privatelink.file
+# .core.windows.net. Serverless endpoints follow their workspace's public network access flag (Azure ML:
+# "Network isolation with serverless API endpoints"), so they get no private endpoint of their own.
+PUBLIC_NETWORK_ACCESS: Final = ("Enabled", "Disabled")
+PRIVATE_DNS_ZONES: Final = MappingProxyType({
+    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+    "vault": ("privatelink.vaultcore.azure.net",),
+    "blob": ("privatelink.blob.core.windows.net",),
+    "file": ("privatelink.file.core.windows.net",),
+})
+PRIVATE_DNS_ZONE_GROUP_NAME: Final = "default"
+
+# Resource providers the options add to RESOURCE_PROVIDERS (Azure resource providers by service).
+BUDGET_RESOURCE_PROVIDER: Final = "Microsoft.Consumption"
+NETWORK_RESOURCE_PROVIDER: Final = "Microsoft.Network"

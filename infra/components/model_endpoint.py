@@ -32,6 +32,7 @@ class ModelEndpointArgs:
     key_vault_name: pulumi.Input[str]  # the unit's keys vault, not the workspace's own vault
     key_vault_uri: pulumi.Input[str]  # https://<vault>.vault.azure.net/ (cloud-specific suffix)
     tags: dict[str, str]
+    model_id: str = ""  # what the endpoint deploys: the asset id, pinned to a version or not (default: unpinned)
 
 
 class ModelEndpoint(pulumi.ComponentResource):
@@ -44,6 +45,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         model = args.model
+        deployed_model_id = args.model_id or model.asset_id
 
         subscription = machinelearningservices.MarketplaceSubscription(
             f"{name}-sub",
@@ -63,7 +65,7 @@ class ModelEndpoint(pulumi.ComponentResource):
             sku={"name": catalog.ENDPOINT_SKU},
             properties={
                 "auth_mode": catalog.ENDPOINT_AUTH_MODE,
-                "model_settings": {"model_id": model.asset_id},
+                "model_settings": {"model_id": deployed_model_id},
                 "content_safety": {"content_safety_status": catalog.CONTENT_SAFETY_ENABLED},
             },
             tags=args.tags,

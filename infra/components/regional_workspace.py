@@ -34,6 +34,8 @@ class RegionalWorkspaceArgs:
     subscription_id: pulumi.Input[str]  # globally unique names (storage, Key Vault) hash it in
     tenant_id: pulumi.Input[str]
     tags: dict[str, str]
+    protect: bool = False  # Pulumi `protect` on the vaults and the workspace (enterprise option)
+    private: bool = False  # public network access Disabled on workspace, vaults and storage (enterprise option)
 
 
 def _vault_properties(tenant_id: pulumi.Input[str]) -> dict[str, object]:
@@ -53,10 +55,15 @@ class RegionalWorkspace(pulumi.ComponentResource):
     key_vault: keyvault.Vault  # the workspace's own vault: Azure ML keeps its own secrets there
     keys_vault: keyvault.Vault  # endpoint keys only: what consumers of this unit may read
     workspace: machinelearningservices.Workspace
+    storage_account: storage.StorageAccount
+    log_analytics: operationalinsights.Workspace
 
     def __init__(self, name: str, args: RegionalWorkspaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        guarded = pulumi.ResourceOptions(parent=self, protect=args.protect)  # what holds keys and the workspace
+        # Set only when off, so a public unit declares exactly what it always did (Azure's default is Enabled).
+        closed = {"public_network_access": "Disabled"} if args.private else {}
         tags, region = args.tags, args.region
         names = args.namer.workspace_names(region, args.project)
         global_names = pulumi.Output.from_input(args.subscription_id).apply(
@@ -68,7 +75,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
         )
         rg_name = self.resource_group.name
 
-        account = storage.StorageAccount(
+        self.storage_account = account = storage.StorageAccount(
             f"{name}-st",
             account_name=global_names.apply(lambda n: n.storage_account),
             resource_group_name=rg_name,
@@ -77,6 +84,7 @@ class RegionalWorkspace(pulumi.ComponentResource):
             sku={"name": catalog.STORAGE_SKU},
             minimum_tls_version="TLS1_2",
             allow_blob_public_access=False,
+            **closed,
             enable_https_traffic_only=True,
             tags=tags,
             opts=child,
@@ -86,9 +94,9 @@ class RegionalWorkspace(pulumi.ComponentResource):
             vault_name=global_names.apply(lambda n: n.key_vault),
             resource_group_name=rg_name,
             location=region,
-            properties=_vault_properties(args.tenant_id),
+            properties={**_vault_properties(args.tenant_id), **closed},
             tags=tags,
-            opts=child,
+            opts=guarded,
         )
         # A vault of its own for endpoint keys: a consumer's read grant then covers endpoint keys of
         # this unit and nothing the workspace keeps in its own vault.
@@ -97,11 +105,11 @@ class RegionalWorkspace(pulumi.ComponentResource):
             vault_name=global_names.apply(lambda n: n.keys_vault),
             resource_group_name=rg_name,
             location=region,
-            properties=_vault_properties(args.tenant_id),
+            properties={**_vault_properties(args.tenant_id), **closed},
             tags={**tags, catalog.TAG_HOLDS: catalog.HOLDS_ENDPOINT_KEYS},
-            opts=child,
+            opts=guarded,
         )
-        logs = operationalinsights.Workspace(
+        self.log_analytics = logs = operationalinsights.Workspace(
             f"{name}-log",
             workspace_name=names.log_analytics,
             resource_group_name=rg_name,
@@ -135,8 +143,9 @@ class RegionalWorkspace(pulumi.ComponentResource):
             storage_account=account.id,
             key_vault=self.key_vault.id,
             application_insights=insights.id,
+            **closed,
             tags=tags,
-            opts=child,
+            opts=guarded,
         )
         self._grant_workspace_identity(name, args)
         self.register_outputs(

@@ -27,7 +27,18 @@ from typing import Final
 
 from policies.engine import Rule, run_rules
 from policies.records import ResourceRecord, Violation
-from policies.rules import access, endpoints, key_vaults, secrets, tags, workspaces
+from policies.rules import (
+    access,
+    budgets,
+    diagnostics,
+    endpoints,
+    key_vaults,
+    networking,
+    protection,
+    secrets,
+    tags,
+    workspaces,
+)
 
 RULES: Final[tuple[Rule, ...]] = (
     endpoints.REGION_ALLOWED,
@@ -50,6 +61,10 @@ RULES: Final[tuple[Rule, ...]] = (
     key_vaults.ENDPOINT_KEYS_IN_KEYS_VAULT,
     endpoints.IN_WORKSPACE_REGION,
     endpoints.MODEL_IN_CATALOG,
+    diagnostics.DIAGNOSTICS_TO_LOG_ANALYTICS,
+    protection.PROD_VAULTS_PROTECTED,
+    budgets.BUDGET_HAS_CONTACTS,
+    networking.PROD_PRIVATE_NETWORKING,
 )
 
 RULES_BY_ID: Final = {rule.id: rule for rule in RULES}

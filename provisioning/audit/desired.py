@@ -73,7 +73,8 @@ def desired_endpoints(stack: LoadedStack, subscription: str) -> list[DesiredEndp
         out.append(DesiredEndpoint(stack=stack.name, subscription=subscription, region=region, project=project,
                                    model=model, name=namer.endpoint(project, model), workspace=names.workspace,
                                    resource_group=names.resource_group,
-                                   marketplace_subscription=namer.marketplace_subscription(model)))
+                                   marketplace_subscription=namer.marketplace_subscription(model),
+                                   model_version=config.model_versions.get(model.slug)))
     return out
 
 

@@ -28,6 +28,7 @@ class Status(StrEnum):
     WRONG_MODEL = "wrong_model"  # the endpoint at the expected name serves another model
     REGION_NOT_ALLOWED = "region_not_allowed"  # the catalog does not offer its model in its region
     SUBSCRIPTION_MISSING = "subscription_missing"  # marketplace subscription absent or not Subscribed
+    WRONG_VERSION = "wrong_version"  # the right model, but not the version the stack pins
 
 
 # When a cell has several problems its status is the first of these it has: the root cause first
@@ -37,6 +38,7 @@ PRECEDENCE: Final = (
     Status.WRONG_MODEL,
     Status.REGION_NOT_ALLOWED,
     Status.SUBSCRIPTION_MISSING,
+    Status.WRONG_VERSION,
     Status.UNHEALTHY,
     Status.CONTENT_SAFETY_OFF,
     Status.EXTRA,
@@ -79,6 +81,7 @@ class DesiredEndpoint:
     workspace: str
     resource_group: str
     marketplace_subscription: str
+    model_version: int | None = None  # pinned by the stack (`models: [{slug, version}]`); None: unpinned
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -173,6 +176,8 @@ class Cell:
     content_safety: str | None = None
     marketplace_status: str | None = None  # Subscribed / Suspended / ... / "missing"; None when unknown
     served_model: str | None = None  # what the endpoint serves (slug, or the raw model id)
+    model_version: str | None = None  # the version in the endpoint's model id; None: versionless or unknown
+    pinned_version: int | None = None  # the version the stack pins; None: unpinned
     uri: str = ""
     message: str = ""
     fix: str = ""
@@ -204,6 +209,8 @@ class Cell:
             "contentSafety": self.content_safety,
             "marketplaceSubscription": self.marketplace_status,
             "servedModel": self.served_model,
+            "modelVersion": self.model_version,
+            "pinnedVersion": self.pinned_version,
             "uri": self.uri,
             "verify": self.verify.document() if self.verify is not None else None,
         }

@@ -51,6 +51,7 @@ class PlannedResource:
     inputs: Mapping[str, Any]  # secrets already replaced by SECRET_MARK
     secret_paths: tuple[str, ...]
     custom: bool
+    protect: bool = False  # Pulumi's `protect` resource option
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class PlannedResource:
             "dependsOn": list(self.depends_on),
             "inputs": self.inputs,
             "secretInputs": list(self.secret_paths),
+            "protect": self.protect,
         }
 
     def record(self) -> ResourceRecord:
@@ -70,6 +72,7 @@ class PlannedResource:
             dependencies=self.depends_on,
             secret_paths=self.secret_paths,
             parent=self.parent,
+            protected=self.protect,
         )
 
 
@@ -113,8 +116,9 @@ class PlanResult:
     def to_json(self) -> dict[str, Any]:
         """The `maas plan --format json` document (DESIGN §10), plus an `access` digest."""
         from provisioning.plan.access import access_digest
+        from provisioning.plan.budget import plan_budget
 
-        return {
+        document = {
             "stack": self.stack,
             "resources": [r.as_dict() for r in self.resources],
             "violations": [
@@ -125,6 +129,10 @@ class PlanResult:
             "access": access_digest(self),
             "summary": self.summary(),
         }
+        budget = plan_budget(self.config)
+        if budget is not None:  # only with maas-fleet:budget: the documented shape stays as it was without
+            document["budget"] = budget
+        return document
 
 
 # --------------------------------------------------------------------------------------------------
@@ -231,6 +239,7 @@ class _Registration:
     parent_urn: str
     dependency_urns: tuple[str, ...]
     custom: bool
+    protect: bool = False
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -246,7 +255,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             with self._lock:
                 self.registrations.append(
                     _Registration(request.type, request.name, request.parent, tuple(request.dependencies),
-                                  bool(request.custom))
+                                  bool(request.custom), bool(request.protect))
                 )
         return super().RegisterResource(request)
 
@@ -327,6 +336,7 @@ def run_program(
                 inputs=_mask_paths(inputs, secrets),
                 secret_paths=tuple(secrets),
                 custom=reg.custom,
+                protect=reg.protect,
             )
         )
     resources.sort(key=lambda r: r.name)  # registration order is async; the plan must not be

@@ -250,6 +250,36 @@ def stack(outputs: Mapping[str, Any], secret_paths: tuple[str, ...] = ()) -> Res
     return record(t.STACK, "maas-fleet-dev", outputs, secret_paths=secret_paths)
 
 
+def diagnostic_setting(name: str, resource_id: str, *, logs: list[dict[str, Any]] | None = None,
+                       region: str = "eastus2", project: str = "main") -> ResourceRecord:
+    names = NAMER.workspace_names(region, project)
+    return record(
+        t.DIAGNOSTIC_SETTING, name,
+        {"name": "maas-fleet-to-log-analytics", "resourceUri": resource_id,
+         "workspaceId": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{names.resource_group}"
+         f"/providers/Microsoft.OperationalInsights/workspaces/{names.log_analytics}",
+         "logAnalyticsDestinationType": "Dedicated",
+         "logs": logs if logs is not None else [{"category": "AuditEvent", "enabled": True}],
+         "metrics": [{"category": "AllMetrics", "enabled": True}]},
+    )
+
+
+def unit_diagnostics(region: str = "eastus2", project: str = "main") -> list[ResourceRecord]:
+    """The settings the program declares per unit: the workspace (allLogs) and both vaults (AuditEvent)."""
+    unit = unit_id(region, project)
+    names = NAMER.workspace_names(region, project)
+    rg = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{names.resource_group}"
+    return [
+        diagnostic_setting(f"{unit}-mlw-diag", f"{rg}/providers/Microsoft.MachineLearningServices/workspaces/"
+                           f"{names.workspace}", logs=[{"categoryGroup": "allLogs", "enabled": True}],
+                           region=region, project=project),
+        diagnostic_setting(f"{unit}-kv-diag", f"{rg}/providers/Microsoft.KeyVault/vaults/{names.key_vault}",
+                           region=region, project=project),
+        diagnostic_setting(f"{unit}-kvk-diag", f"{rg}/providers/Microsoft.KeyVault/vaults/{names.keys_vault}",
+                           region=region, project=project),
+    ]
+
+
 def fleet(
     regions: Iterable[str] = ("eastus2", "westus3"),
     projects: Iterable[str] = ("main",),
@@ -302,6 +332,7 @@ def fleet(
                 )
             )
             records.append(replace(workspace(f"{unit}-ws", region=region, project=project), parent=unit))
+            records.extend(replace(d, parent=unit) for d in unit_diagnostics(region, project))
             for slug in slugs:
                 eid = endpoint_id(region, project, slug)
                 records.append(record("maas-fleet:azure:ModelEndpoint", f"{eid}-component", {}, parent=unit))

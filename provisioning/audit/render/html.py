@@ -13,7 +13,7 @@ from provisioning.audit.render.common import LOOKS, Matrix, verify_failed, verif
 from provisioning.ui.html import render
 
 _SEVERITY = [Status.REGION_NOT_ALLOWED, Status.WRONG_MODEL, Status.MISSING, Status.SUBSCRIPTION_MISSING,
-             Status.UNHEALTHY, Status.CONTENT_SAFETY_OFF, Status.EXTRA, Status.OK]
+             Status.WRONG_VERSION, Status.UNHEALTHY, Status.CONTENT_SAFETY_OFF, Status.EXTRA, Status.OK]
 _PACKAGE = "provisioning.audit.render"
 
 

@@ -30,7 +30,7 @@ def test_json_matches_the_documented_shape(project_root: Path) -> None:
     assert set(doc["summary"]) == {"resources", "endpoints", "regions", "violations"}
     assert doc["summary"]["endpoints"] == 6 and doc["summary"]["regions"] == 2
     for resource in doc["resources"]:
-        assert set(resource) == {"type", "name", "parent", "dependsOn", "inputs", "secretInputs"}
+        assert set(resource) == {"type", "name", "parent", "dependsOn", "inputs", "secretInputs", "protect"}
         assert isinstance(resource["dependsOn"], list) and isinstance(resource["secretInputs"], list)
     roles = doc["access"]["roleDefinitions"]
     assert len(roles) == 3 and all(r["actions"] and r["assignableScopes"] for r in roles)

@@ -354,3 +354,29 @@ def test_route_choices_are_the_catalogs_azure_routes() -> None:
 
     assert [c.value for c in _RouteChoice] == [route_option(r) for r in AZURE_ROUTES]
     assert [route_for_option(c.value) for c in _RouteChoice] == list(AZURE_ROUTES)
+
+
+def test_a_private_endpoint_from_outside_its_network_is_one_line(
+    tmp_path: Path, capsys: Any, monkeypatch: Any, helpers: Any
+) -> None:
+    """The stack output marks private endpoints; from a machine outside their network verify says so per
+    endpoint (and files the checks under private_network) instead of a transport error per check."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing answers there, as a private address does not from outside
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps({"endpoints": [
+        {"region": "eastus2", "model": "stable-image-core", "name": f"private-{i}", "uri": f"http://127.0.0.1:{port}/{i}",
+         "key": helpers.key, "publicNetworkAccess": "Disabled"} for i in range(2)]}))
+    code, out, err = maas(["verify", "--inventory", str(path), *fast(tmp_path)], capsys, monkeypatch)
+    assert code == 1
+    for i in range(2):
+        assert err.count(f"eastus2/stable-image-core/private-{i}: not reachable from this machine") == 1
+    assert "run maas verify from a runner in that network" in err
+    report = json.loads(read_reports(tmp_path)["report.json"])
+    categories = {c["category"] for e in report["endpoints"] for c in e["checks"] if c["status"] == "fail"}
+    assert categories == {"private_network"}
+    helpers.no_key(out, err)
