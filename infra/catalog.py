@@ -128,6 +128,18 @@ def model_for_asset_id(asset_id: str) -> ModelSpec | None:
     return MODELS_BY_ASSET_ID.get(key.rstrip("/"))
 
 
+def model_id(model: ModelSpec, version: int | None = None) -> str:
+    """The asset id a deployment names: versionless (Azure resolves the latest at creation) or pinned
+    (`.../models/<Name>/versions/<n>`, the registry asset id form of the Azure ML asset-id docs)."""
+    return model.asset_id if version is None else f"{model.asset_id}/versions/{version}"
+
+
+def asset_version(asset_id: str) -> str | None:
+    """The `/versions/<n>` part of a model id, or None for a versionless id."""
+    _, sep, tail = asset_id.strip().partition("/versions/")
+    return tail.strip("/") or None if sep else None
+
+
 def regions_for(models: tuple[str, ...] | list[str] | None = None) -> tuple[str, ...]:
     """Regions offered by any of the given model slugs (all models when None), in catalog order."""
     chosen = [MODELS[s] for s in (models if models is not None else MODELS)]
@@ -250,6 +262,70 @@ class Scope(StrEnum):
     WORKSPACE = "workspace"
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where a permission string comes from: ARM rejects a whole custom role when one of its actions
+    matches no operation Azure publishes (`InvalidActionOrNotAction`), so every action is traced."""
+
+    title: str
+    url: str
+    as_of: str  # the date of the page version that was read (its `ms.date`)
+
+
+# The Azure ML how-to for serverless (Models-as-a-Service) deployments: the list of permissions a
+# custom role needs. It is the origin of the list, not proof that each string is an operation.
+HOW_TO: Final = Source(
+    "Azure ML how-to: deploy models as serverless APIs, 'Permissions required to subscribe to model offerings'",
+    "https://learn.microsoft.com/azure/machine-learning/how-to-deploy-models-serverless",
+    "undated; the list read 2026-12-01 in MicrosoftDocs/azure-docs",
+)
+# Azure's generated RBAC operations reference (MicrosoftDocs/azure-docs,
+# articles/role-based-access-control/permissions/*.md), which lists the operations that exist.
+RBAC_OPERATIONS_ML: Final = Source(
+    "Azure permissions for AI + machine learning, Microsoft.MachineLearningServices (generated reference)",
+    "https://learn.microsoft.com/azure/role-based-access-control/permissions/ai-machine-learning",
+    "2024-04-25",
+)
+RBAC_OPERATIONS_GENERAL: Final = Source(
+    "Azure permissions for General, Microsoft.Marketplace and Microsoft.MarketplaceOrdering (generated reference)",
+    "https://learn.microsoft.com/azure/role-based-access-control/permissions/general",
+    "2024-04-25",
+)
+
+_ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
+
+# Every action a custom role of this project carries, with where it is listed as an operation.
+# Microsoft.SaaS is absent from the generated reference: its actions rest on the how-to alone, and
+# preflight checks them against ARM's live operations list where Azure publishes one.
+ACTION_SOURCES: Final = MappingProxyType(
+    {
+        "Microsoft.MarketplaceOrdering/agreements/offers/plans/read": RBAC_OPERATIONS_GENERAL,
+        "Microsoft.MarketplaceOrdering/agreements/offers/plans/sign/action": RBAC_OPERATIONS_GENERAL,
+        # The reference spells it `offertypes`; ARM compares actions case-insensitively.
+        "Microsoft.MarketplaceOrdering/offerTypes/publishers/offers/plans/agreements/read": RBAC_OPERATIONS_GENERAL,
+        "Microsoft.Marketplace/offerTypes/publishers/offers/plans/agreements/read": RBAC_OPERATIONS_GENERAL,
+        "Microsoft.SaaS/register/action": HOW_TO,
+        "Microsoft.SaaS/resources/read": HOW_TO,
+        "Microsoft.SaaS/resources/write": HOW_TO,
+        f"{_ML_WORKSPACES}/marketplaceSubscriptions/read": RBAC_OPERATIONS_ML,
+        f"{_ML_WORKSPACES}/marketplaceSubscriptions/write": RBAC_OPERATIONS_ML,
+        f"{_ML_WORKSPACES}/marketplaceSubscriptions/delete": RBAC_OPERATIONS_ML,
+        f"{_ML_WORKSPACES}/serverlessEndpoints/read": RBAC_OPERATIONS_ML,
+        f"{_ML_WORKSPACES}/serverlessEndpoints/write": RBAC_OPERATIONS_ML,
+        f"{_ML_WORKSPACES}/serverlessEndpoints/delete": RBAC_OPERATIONS_ML,
+        f"{_ML_WORKSPACES}/serverlessEndpoints/listKeys/action": RBAC_OPERATIONS_ML,
+        f"{_ML_WORKSPACES}/serverlessEndpoints/regenerateKeys/action": RBAC_OPERATIONS_ML,
+    }
+)
+
+# What the how-to lists for the workspace scope, kept to explain the discrepancy (README, access
+# section): Microsoft.MachineLearningServices has no `marketplaceModelSubscriptions` operation, so a
+# role carrying that wildcard is rejected as a whole. The roles carry the operations that exist.
+HOW_TO_WORKSPACE_PERMISSIONS: Final = (
+    f"{_ML_WORKSPACES}/marketplaceModelSubscriptions/*",
+    f"{_ML_WORKSPACES}/serverlessEndpoints/*",
+)
+
 PERMISSIONS: Final = MappingProxyType(
     {
         Scope.SUBSCRIPTION: (
@@ -263,14 +339,20 @@ PERMISSIONS: Final = MappingProxyType(
             "Microsoft.SaaS/resources/read",
             "Microsoft.SaaS/resources/write",
         ),
+        # The how-to's two wildcards, spelled as the concrete operations the reference lists.
         Scope.WORKSPACE: (
-            # The docs spell it marketplaceModelSubscriptions, the ARM type is marketplaceSubscriptions.
-            "Microsoft.MachineLearningServices/workspaces/marketplaceModelSubscriptions/*",
-            "Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions/*",
-            "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints/*",
+            f"{_ML_WORKSPACES}/marketplaceSubscriptions/read",
+            f"{_ML_WORKSPACES}/marketplaceSubscriptions/write",
+            f"{_ML_WORKSPACES}/marketplaceSubscriptions/delete",
+            f"{_ML_WORKSPACES}/serverlessEndpoints/read",
+            f"{_ML_WORKSPACES}/serverlessEndpoints/write",
+            f"{_ML_WORKSPACES}/serverlessEndpoints/delete",
+            f"{_ML_WORKSPACES}/serverlessEndpoints/listKeys/action",
+            f"{_ML_WORKSPACES}/serverlessEndpoints/regenerateKeys/action",
         ),
     }
 )
+assert all(a in ACTION_SOURCES for actions in PERMISSIONS.values() for a in actions), "every action has a source"
 
 
 # `maas keys rotate` regenerates keys on the endpoint (covered by the workspace permissions above)
@@ -283,33 +365,29 @@ KEY_ROTATION_ACTIONS: Final = (
 )
 KEY_VAULT_SECRET_WRITE: Final = "Microsoft.KeyVault/vaults/secrets/write"  # noqa: S105 - an action name
 
-# What each wildcard of PERMISSIONS stands for in practice: the concrete operations the program and
-# `maas` perform under it. A caller holds a wildcard when every one of these is allowed by the union
-# of its roles (each role's actions minus that role's notActions) — built-in AzureML Data Scientist
-# grants `workspaces/*/read`, `*/write`, `*/delete` and `*/action` rather than the wildcards
-# themselves, and that is enough. Preflight and `maas keys` both read this, so they agree.
-_ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
-WILDCARD_OPERATIONS: Final = MappingProxyType(
-    {
-        f"{_ML_WORKSPACES}/marketplaceModelSubscriptions/*": tuple(
-            f"{_ML_WORKSPACES}/marketplaceModelSubscriptions/{op}" for op in ("read", "write", "delete")
-        ),
-        f"{_ML_WORKSPACES}/marketplaceSubscriptions/*": tuple(
-            f"{_ML_WORKSPACES}/marketplaceSubscriptions/{op}" for op in ("read", "write", "delete")
-        ),
-        f"{_ML_WORKSPACES}/serverlessEndpoints/*": (
-            *KEY_ROTATION_ACTIONS,
-            f"{_ML_WORKSPACES}/serverlessEndpoints/write",
-            f"{_ML_WORKSPACES}/serverlessEndpoints/delete",
-        ),
-    }
-)
+# What each wildcard of PERMISSIONS stands for in practice: the known operations (ACTION_SOURCES) it
+# matches. A caller holds a wildcard when every one of these is allowed by the union of its roles
+# (each role's actions minus that role's notActions). Derived, so it cannot drift from the roles:
+# today the roles carry concrete operations only and the map is empty.
+def _wildcard_operations() -> dict[str, tuple[str, ...]]:
+    import re
+
+    def covered(wildcard: str, action: str) -> bool:
+        pattern = "".join(".*" if ch == "*" else re.escape(ch) for ch in wildcard.lower())
+        return re.fullmatch(pattern, action.lower()) is not None
+
+    wildcards = [a for actions in PERMISSIONS.values() for a in actions if "*" in a]
+    return {w: tuple(a for a in ACTION_SOURCES if "*" not in a and covered(w, a)) for w in wildcards}
+
+
+WILDCARD_OPERATIONS: Final = MappingProxyType(_wildcard_operations())
 
 # What the identity that runs `pulumi up` needs at the subscription, besides the deployer
 # permissions above: the program creates three custom role definitions and their assignments, and
-# the resources of every regional workspace. Contributor lacks the two Microsoft.Authorization
-# writes (its notActions), Role Based Access Control Administrator lacks roleDefinitions/write;
-# Owner, or Contributor plus User Access Administrator, hold them all.
+# the resources of every regional workspace, and reads each new definition until ARM serves it.
+# Contributor lacks the two Microsoft.Authorization writes (its notActions), Role Based Access
+# Control Administrator lacks roleDefinitions/write; Owner, or Contributor plus User Access
+# Administrator, hold them all.
 PROGRAM_ACTIONS: Final = (
     "Microsoft.Authorization/roleDefinitions/write",
     "Microsoft.Authorization/roleAssignments/write",
@@ -320,6 +398,8 @@ PROGRAM_ACTIONS: Final = (
     "Microsoft.OperationalInsights/workspaces/write",
     "Microsoft.Insights/components/write",
     "Microsoft.MachineLearningServices/workspaces/write",
+    # The wait between a custom role definition and its assignments reads the definition (infra.propagation).
+    "Microsoft.Authorization/roleDefinitions/read",
 )
 
 
@@ -351,6 +431,24 @@ USER_ACCESS_ADMINISTRATOR: Final = BuiltInRole(
     "User Access Administrator", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
 )
 FORBIDDEN_ROLES: Final = (OWNER, CONTRIBUTOR, USER_ACCESS_ADMINISTRATOR)
+KEY_VAULT_ADMINISTRATOR: Final = BuiltInRole("Key Vault Administrator", "00482a5a-887f-4fb3-b363-3b7fe8e74483")
+
+# The workspace's own identity on its RBAC-mode Key Vault. Azure ML documents, for a workspace whose
+# identity it does not set up itself (an existing vault, or a user-assigned identity), "Azure Key
+# Vault (when using RBAC permission model): Contributor (control plane) + Key Vault Administrator
+# (data plane)" (azure-docs, articles/machine-learning/how-to-identity-based-service-authentication.md,
+# "User-assigned managed identity"; the same table in how-to-create-manage-runtime). That is the
+# documented minimum: Key Vault Secrets Officer is not enough per the docs. Both are assigned on the
+# workspace vault only, never on the keys vault, and the policy rules expect exactly this pair.
+WORKSPACE_IDENTITY_VAULT_ROLES: Final = (CONTRIBUTOR, KEY_VAULT_ADMINISTRATOR)
+# Not a persona of `access`: the word that leads these assignments' descriptions
+# (`maas-fleet workspace-identity: <workspace> on its own vault`), how plan and policy rules know them.
+WORKSPACE_IDENTITY: Final = "workspace-identity"
+WORKSPACE_IDENTITY_SOURCE: Final = Source(
+    "Azure ML: set up authentication between Azure Machine Learning and other services, user-assigned identity table",
+    "https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication",
+    "undated; table read 2026-12-01 in MicrosoftDocs/azure-docs",
+)
 
 # Microsoft's public client apps people sign in through (Azure CLI, Azure PowerShell, Visual Studio,
 # VS Code). When the identity running `pulumi up` comes through one of them it is a User; any other
@@ -421,4 +519,85 @@ TAG_MANAGED_BY: Final = "managed-by"
 TAG_ENVIRONMENT: Final = "environment"
 TAG_PROJECT: Final = "project"
 REQUIRED_TAGS: Final = (TAG_MANAGED_BY, TAG_ENVIRONMENT, TAG_PROJECT)
+# On the unit's keys vault only: how tools that start from a workspace (its `keyVault` is the
+# workspace's own vault) find the vault holding its endpoint keys in the same resource group.
+TAG_HOLDS: Final = "holds"
+HOLDS_ENDPOINT_KEYS: Final = "endpoint-keys"
 MANAGED_BY_VALUE: Final = "maas-fleet"
+
+
+# --------------------------------------------------------------------------------------------------
+# Enterprise options: diagnostics, protection, budgets, private networking
+# --------------------------------------------------------------------------------------------------
+
+PROD_ENVIRONMENT: Final = "prod"  # `protect` defaults on, and the policy pack expects private networking
+
+
+@dataclass(frozen=True)
+class DiagnosticTarget:
+    """What a diagnostic setting sends for one resource type: log categories or category groups."""
+
+    resource_type: str
+    categories: tuple[str, ...] = ()
+    category_groups: tuple[str, ...] = ()
+    source: Source | None = None
+
+
+DIAGNOSTIC_SETTING_NAME: Final = "maas-fleet-to-log-analytics"
+# Resource-specific tables (AZKVAuditLogs, AmlDeploymentEvent, ...), which Azure Monitor recommends over
+# the shared AzureDiagnostics table (Azure Monitor: resource logs, "Resource-specific").
+DIAGNOSTIC_DESTINATION_TYPE: Final = "Dedicated"
+DIAGNOSTIC_METRICS_CATEGORY: Final = "AllMetrics"
+DIAGNOSTICS_KEY_VAULT: Final = DiagnosticTarget(
+    "Microsoft.KeyVault/vaults",
+    # "For Key Vault logs, AuditEvent is the single, available value": every secret read (SecretGet),
+    # with the caller's identity and IP, i.e. who read an endpoint key.
+    categories=("AuditEvent",),
+    source=Source("Azure Key Vault logging", "https://learn.microsoft.com/azure/key-vault/general/logging",
+                  "undated copy read 2026-12-01"),
+)
+DIAGNOSTICS_ML_WORKSPACE: Final = DiagnosticTarget(
+    "Microsoft.MachineLearningServices/workspaces",
+    # allLogs covers every category of the workspace (DeploymentReadEvent, ModelsActionEvent, ...); the
+    # category list grows with the service, a category group follows it (category groups: Nov 2021).
+    category_groups=("allLogs",),
+    source=Source(
+        "Supported logs for Microsoft.MachineLearningServices/workspaces",
+        "https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/"
+        "microsoft-machinelearningservices-workspaces-logs",
+        "2026-07-09",
+    ),
+)
+
+LOCK_LEVEL: Final = "CanNotDelete"  # members may still read and change resources, not delete them
+LOCK_NAME: Final = "maas-fleet-do-not-delete"
+
+# Budgets (azure-native consumption:Budget at resource-group scope; Cost Management budgets API).
+BUDGET_NAME: Final = "maas-fleet-monthly"
+BUDGET_TIME_GRAIN: Final = "Monthly"
+BUDGET_CATEGORY: Final = "Cost"
+BUDGET_DEFAULT_THRESHOLDS: Final = (80.0, 100.0)  # percent of the amount, actual spend
+BUDGET_MAX_NOTIFICATIONS: Final = 5  # "Budget can have up to five notifications" (Budgets REST API)
+BUDGET_MAX_THRESHOLD: Final = 1000.0  # percent; thresholds are > 0 and <= 1000 (Budgets REST API)
+BUDGET_OPERATOR: Final = "GreaterThanOrEqualTo"
+HOURS_PER_MONTH: Final = 730  # the month Azure's pricing calculator and retail prices use (8,760 h / 12)
+
+# Private networking. Sub-resources (group ids) and their private DNS zones, as Azure's table "Azure
+# Private Endpoint private DNS zone values" lists them for the public cloud
+# (https://learn.microsoft.com/azure/private-link/private-endpoint-dns): Azure Machine Learning
+# `amlworkspace` -> privatelink.api.azureml.ms + privatelink.notebooks.azure.net; Key Vault `vault` ->
+# privatelink.vaultcore.azure.net; Storage `blob` / `file` -> privatelink.blob / privatelink.file
+# .core.windows.net. Serverless endpoints follow their workspace's public network access flag (Azure ML:
+# "Network isolation with serverless API endpoints"), so they get no private endpoint of their own.
+PUBLIC_NETWORK_ACCESS: Final = ("Enabled", "Disabled")
+PRIVATE_DNS_ZONES: Final = MappingProxyType({
+    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+    "vault": ("privatelink.vaultcore.azure.net",),
+    "blob": ("privatelink.blob.core.windows.net",),
+    "file": ("privatelink.file.core.windows.net",),
+})
+PRIVATE_DNS_ZONE_GROUP_NAME: Final = "default"
+
+# Resource providers the options add to RESOURCE_PROVIDERS (Azure resource providers by service).
+BUDGET_RESOURCE_PROVIDER: Final = "Microsoft.Consumption"
+NETWORK_RESOURCE_PROVIDER: Final = "Microsoft.Network"

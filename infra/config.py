@@ -26,10 +26,14 @@ from pydantic.alias_generators import to_camel
 
 from infra import naming
 from infra.catalog import (
+    BUDGET_RESOURCE_PROVIDER,
     MANAGED_BY_VALUE,
     MODELS,
+    NETWORK_RESOURCE_PROVIDER,
+    PROD_ENVIRONMENT,
     REGIONS,
     REQUIRED_TAGS,
+    RESOURCE_PROVIDERS,
     TAG_ENVIRONMENT,
     TAG_MANAGED_BY,
     TAG_PROJECT,
@@ -38,6 +42,8 @@ from infra.catalog import (
     PrincipalType,
     normalise_region,
 )
+from infra.catalog import model_id as catalog_model_id
+from infra.options import BudgetOptions, NetworkOptions, network_problems
 
 NAMESPACE: Final = "maas-fleet"
 SURVIVE_CHOICES: Final = ("none", "region")  # capacity targets: carry the load as is, or after losing a region
@@ -85,6 +91,16 @@ class AccessEntry(BaseModel):
     principal_type: PrincipalType
     persona: Persona
     display_name: str = ""  # shown in the plan; Azure never sees it
+    # Limits the entry's grants to these projects' units (every region); None: every project.
+    projects: tuple[str, ...] | None = None
+
+    @field_validator("projects", mode="before")
+    @classmethod
+    def _one_project(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    def covers(self, project: str) -> bool:
+        return self.projects is None or project in self.projects
 
     @field_validator("principal_id")
     @classmethod
@@ -118,6 +134,7 @@ class FleetConfig(BaseModel):
     )
     models: tuple[str, ...] = Field(
         default=tuple(MODELS), min_length=1, description="catalog slugs: " + ", ".join(f"`{m}`" for m in MODELS)
+        + "; an entry may pin a version: `{slug: stable-image-core, version: 1}` (model id `.../versions/1`)"
     )
     projects: tuple[str, ...] = Field(
         default=("main",),
@@ -131,7 +148,7 @@ class FleetConfig(BaseModel):
         + "|".join(PrincipalType)
         + ", persona: "
         + "|".join(Persona)
-        + ", displayName?}`",
+        + ", displayName?, projects?: [project, ...] (default: every project)}`",
     )
     include_deploying_identity: bool = Field(
         default=False, description="also make the identity running `pulumi up` a deployer"
@@ -156,6 +173,32 @@ class FleetConfig(BaseModel):
         "(`region`: still after losing the region with the most deployments)",
     )
 
+    diagnostics: bool = Field(
+        default=True,
+        description="diagnostic settings sending the ML workspace's logs and every Key Vault's audit events "
+        "(who read an endpoint key) to the unit's Log Analytics workspace",
+    )
+    protect: bool | None = Field(
+        default=None,
+        description="Pulumi `protect` on vaults and workspaces and a CanNotDelete lock on each unit resource "
+        "group (default: on when `environment` is `prod`); see Tearing down",
+    )
+
+    budget: BudgetOptions | None = Field(
+        default=None,
+        description="a monthly budget with e-mail alerts on each unit resource group: `{monthlyUsd: N, "
+        "contactEmails: [..], thresholds?: [80, 100]}` (percent of the amount)",
+    )
+
+    network: NetworkOptions | None = Field(
+        default=None,
+        description="`{publicNetworkAccess: Enabled|Disabled, privateEndpointSubnets: {<region>: <subnet id>}, "
+        "privateDnsZoneResourceGroup: <resource group id>}`: Disabled turns public access off on workspace, vaults "
+        "and storage and adds private endpoints with DNS zone groups in each region's subnet",
+    )
+
+    # Pinned versions by slug, taken from `{slug, version}` entries of `models` by the loader.
+    model_versions: dict[str, int] = Field(default_factory=dict, exclude=True)
     # Set by the loader from the provider's namespace, not by users under maas-fleet:*.
     subscription_id: str | None = Field(default=None, exclude=True)
     stack: str = Field(default="dev", exclude=True)
@@ -184,7 +227,26 @@ class FleetConfig(BaseModel):
 
     @cached_property
     def namer(self) -> naming.Namer:
-        return naming.Namer(self.prefix, self.environment, self.name_suffix)
+        # Without a subscription in the stack file, names use the plan's placeholder, so that the plan, the
+        # emulator, dry runs and routes agree on one name per endpoint (the plan marks them as such).
+        subscription = self.subscription_id or naming.PLACEHOLDER_SUBSCRIPTION
+        return naming.Namer(self.prefix, self.environment, self.name_suffix, subscription_id=subscription,
+                            stack=self.stack)
+
+    @property
+    def protected(self) -> bool:
+        """`protect` as set, else on for prod: a prod unit must not go away with one `pulumi destroy`."""
+        return self.protect if self.protect is not None else self.environment == PROD_ENVIRONMENT
+
+    def resource_providers(self) -> tuple[str, ...]:
+        """The providers `pulumi up` needs registered for this stack: the base set plus its options'."""
+        budget = (BUDGET_RESOURCE_PROVIDER,) if self.budget is not None else ()
+        network = (NETWORK_RESOURCE_PROVIDER,) if self.network is not None and self.network.private else ()
+        return (*RESOURCE_PROVIDERS, *budget, *network)
+
+    def model_id(self, model: ModelSpec) -> str:
+        """The model id the endpoint deploys: pinned to a version when the config says so."""
+        return catalog_model_id(model, self.model_versions.get(model.slug))
 
     @cached_property
     def model_specs(self) -> tuple[ModelSpec, ...]:
@@ -213,7 +275,8 @@ class FleetConfig(BaseModel):
 _FIELDS: Final = {
     (f.alias or name): name for name, f in FleetConfig.model_fields.items() if not f.exclude
 }
-_STRUCTURED: Final = {"regions", "models", "projects", "access", "tags", "capacity", "includeDeployingIdentity"}
+_STRUCTURED: Final = {"regions", "models", "projects", "access", "tags", "capacity", "includeDeployingIdentity",
+               "diagnostics", "protect", "budget", "network"}
 
 
 def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str = "") -> FleetConfig:
@@ -248,12 +311,17 @@ def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str =
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                if name in ("access", "tags", "capacity"):
+                if name in ("access", "tags", "capacity", "budget", "network"):
                     problems.append(Problem(name, value, "is not valid JSON/YAML for a structured value"))
                     continue
         ours[name] = value
 
-    extra = {"subscriptionId": subscription_id, "stack": stack}
+    extra: dict[str, Any] = {"subscriptionId": subscription_id, "stack": stack}
+    if "models" in ours:
+        ours["models"], extra["modelVersions"], pin_problems = _split_model_pins(ours["models"])
+        problems.extend(pin_problems)
+        if ours["models"] is None:  # an entry without a slug: its index would shift every later line
+            del ours["models"]
     try:
         config: FleetConfig | None = FleetConfig.model_validate({**ours, **extra})
     except ValidationError as exc:
@@ -270,6 +338,40 @@ def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str =
         raise ConfigError(problems, source)
     assert config is not None
     return config
+
+
+def _split_model_pins(value: Any) -> tuple[Any, dict[str, int], list[Problem]]:
+    """`models` entries are slugs or `{slug, version}`: the slugs go on as `models`, the versions apart."""
+    if not isinstance(value, list | tuple):
+        return value, {}, []
+    slugs: list[Any] = []
+    versions: dict[str, int] = {}
+    problems: list[Problem] = []
+    slugless = False
+    for i, entry in enumerate(value):
+        if not isinstance(entry, Mapping):
+            slugs.append(entry)
+            continue
+        unknown = sorted(set(map(str, entry)) - {"slug", "version"})
+        slug, version = entry.get("slug"), entry.get("version")
+        if unknown:
+            problems.append(Problem(f"models[{i}]", _MISSING, f"has unknown key(s) {', '.join(unknown)}",
+                                    "slug, version"))
+        if not isinstance(slug, str) or not slug:
+            problems.append(Problem(f"models[{i}].slug", _MISSING if slug is None else slug, "is required: a catalog "
+                                    "slug", ", ".join(MODELS)))
+            slugless = True
+            continue
+        slugs.append(slug)
+        number = str(version).strip() if isinstance(version, int | str) and not isinstance(version, bool) else ""
+        if version is None:
+            continue  # `{slug: x}` alone: unpinned
+        if not number.isdigit() or int(number) < 1:
+            problems.append(Problem(f"models[{i}].version", version, "must be a whole number from 1 (a registry "
+                                    "model version, as in .../models/<Name>/versions/1)"))
+            continue
+        versions[slug] = int(number)
+    return (None if slugless else slugs), versions, problems
 
 
 def load_stack_file(path: str | Path) -> FleetConfig:
@@ -367,6 +469,13 @@ def semantic_problems(config: FleetConfig, check_names: bool = True) -> list[Pro
         if pair in seen_access:
             add(Problem(f"access[{i}]", entry.principal_id, f"already has persona {entry.persona!s}"))
         seen_access.add(pair)
+        for j, project in enumerate(entry.projects or ()):
+            if project not in config.projects:
+                add(Problem(f"access[{i}].projects[{j}]", project, "is not a configured project",
+                            ", ".join(config.projects)))
+        if entry.projects is not None and not entry.projects:
+            add(Problem(f"access[{i}].projects", [], "is empty; omit it for every project or name at least one",
+                        ", ".join(config.projects)))
 
     problems.extend(_capacity_problems(config))
 
@@ -378,6 +487,10 @@ def semantic_problems(config: FleetConfig, check_names: bool = True) -> list[Pro
             add(Problem(f"tags.{key}", key, "is not a valid tag name (1-512 characters, none of <>%&\\?/)"))
         elif len(value) > 256:
             add(Problem(f"tags.{key}", value[:20] + "...", "is longer than 256 characters"))
+
+    if config.network is not None:
+        for key, found, message in network_problems(config.network, config.regions):
+            add(Problem(key, _MISSING if found is None else found, message))
 
     if check_names and not problems:  # names are only meaningful once their parts are valid
         problems.extend(_name_problems(config))
@@ -444,8 +557,11 @@ def reference_markdown() -> str:
         if info.exclude:
             continue
         key = info.alias or name
-        origin = typing.get_origin(info.annotation) or info.annotation
-        kind = {tuple: "list", dict: "map", bool: "bool"}.get(origin, "string")  # type: ignore[arg-type]
+        annotation = _without_none(info.annotation)
+        origin = typing.get_origin(annotation) or annotation
+        kind = {tuple: "list", dict: "map", bool: "bool"}.get(origin, "string")
+        if isinstance(origin, type) and issubclass(origin, BaseModel):
+            kind = "map"
         if info.is_required():
             default = "required"
         else:
@@ -461,6 +577,12 @@ def reference_markdown() -> str:
         meaning = (info.description or "").replace("|", "\\|")
         rows.append(f"| `{key}` | {kind} | {default} | {meaning} |")
     return "\n".join(rows) + "\n"
+
+
+def _without_none(annotation: Any) -> Any:
+    """`bool | None` -> bool: an optional key is documented by the type it takes."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    return args[0] if len(args) == 1 and type(None) in typing.get_args(annotation) else annotation
 
 
 def load_from_pulumi() -> FleetConfig:

@@ -23,6 +23,7 @@ from infra.components import (
     RegionalWorkspaceArgs,
 )
 from infra.components.access import UnitScopes
+from infra.components.unit_options import apply_unit_options
 from infra.config import FleetConfig
 
 
@@ -47,16 +48,19 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
     workspaces: list[dict[str, Any]] = []
     scopes: dict[str, UnitScopes] = {}
 
+    private = config.network is not None and config.network.private
     for region, project in config.units():
         uid = naming.unit_id(region, project)
         tags = config.tags_for(project)
         unit = RegionalWorkspace(
             uid,
             RegionalWorkspaceArgs(region=region, project=project, namer=namer, subscription_id=client.subscription_id,
-                                  tenant_id=client.tenant_id, tags=tags),
+                                  tenant_id=client.tenant_id, tags=tags, protect=config.protected,
+                                  private=private),
         )
-        vault_uri = unit.key_vault.properties.apply(lambda p: p.vault_uri)
-        scopes[uid] = UnitScopes(unit.resource_group.id, unit.workspace.id, unit.key_vault.id)
+        apply_unit_options(config, uid, unit, region, project)
+        vault_uri = unit.keys_vault.properties.apply(lambda p: p.vault_uri)
+        scopes[uid] = UnitScopes(unit.resource_group.id, unit.workspace.id, unit.keys_vault.id)
         workspaces.append(
             {
                 "region": region,
@@ -65,10 +69,12 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
                 "resourceGroup": unit.resource_group.name,
                 "id": unit.workspace.id,
                 "keyVault": unit.key_vault.name,
+                "keysVault": unit.keys_vault.name,
             }
         )
         for model in config.model_specs:
-            endpoint_name = namer.endpoint(project, model)
+            endpoint_name = client.subscription_id.apply(
+                lambda sub, p=project, m=model: namer.endpoint(p, m, sub))
             endpoint = ModelEndpoint(
                 naming.endpoint_id(region, project, model.slug),
                 ModelEndpointArgs(
@@ -76,12 +82,13 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
                     model=model,
                     endpoint_name=endpoint_name,
                     subscription_name=namer.marketplace_subscription(model),
-                    key_secret_name=namer.key_secret(endpoint_name),
+                    key_secret_name=endpoint_name.apply(namer.key_secret),
                     resource_group_name=unit.resource_group.name,
                     workspace_name=unit.workspace.name,
-                    key_vault_name=unit.key_vault.name,
+                    key_vault_name=unit.keys_vault.name,
                     key_vault_uri=vault_uri,
                     tags=tags,
+                    model_id=config.model_id(model),
                 ),
                 opts=pulumi.ResourceOptions(parent=unit),
             )
@@ -96,6 +103,8 @@ def build_fleet(config: FleetConfig) -> FleetOutputs:
                     "resourceGroup": unit.resource_group.name,
                     "keySecretUri": endpoint.key_secret_uri,
                     "key": endpoint.key,  # a Pulumi secret: only `--show-secrets` reveals it
+                    # Only when private: verify then knows why it cannot reach the endpoint from outside.
+                    **({"publicNetworkAccess": "Disabled"} if private else {}),
                 }
             )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from infra.catalog import MODELS, REGIONS, ModelSpec
@@ -77,6 +77,10 @@ SUFFIX_PATTERN: Final = re.compile(r"[a-z0-9]{1,4}")
 
 GUID_PATTERN: Final = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HASH_LEN: Final = 6
+# The subscription a plan assumes while the stack file names none (`maas plan` mocks Azure with it): names
+# derived from the subscription are built from it, the same way everywhere, and marked as such in the plan.
+PLACEHOLDER_SUBSCRIPTION: Final = "00000000-0000-0000-0000-000000000000"
+ENDPOINT_TAG_LEN: Final = 5  # 16^5 ~ 1M: two tenants keeping the same prefix collide ~1 in a million
 # Fixed namespace so role definition and assignment GUIDs are the same on every machine and run.
 GUID_NAMESPACE: Final = uuid.UUID("6f0c3f5e-4b1a-5d7e-9a53-2b8e1c7d4f10")
 
@@ -108,7 +112,8 @@ class WorkspaceNames:
 
     resource_group: str
     storage_account: str
-    key_vault: str
+    key_vault: str  # the workspace's own vault (Azure ML keeps its secrets there)
+    keys_vault: str  # endpoint keys only: consumers read this vault and nothing else
     log_analytics: str
     app_insights: str
     workspace: str
@@ -118,6 +123,7 @@ class WorkspaceNames:
             ("resource group", self.resource_group),
             ("storage account", self.storage_account),
             ("key vault", self.key_vault),
+            ("key vault", self.keys_vault),
             ("log analytics workspace", self.log_analytics),
             ("application insights", self.app_insights),
             ("machine learning workspace", self.workspace),
@@ -135,6 +141,15 @@ class Namer:
     prefix: str
     environment: str
     suffix: str = ""
+    # Endpoint names are public and unique per region across all of Azure: they carry a short hash of
+    # the subscription and the Pulumi stack, so two companies (or two stacks) keeping the same prefix
+    # cannot collide. Empty until the subscription is known (see `for_subscription`).
+    subscription_id: str = ""
+    stack: str = ""
+
+    def for_subscription(self, subscription_id: str) -> Namer:
+        """The same names for a given subscription: what the program does once ARM told it."""
+        return replace(self, subscription_id=subscription_id)
 
     @property
     def _stem(self) -> str:
@@ -150,19 +165,30 @@ class Namer:
         abbr = REGIONS[region].abbreviation
         unit = f"{self._stem}-{project}"
         digest = short_hash(self.prefix, self.environment, project, region, self.suffix, subscription_id.lower())
+        keys_digest = short_hash("keys", self.prefix, self.environment, project, region, self.suffix,
+                                 subscription_id.lower())
         return WorkspaceNames(
             resource_group=f"rg-{unit}-{region}",
             storage_account=_squeeze(_compact("st", self.prefix, self.environment, project), abbr + digest, 24),
             key_vault=_squeeze(_compact("kv", self.prefix, self.environment, project), f"{abbr}-{digest}", 24, "-"),
+            keys_vault=_squeeze(_compact("kvk", self.prefix, self.environment, project), f"{abbr}-{keys_digest}",
+                                24, "-"),
             log_analytics=f"log-{unit}-{abbr}{self._tail()}",
             app_insights=f"appi-{unit}-{abbr}",
             workspace=f"mlw-{unit}-{abbr}{self._tail()}",
         )
 
-    def endpoint(self, project: str, model: ModelSpec) -> str:
+    def endpoint_tag(self, subscription_id: str | None = None) -> str:
+        """The short stable suffix of endpoint names: a hash of subscription and stack."""
+        sub = self.subscription_id if subscription_id is None else subscription_id
+        return short_hash("endpoint", sub.lower(), self.stack, length=ENDPOINT_TAG_LEN)
+
+    def endpoint(self, project: str, model: ModelSpec, subscription_id: str | None = None) -> str:
         """Unique per region across projects and models of this stack (one deployment per model per
-        workspace, one workspace per project per region); the region is in the host name already."""
-        return f"{self._stem}-{project}-{model.short}"
+        workspace, one workspace per project per region) and, through the tag, across subscriptions
+        and stacks; the region is in the host name already. `subscription_id` defaults to the one
+        this namer was built for."""
+        return f"{self._stem}-{project}-{model.short}-{self.endpoint_tag(subscription_id)}"
 
     @staticmethod
     def marketplace_subscription(model: ModelSpec) -> str:

@@ -5,8 +5,12 @@ role definitions and assignments), the plan's access table and the tests — and
 without a Pulumi runtime. Personas (DESIGN §4):
 
 - deployer: the three custom roles, each with exactly the documented permissions at its scope;
-- consumer: Key Vault Secrets User on each vault holding endpoint keys, Reader on each workspace;
-- auditor:  Reader on the subscription.
+- consumer: Key Vault Secrets User on each unit's keys vault (endpoint keys only, never the
+            workspace's own vault), Reader on each workspace;
+- auditor:  Reader on the subscription (on the named projects' resource groups when limited).
+
+An access entry's `projects` limits its unit-scoped grants to those projects' units; the
+deployer's subscription-scope role stays, since marketplace agreements live at the subscription.
 
 Never Owner, Contributor or User Access Administrator.
 """
@@ -22,13 +26,14 @@ from infra.catalog import PERMISSIONS, BuiltInRole, Persona, PrincipalType, Scop
 from infra.config import FleetConfig
 
 DEPLOYING_IDENTITY: Final = "deploying-identity"  # resolved to the caller's object id at run time
+WORKSPACE_IDENTITY: Final = catalog.WORKSPACE_IDENTITY
 
 
 class GrantScope(StrEnum):
     SUBSCRIPTION = "subscription"
     RESOURCE_GROUP = "resourceGroup"
     WORKSPACE = "workspace"
-    KEY_VAULT = "keyVault"
+    KEY_VAULT = "keyVault"  # the unit's keys vault: endpoint keys only
 
 
 @dataclass(frozen=True)
@@ -96,19 +101,21 @@ def custom_roles(config: FleetConfig) -> list[RoleSpec]:
 
 
 def grants(config: FleetConfig) -> list[Grant]:
-    principals: list[tuple[str, PrincipalType | None, str, Persona]] = [
-        (e.principal_id, e.principal_type, e.display_name or e.principal_id, e.persona) for e in config.access
-    ]
+    out: list[Grant] = []
+    for e in config.access:
+        units = [naming.unit_id(r, p) for r, p in config.units() if e.covers(p)]
+        limited = e.projects is not None
+        out += _persona_grants(e.principal_id, e.principal_type, e.display_name or e.principal_id, e.persona, units,
+                               limited)
     if config.include_deploying_identity:
-        principals.append(
-            (DEPLOYING_IDENTITY, config.deploying_identity_type, "identity running pulumi", Persona.DEPLOYER)
-        )
-    units = [naming.unit_id(r, p) for r, p in config.units()]
-    return [g for principal in principals for g in _persona_grants(*principal, units)]
+        units = [naming.unit_id(r, p) for r, p in config.units()]
+        out += _persona_grants(DEPLOYING_IDENTITY, config.deploying_identity_type, "identity running pulumi",
+                               Persona.DEPLOYER, units)
+    return out
 
 
 def _persona_grants(
-    pid: str, ptype: PrincipalType | None, label: str, persona: Persona, units: list[str]
+    pid: str, ptype: PrincipalType | None, label: str, persona: Persona, units: list[str], limited: bool = False
 ) -> list[Grant]:
     def grant(scope: GrantScope, unit: str | None, custom: Scope | None = None,
               builtin: BuiltInRole | None = None) -> Grant:
@@ -128,6 +135,8 @@ def _persona_grants(
             for g in (grant(GrantScope.KEY_VAULT, unit, builtin=catalog.KEY_VAULT_SECRETS_USER),
                       grant(GrantScope.WORKSPACE, unit, builtin=catalog.READER))
         ]
+    if limited:
+        return [grant(GrantScope.RESOURCE_GROUP, unit, builtin=catalog.READER) for unit in units]
     return [grant(GrantScope.SUBSCRIPTION, None, builtin=catalog.READER)]
 
 

@@ -29,12 +29,19 @@ SERVERLESS_ENDPOINT: Final = "azure-native:machinelearningservices:ServerlessEnd
 ROLE_DEFINITION: Final = "azure-native:authorization:RoleDefinition"
 ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
 STACK: Final = "pulumi:pulumi:Stack"
+# Enterprise options (diagnostics, protection, budgets, private networking)
+DIAGNOSTIC_SETTING: Final = "azure-native:monitor:DiagnosticSetting"
+RESOURCE_GROUP_LOCK: Final = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
+BUDGET: Final = "azure-native:consumption:Budget"
+PRIVATE_ENDPOINT: Final = "azure-native:network:PrivateEndpoint"
+PRIVATE_DNS_ZONE_GROUP: Final = "azure-native:network:PrivateDnsZoneGroup"
 
 # A parent is named by an input and sits in the resource's ARM id after a collection segment:
 # (input key, lower-cased ARM id collection).
 _RG: Final = ("resourceGroupName", "resourcegroups")
 _WS: Final = ("workspaceName", "workspaces")
 _VAULT: Final = ("vaultName", "vaults")
+_PE: Final = ("privateEndpointName", "privateendpoints")
 
 _RG_ID: Final = "/subscriptions/{sub}/resourceGroups/{resourceGroupName}"
 _ML: Final = "Microsoft.MachineLearningServices/workspaces"
@@ -64,7 +71,9 @@ class ResourceType:
         """The id Azure gives the resource (parents from `inputs`; a role's scope defaults to the
         subscription, as Azure's own default is)."""
         values = {key: inputs.get(key, "") for key, _ in self.parents}
-        scope = inputs.get("scope") or f"/subscriptions/{subscription}"
+        # Extension resources hang off another resource's id: `scope` (budgets, roles), `resourceUri`
+        # (diagnostic settings).
+        scope = inputs.get("scope") or inputs.get("resourceUri") or f"/subscriptions/{subscription}"
         return self.id_template.format(sub=subscription, name=name, scope=scope, **values)
 
 
@@ -93,6 +102,19 @@ RESOURCE_TYPES: Final[Mapping[str, ResourceType]] = {t.token: t for t in (
     ResourceType(ROLE_ASSIGNMENT, "role assignment", "roleAssignmentName", "Microsoft.Authorization/roleAssignments",
                  "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"),
     ResourceType(STACK, "stack", ""),
+    ResourceType(DIAGNOSTIC_SETTING, "diagnostic setting", "name", "Microsoft.Insights/diagnosticSettings",
+                 "{scope}/providers/Microsoft.Insights/diagnosticSettings/{name}"),
+    ResourceType(RESOURCE_GROUP_LOCK, "resource group lock", "lockName", "Microsoft.Authorization/locks",
+                 _RG_ID + "/providers/Microsoft.Authorization/locks/{name}", (_RG,)),
+    ResourceType(BUDGET, "budget", "budgetName", "Microsoft.Consumption/budgets",
+                 "{scope}/providers/Microsoft.Consumption/budgets/{name}"),
+    ResourceType(PRIVATE_ENDPOINT, "private endpoint", "privateEndpointName", "Microsoft.Network/privateEndpoints",
+                 _RG_ID + "/providers/Microsoft.Network/privateEndpoints/{name}", (_RG,)),
+    ResourceType(PRIVATE_DNS_ZONE_GROUP, "private DNS zone group", "privateDnsZoneGroupName",
+                 "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+                 _RG_ID + "/providers/Microsoft.Network/privateEndpoints/{privateEndpointName}"
+                 "/privateDnsZoneGroups/{name}",
+                 (_RG, _PE)),
 )}
 
 # Which resource type a parent input points at, to fill it from a dependency's own name.

@@ -28,6 +28,8 @@ class ResourceRecord:
     # False when the producer cannot tell secrets from plain values (CrossGuard unwraps secrets before
     # a policy sees them); rules about secretness then stay silent rather than guess.
     secrets_visible: bool = True
+    # Pulumi's `protect` resource option; None when the producer does not say (rules then stay silent).
+    protected: bool | None = None
 
 
 class Severity(StrEnum):

@@ -1,6 +1,12 @@
 """Least-privilege access: three custom roles with exactly the documented permissions, and the
 persona-based assignments decided in `infra.rbac`.
 
+Why a wait between them: ARM serves a new role definition only after it propagated, and an
+assignment made before fails with RoleDefinitionDoesNotExist. Each custom role gets a
+RoleDefinitionReady (infra.propagation) that its assignments depend on: definition -> wait ->
+assignment. Every assignment states its principalType, so a principal created seconds ago is not
+looked up in a directory replica that has not seen it yet (PrincipalNotFound).
+
 Why deterministic GUIDs: ARM names role definitions and assignments by GUID; random ones would
 make every `pulumi up` replace every assignment. uuid5 over scope, role and principal keeps a
 second run a no-op.
@@ -17,6 +23,7 @@ from pulumi_azure_native import authorization
 
 from infra import rbac
 from infra.catalog import Scope
+from infra.propagation import RoleDefinitionReady
 
 TYPE = "maas-fleet:azure:FleetAccess"
 
@@ -70,6 +77,7 @@ class FleetAccess(pulumi.ComponentResource):
             return [u.resource_group for u in args.units.values()]
 
         roles: dict[Scope, authorization.RoleDefinition] = {}
+        ready: dict[Scope, RoleDefinitionReady] = {}
         for spec in args.roles:
             roles[spec.scope] = authorization.RoleDefinition(
                 f"{name}-{spec.key}",
@@ -84,6 +92,10 @@ class FleetAccess(pulumi.ComponentResource):
                 assignable_scopes=scopes_of(spec.scope),
                 opts=child,
             )
+            ready[spec.scope] = RoleDefinitionReady(
+                f"{name}-{spec.key}-ready", roles[spec.scope].id,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[roles[spec.scope]]),
+            )
 
         def scope_of(grant: rbac.Grant) -> pulumi.Input[str]:
             if grant.unit is None:
@@ -97,8 +109,10 @@ class FleetAccess(pulumi.ComponentResource):
 
         for grant in args.grants:
             scope_id = scope_of(grant)
+            waits: list[pulumi.Resource] = []
             if grant.custom_role is not None:
                 role_id: pulumi.Input[str] = roles[grant.custom_role].id
+                waits = [ready[grant.custom_role]]
             else:
                 assert grant.builtin is not None
                 builtin = grant.builtin
@@ -119,7 +133,7 @@ class FleetAccess(pulumi.ComponentResource):
                 principal_id=principal,
                 principal_type=principal_type,
                 description=f"maas-fleet {grant.persona}: {grant.label}",
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=waits),
             )
 
         self.role_definitions = pulumi.Output.all(

@@ -3,7 +3,8 @@
 Why this order: Azure refuses a serverless endpoint for a marketplace model until the workspace is
 subscribed to the offer (`ServerlessOfferNotFound` otherwise), so the endpoint depends on the
 subscription explicitly — which also makes `pulumi destroy` remove the endpoint first. The endpoint
-key is read once it exists, kept in the unit's Key Vault and exported only as a Pulumi secret.
+key is read once it exists, kept in the unit's keys vault (endpoint keys only) and exported only as a
+Pulumi secret.
 """
 
 from __future__ import annotations
@@ -35,14 +36,15 @@ def key_expiry(now: datetime | None = None) -> int:
 class ModelEndpointArgs:
     region: str
     model: ModelSpec
-    endpoint_name: str
+    endpoint_name: pulumi.Input[str]  # carries a hash of the subscription, known once ARM answered
     subscription_name: str
-    key_secret_name: str
+    key_secret_name: pulumi.Input[str]
     resource_group_name: pulumi.Input[str]
     workspace_name: pulumi.Input[str]
-    key_vault_name: pulumi.Input[str]
+    key_vault_name: pulumi.Input[str]  # the unit's keys vault, not the workspace's own vault
     key_vault_uri: pulumi.Input[str]  # https://<vault>.vault.azure.net/ (cloud-specific suffix)
     tags: dict[str, str]
+    model_id: str = ""  # what the endpoint deploys: the asset id, pinned to a version or not (default: unpinned)
 
 
 class ModelEndpoint(pulumi.ComponentResource):
@@ -55,6 +57,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         model = args.model
+        deployed_model_id = args.model_id or model.asset_id
 
         subscription = machinelearningservices.MarketplaceSubscription(
             f"{name}-sub",
@@ -74,7 +77,7 @@ class ModelEndpoint(pulumi.ComponentResource):
             sku={"name": catalog.ENDPOINT_SKU},
             properties={
                 "auth_mode": catalog.ENDPOINT_AUTH_MODE,
-                "model_settings": {"model_id": model.asset_id},
+                "model_settings": {"model_id": deployed_model_id},
                 "content_safety": {"content_safety_status": catalog.CONTENT_SAFETY_ENABLED},
             },
             tags=args.tags,

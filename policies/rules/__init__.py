@@ -27,7 +27,18 @@ from typing import Final
 
 from policies.engine import Rule, run_rules
 from policies.records import ResourceRecord, Violation
-from policies.rules import access, endpoints, key_vaults, secrets, tags, workspaces
+from policies.rules import (
+    access,
+    budgets,
+    diagnostics,
+    endpoints,
+    key_vaults,
+    networking,
+    protection,
+    secrets,
+    tags,
+    workspaces,
+)
 
 RULES: Final[tuple[Rule, ...]] = (
     endpoints.REGION_ALLOWED,
@@ -40,13 +51,20 @@ RULES: Final[tuple[Rule, ...]] = (
     endpoints.ONE_PER_MODEL_PER_WORKSPACE,
     endpoints.DEPENDS_ON_SUBSCRIPTION,
     secrets.KEYS_ONLY_AS_SECRETS,
+    secrets.KEY_SHAPED_OUTPUTS,
     access.NO_PRIVILEGED_ASSIGNMENT,
     access.CUSTOM_ROLE_LEAST_PRIVILEGE,
+    access.WORKSPACE_IDENTITY_ON_OWN_VAULT,
     tags.REQUIRED_TAGS_PRESENT,
     key_vaults.RBAC_AUTHORIZATION,
     key_vaults.PURGE_PROTECTION,
+    key_vaults.ENDPOINT_KEYS_IN_KEYS_VAULT,
     endpoints.IN_WORKSPACE_REGION,
     endpoints.MODEL_IN_CATALOG,
+    diagnostics.DIAGNOSTICS_TO_LOG_ANALYTICS,
+    protection.PROD_VAULTS_PROTECTED,
+    budgets.BUDGET_HAS_CONTACTS,
+    networking.PROD_PRIVATE_NETWORKING,
 )
 
 RULES_BY_ID: Final = {rule.id: rule for rule in RULES}

@@ -1,5 +1,10 @@
 """Rules about access: no privileged built-in role is assigned, and custom roles grant no more than the
 documented serverless permissions (infra/catalog.py PERMISSIONS).
+
+One assignment of a broad role is expected: Azure ML documents Contributor (control plane) plus Key
+Vault Administrator (data plane) for a workspace identity on an RBAC-mode vault
+(catalog.WORKSPACE_IDENTITY_VAULT_ROLES). The program makes exactly that pair, for the workspace's
+system identity, on the workspace's own vault; these rules accept it there and nowhere else.
 """
 
 from __future__ import annotations
@@ -7,15 +12,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from infra.catalog import FORBIDDEN_ROLES, PERMISSIONS
-from infra.resource_types import ROLE_ASSIGNMENT, ROLE_DEFINITION
+from infra.catalog import (
+    FORBIDDEN_ROLES,
+    PERMISSIONS,
+    WORKSPACE_IDENTITY,
+    WORKSPACE_IDENTITY_VAULT_ROLES,
+    PrincipalType,
+)
+from infra.resource_types import ML_WORKSPACE, ROLE_ASSIGNMENT, ROLE_DEFINITION
 from policies.engine import Finding, Rule
-from policies.props import dig, text
+from policies.props import dig, is_type, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
 
 _FORBIDDEN: Final = {role.id.lower(): role for role in FORBIDDEN_ROLES}
 _ALLOWED_ACTIONS: Final = tuple(sorted({a.lower() for actions in PERMISSIONS.values() for a in actions}))
+
+_WORKSPACE_IDENTITY_ROLES: Final = {role.id.lower(): role for role in WORKSPACE_IDENTITY_VAULT_ROLES}
+_VAULT_SCOPE: Final = "/providers/microsoft.keyvault/vaults/"
 
 _M = Severity.MANDATORY
 
@@ -37,12 +51,29 @@ def action_allowed(action: str) -> bool:
     return False
 
 
+def is_workspace_identity_assignment(record: ResourceRecord) -> bool:
+    """Marked by the program as the workspace identity's (its description), whatever it assigns."""
+    description = text(record.properties, "description") or ""
+    return description.startswith(f"maas-fleet {WORKSPACE_IDENTITY}:")
+
+
+def _expected_workspace_identity_grant(record: ResourceRecord) -> bool:
+    """The documented pair, to a service principal, on a Key Vault (or a scope unknown until apply).
+    Which vault is checked by `_workspace_identity_on_own_vault` once the ids are known."""
+    role_id = text(record.properties, "roleDefinitionId") or ""
+    scope = (text(record.properties, "scope") or "").lower()
+    return (is_workspace_identity_assignment(record)
+            and role_guid(role_id) in _WORKSPACE_IDENTITY_ROLES
+            and text(record.properties, "principalType") == PrincipalType.SERVICE_PRINCIPAL
+            and (not scope or _VAULT_SCOPE in scope))
+
+
 def _forbidden_assignment(record: ResourceRecord) -> Iterator[Finding]:
     role_id = text(record.properties, "roleDefinitionId")
     if not role_id:
         return
     role = _FORBIDDEN.get(role_guid(role_id))
-    if role is None:
+    if role is None or _expected_workspace_identity_grant(record):
         return
     principal = text(record.properties, "principalId") or "(unknown principal)"
     scope = text(record.properties, "scope") or "(unknown scope)"
@@ -84,6 +115,40 @@ def _custom_role_scope(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
+def _workspace_identity_on_own_vault(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    own_vaults = {
+        vault.lower().rstrip("/")
+        for r in records if is_type(r, ML_WORKSPACE)
+        for vault in [text(r.properties, "keyVault")] if vault
+    }
+    for record in records:
+        if not is_type(record, ROLE_ASSIGNMENT) or not is_workspace_identity_assignment(record):
+            continue
+        role_id = text(record.properties, "roleDefinitionId") or ""
+        scope = text(record.properties, "scope") or ""
+        if role_id and role_guid(role_id) not in _WORKSPACE_IDENTITY_ROLES:
+            yield Finding(
+                record.name,
+                f"{label(record)} gives a workspace identity role {role_guid(role_id)}; only "
+                f"{' and '.join(r.name for r in WORKSPACE_IDENTITY_VAULT_ROLES)} are documented for it",
+                "assign the workspace identity only the documented Key Vault pair",
+            )
+        ptype = text(record.properties, "principalType")
+        if ptype is not None and ptype != PrincipalType.SERVICE_PRINCIPAL:
+            yield Finding(
+                record.name,
+                f"{label(record)} types a workspace identity as {ptype!r}; a managed identity is a ServicePrincipal",
+                "set principalType = ServicePrincipal (without it a new identity fails with PrincipalNotFound)",
+            )
+        if scope and own_vaults and scope.lower().rstrip("/") not in own_vaults:
+            yield Finding(
+                record.name,
+                f"{label(record)} grants a workspace identity a role at {scope}, which is not a workspace's own "
+                "Key Vault (the keys vault holds endpoint keys for consumers only)",
+                "scope the workspace identity's roles to the vault named in the workspace's keyVault property",
+            )
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, Sequence) and not isinstance(value, str):
         return [v for v in value if isinstance(v, str)]
@@ -92,7 +157,8 @@ def _strings(value: Any) -> list[str]:
 
 NO_PRIVILEGED_ASSIGNMENT: Final = Rule(
     "no-privileged-role-assignment", _M,
-    "No Owner, Contributor or User Access Administrator role assignment.",
+    "No Owner, Contributor or User Access Administrator role assignment (except the documented Contributor "
+    "of a workspace identity on its own Key Vault).",
     "assign the maas-fleet custom roles, Key Vault Secrets User or Reader", (ROLE_ASSIGNMENT,),
     resource_check=_forbidden_assignment,
 )
@@ -101,4 +167,12 @@ CUSTOM_ROLE_LEAST_PRIVILEGE: Final = Rule(
     "custom-role-least-privilege", _M,
     "Custom roles grant no more than the documented serverless permissions and no data actions.",
     "limit actions to infra/catalog.py PERMISSIONS", (ROLE_DEFINITION,), resource_check=_custom_role_scope,
+)
+
+WORKSPACE_IDENTITY_ON_OWN_VAULT: Final = Rule(
+    "workspace-identity-on-own-vault", _M,
+    "A workspace's system identity gets the documented Key Vault pair (Contributor + Key Vault Administrator) "
+    "on its own vault only, typed ServicePrincipal.",
+    "scope the workspace identity's roles to its workspace's keyVault", (ROLE_ASSIGNMENT, ML_WORKSPACE),
+    stack_check=_workspace_identity_on_own_vault,
 )

@@ -168,7 +168,13 @@ def record_from_resource_args(args: ResourceValidationArgs) -> ResourceRecord:
         urn=args.urn,
         unknown_paths=unknown,
         secrets_visible=False,
+        protected=_protected(args.opts),
     )
+
+
+def _protected(opts: Any) -> bool | None:
+    value = getattr(opts, "protect", None) if opts is not None else None
+    return value if isinstance(value, bool) else None
 
 
 def records_from_stack_args(args: StackValidationArgs, memory: InputMemory | None = None) -> list[ResourceRecord]:
@@ -203,6 +209,7 @@ def records_from_stack_args(args: StackValidationArgs, memory: InputMemory | Non
                 urn=resource.urn,
                 unknown_paths=unknown_paths,
                 secrets_visible=False,
+                protected=_protected(getattr(resource, "opts", None)),
             )
         )
     return records

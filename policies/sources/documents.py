@@ -192,6 +192,8 @@ def record_from_state(
         parent=logical_name(parent) if isinstance(parent, str) and parent else None,
         urn=urn,
         unknown_paths=tuple(decoder.unknown_paths),
+        # ResourceV3 writes `protect` only when true (`json:"protect,omitempty"`): absent means false.
+        protected=resource.get("protect") is True,
     )
 
 

@@ -66,14 +66,15 @@ def load_stacks(stacks: Sequence[str], configs: Sequence[Path], directory: Path 
 def desired_endpoints(stack: LoadedStack, subscription: str) -> list[DesiredEndpoint]:
     """region x project x model of one stack, named exactly as the Pulumi program names them."""
     config = stack.config
-    namer = config.namer
+    namer = config.namer.for_subscription(subscription)  # endpoint names carry a hash of it
     out = []
     for region, project, model in config.endpoints():
         names = namer.workspace_names(region, project)
         out.append(DesiredEndpoint(stack=stack.name, subscription=subscription, region=region, project=project,
                                    model=model, name=namer.endpoint(project, model), workspace=names.workspace,
                                    resource_group=names.resource_group,
-                                   marketplace_subscription=namer.marketplace_subscription(model)))
+                                   marketplace_subscription=namer.marketplace_subscription(model),
+                                   model_version=config.model_versions.get(model.slug)))
     return out
 
 

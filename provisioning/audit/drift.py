@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from infra.catalog import CONTENT_SAFETY_ENABLED, MODELS, REGIONS, ModelSpec, model_for_asset_id
+from infra.catalog import CONTENT_SAFETY_ENABLED, MODELS, REGIONS, ModelSpec, asset_version, model_for_asset_id
 from provisioning.audit.actual import ActualState
 from provisioning.audit.model import PRECEDENCE, Cell, DesiredEndpoint, Status, workspace_key
 from provisioning.operations.endpoints import DeployedEndpoint
@@ -88,8 +88,8 @@ def _missing(d: DesiredEndpoint, actual: ActualState) -> Cell:
         message += f"; the workspace serves this model as endpoint {twin.name}, which no stack declares"
     return Cell(subscription=d.subscription, region=d.region, project=d.project, model=d.model.slug,
                 endpoint=d.name, status=Status.MISSING, problems=(Status.MISSING,), stack=d.stack,
-                workspace=d.workspace, resource_group=d.resource_group, message=message,
-                fix=f"run {_up(d.stack)} (needs the deployer persona)")
+                workspace=d.workspace, resource_group=d.resource_group, pinned_version=d.model_version,
+                message=message, fix=f"run {_up(d.stack)} (needs the deployer persona)")
 
 
 def _health_fix(ep: DeployedEndpoint, stack: str | None) -> str:
@@ -141,6 +141,15 @@ def _judge(ep: DeployedEndpoint, actual: ActualState, d: DesiredEndpoint | None)
         sentences.append(f"endpoint {ep.name} is in {ep.region}, the stack places it in {d.region}")
         fixes.append(f"delete it and run {_up(stack)}: a serverless endpoint cannot move between regions")
 
+    running_version = asset_version(ep.model_id) if ep.model_id else None
+    pinned = d.model_version if d is not None else None
+    if d is not None and served == d.model and pinned is not None and running_version != str(pinned):
+        problems.append(Status.WRONG_VERSION)
+        runs = f"version {running_version}" if running_version else "a versionless model id (the latest at creation)"
+        sentences.append(f"endpoint {ep.name} runs {d.model.name} {runs}; the stack pins version {pinned}")
+        fixes.append(f"delete it and run {_up(stack)} to recreate it at version {pinned} (a serverless endpoint's "
+                     "model cannot change in place)")
+
     marketplace_status: str | None = None
     records = actual.marketplace_for(workspace_key(ep.subscription, ep.resource_group, ep.workspace))
     if served is not None and records is not None:
@@ -186,5 +195,6 @@ def _judge(ep: DeployedEndpoint, actual: ActualState, d: DesiredEndpoint | None)
                 status=status, problems=ordered, stack=stack, workspace=ep.workspace,
                 resource_group=ep.resource_group, provisioning_state=ep.provisioning_state,
                 endpoint_state=ep.endpoint_state or None, content_safety=ep.content_safety or None,
-                marketplace_status=marketplace_status, served_model=served_label, uri=ep.uri, deployed=ep,
+                marketplace_status=marketplace_status, served_model=served_label, model_version=running_version,
+                pinned_version=pinned, uri=ep.uri, deployed=ep,
                 message=message[:1].upper() + message[1:] if message else "", fix="; ".join(dict.fromkeys(fixes)))

@@ -29,6 +29,7 @@ class Status(StrEnum):
     WRONG_REGION = "wrong_region"  # the endpoint at the expected name lives in another region than the stack's
     REGION_NOT_ALLOWED = "region_not_allowed"  # the catalog does not offer its model in its region
     SUBSCRIPTION_MISSING = "subscription_missing"  # marketplace subscription absent or not Subscribed
+    WRONG_VERSION = "wrong_version"  # the right model, but not the version the stack pins
     KEY_EXPIRED = "key_expired"  # (audit --keys) the key's Key Vault secret expired, is disabled or absent
     KEY_EXPIRING = "key_expiring"  # (audit --keys) the key's Key Vault secret expires soon
 
@@ -41,6 +42,7 @@ PRECEDENCE: Final = (
     Status.WRONG_REGION,
     Status.REGION_NOT_ALLOWED,
     Status.SUBSCRIPTION_MISSING,
+    Status.WRONG_VERSION,
     Status.UNHEALTHY,
     Status.CONTENT_SAFETY_OFF,
     Status.KEY_EXPIRED,
@@ -85,6 +87,7 @@ class DesiredEndpoint:
     workspace: str
     resource_group: str
     marketplace_subscription: str
+    model_version: int | None = None  # pinned by the stack (`models: [{slug, version}]`); None: unpinned
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -179,6 +182,8 @@ class Cell:
     content_safety: str | None = None
     marketplace_status: str | None = None  # Subscribed / Suspended / ... / "missing"; None when unknown
     served_model: str | None = None  # what the endpoint serves (slug, or the raw model id)
+    model_version: str | None = None  # the version in the endpoint's model id; None: versionless or unknown
+    pinned_version: int | None = None  # the version the stack pins; None: unpinned
     uri: str = ""
     message: str = ""
     fix: str = ""
@@ -211,6 +216,8 @@ class Cell:
             "contentSafety": self.content_safety,
             "marketplaceSubscription": self.marketplace_status,
             "servedModel": self.served_model,
+            "modelVersion": self.model_version,
+            "pinnedVersion": self.pinned_version,
             "uri": self.uri,
             "verify": self.verify.document() if self.verify is not None else None,
             "key": self.key,

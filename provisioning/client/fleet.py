@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -138,7 +138,38 @@ def routes_and_keys(
     return routes_from_inventory(endpoints, rpm_limit), keys
 
 
-class AsyncFleetClient:
+class FromInventory:
+    """The constructors the async and the synchronous client share: both are built from a routing
+    table and its keys, so both are made from an inventory the same way."""
+
+    if TYPE_CHECKING:  # each client defines its own; this is the signature the constructors call
+
+        def __init__(
+            self, routes: Mapping[str, Sequence[FleetRoute]], keys: Mapping[str, str], **options: Any
+        ) -> None: ...
+
+    @classmethod
+    def from_inventory(
+        cls,
+        inventory: Inventory,
+        *,
+        rpm_limit: int = REQUESTS_PER_MINUTE,
+        credential: Any = None,
+        secret_readers: SecretReaderFactory | None = None,
+        **options: Any,
+    ) -> Self:
+        """From an inventory file, its parsed entries, or stack outputs (`{"endpoints": [...]}` as
+        `pulumi stack output --json` prints them). Keys come from the entries, else from each entry's
+        Key Vault secret (DefaultAzureCredential unless `credential` is given)."""
+        routes, keys = routes_and_keys(inventory, rpm_limit, credential, secret_readers)
+        if any(r.key_secret_uri for rs in routes.values() for r in rs):
+            options.setdefault("key_refresher", key_vault_refresher(credential, secret_readers))
+        return cls(routes, keys, **options)
+
+    from_stack_outputs = from_inventory
+
+
+class AsyncFleetClient(FromInventory):
     """Calls a model on every endpoint of the fleet that serves it. Use `async with` or `aclose()`."""
 
     def __init__(
@@ -192,27 +223,6 @@ class AsyncFleetClient:
             transport=transport,
         )
 
-    # -- construction ------------------------------------------------------------------------------
-
-    @classmethod
-    def from_inventory(
-        cls,
-        inventory: Inventory,
-        *,
-        rpm_limit: int = REQUESTS_PER_MINUTE,
-        credential: Any = None,
-        secret_readers: SecretReaderFactory | None = None,
-        **options: Any,
-    ) -> AsyncFleetClient:
-        """From an inventory file, its parsed entries, or stack outputs (`{"endpoints": [...]}` as
-        `pulumi stack output --json` prints them). Keys come from the entries, else from each entry's
-        Key Vault secret (DefaultAzureCredential unless `credential` is given)."""
-        routes, keys = routes_and_keys(inventory, rpm_limit, credential, secret_readers)
-        if any(r.key_secret_uri for rs in routes.values() for r in rs):
-            options.setdefault("key_refresher", key_vault_refresher(credential, secret_readers))
-        return cls(routes, keys, **options)
-
-    from_stack_outputs = from_inventory
 
     # -- what callers read ---------------------------------------------------------------------------
 

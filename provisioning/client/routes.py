@@ -85,7 +85,7 @@ def routes_from_config(config: FleetConfig, rpm_limit: int = REQUESTS_PER_MINUTE
         name = config.namer.endpoint(project, model)
         secret_uri = ""
         if config.subscription_id:
-            vault = config.namer.workspace_names(region, project, config.subscription_id).key_vault
+            vault = config.namer.workspace_names(region, project, config.subscription_id).keys_vault
             secret_uri = f"https://{vault}.vault.azure.net/secrets/{config.namer.key_secret(name)}"
         rows.append(
             {

@@ -9,15 +9,13 @@ from collections.abc import Coroutine, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
-from infra.catalog import REQUESTS_PER_MINUTE
-from provisioning.client.fleet import AsyncFleetClient, EndpointStats, FleetImage, Inventory, routes_and_keys
-from provisioning.client.keys import SecretReaderFactory, key_vault_refresher
+from provisioning.client.fleet import AsyncFleetClient, EndpointStats, FleetImage, FromInventory
 from provisioning.client.routes import FleetRoute
 
 _T = TypeVar("_T")
 
 
-class FleetClient:
+class FleetClient(FromInventory):
     """The fleet client for synchronous code (same behaviour as AsyncFleetClient)."""
 
     def __init__(self, routes: Mapping[str, Sequence[FleetRoute]], keys: Mapping[str, str], **options: Any) -> None:
@@ -29,23 +27,6 @@ class FleetClient:
             return AsyncFleetClient(routes, keys, **options)
 
         self._client = self._run(build())
-
-    @classmethod
-    def from_inventory(
-        cls,
-        inventory: Inventory,
-        *,
-        rpm_limit: int = REQUESTS_PER_MINUTE,
-        credential: Any = None,
-        secret_readers: SecretReaderFactory | None = None,
-        **options: Any,
-    ) -> FleetClient:
-        routes, keys = routes_and_keys(inventory, rpm_limit, credential, secret_readers)
-        if any(r.key_secret_uri for rs in routes.values() for r in rs):
-            options.setdefault("key_refresher", key_vault_refresher(credential, secret_readers))
-        return cls(routes, keys, **options)
-
-    from_stack_outputs = from_inventory
 
     def _run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()

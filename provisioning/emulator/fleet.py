@@ -84,7 +84,7 @@ def _azure_endpoint(region: str, project: str, model: ModelSpec, namer: Namer = 
         dialect="azure",
         workspace=names.workspace,
         resource_group=names.resource_group,
-        key_secret_uri=f"https://{names.key_vault}.vault.azure.net/secrets/{namer.key_secret(name)}",
+        key_secret_uri=f"https://{names.keys_vault}.vault.azure.net/secrets/{namer.key_secret(name)}",
         key=new_key(),
     )
 

@@ -74,19 +74,9 @@ class EmulatorSettings(BaseModel):
     failing_regions: tuple[str, ...] = ()
     seed: int = 0
 
-    @field_validator("regions", mode="before")
+    @field_validator("regions", "models", "projects", "failing_regions", mode="before")
     @classmethod
-    def _split_regions(cls, value: Any) -> Any:
-        return _as_tuple(value)
-
-    @field_validator("models", mode="before")
-    @classmethod
-    def _split_models(cls, value: Any) -> Any:
-        return _as_tuple(value)
-
-    @field_validator("projects", mode="before")
-    @classmethod
-    def _split_projects(cls, value: Any) -> Any:
+    def _split_lists(cls, value: Any) -> Any:
         return _as_tuple(value)
 
     @field_validator("projects")
@@ -101,11 +91,6 @@ class EmulatorSettings(BaseModel):
         if info.data.get("hosted", True) and HOSTED_PROJECT in value:
             raise ValueError(f"project {HOSTED_PROJECT!r} names the hosted-dialect endpoint; choose another name")
         return _dedupe(value)
-
-    @field_validator("failing_regions", mode="before")
-    @classmethod
-    def _split_failing(cls, value: Any) -> Any:
-        return _as_tuple(value)
 
     @field_validator("failing_regions")
     @classmethod

@@ -68,6 +68,8 @@ class InventoryEndpoint(BaseModel):
     # Set by the emulator on what it serves (and kept in `maas emulate --inventory-out` files), so every
     # report made from it says so; absent for real endpoints.
     emulated: bool | None = None
+    # `Disabled` when the unit has private networking (stack output): it answers only inside its network.
+    public_network_access: str = Field(default="", alias="publicNetworkAccess")
 
     @field_validator("model")
     @classmethod

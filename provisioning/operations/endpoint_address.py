@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from infra.catalog import REGIONS, normalise_region
 from infra.config import FleetConfig
+from infra.naming import ENDPOINT_TAG_LEN
 from provisioning.errors import BadInput
 
 
@@ -35,13 +36,24 @@ def declared_endpoints(config: FleetConfig) -> list[EndpointAddress]:
     return found
 
 
+def _same_endpoint(declared: str, given: str, *, tag_known: bool) -> bool:
+    """Endpoint names end in a tag hashed from the subscription. When the stack file names its
+    subscription the tag is known and the names must be equal; otherwise (the credential's default
+    subscription decides, and no credential is built yet) the stem must be equal and the tag well formed."""
+    if tag_known:
+        return declared == given
+    stem, _, _ = declared.rpartition("-")
+    given_stem, _, tag = given.rpartition("-")
+    return stem == given_stem and len(tag) == ENDPOINT_TAG_LEN and all(c in "0123456789abcdef" for c in tag)
+
+
 def resolve_endpoint(config: FleetConfig, name: str, region: str | None = None) -> EndpointAddress:
     """The one endpoint `name` (in `region`, when given) of the stack; BadInput naming the choices."""
     wanted_region = normalise_region(region) if region else None
     if wanted_region is not None and wanted_region not in REGIONS:
         raise BadInput(f"--region {region!r} is not a catalog region (allowed: {', '.join(REGIONS)})")
     declared = declared_endpoints(config)
-    named = [e for e in declared if e.name == name]
+    named = [e for e in declared if _same_endpoint(e.name, name, tag_known=bool(config.subscription_id))]
     if not named:
         known = ", ".join(sorted({e.name for e in declared})) or "none"
         raise BadInput(f"endpoint {name!r} is not declared by stack {config.stack} (its endpoints: {known}); "
@@ -54,4 +66,5 @@ def resolve_endpoint(config: FleetConfig, name: str, region: str | None = None) 
         regions = ", ".join(e.region for e in named)
         raise BadInput(f"endpoint {name!r} of stack {config.stack} is deployed in {len(named)} regions ({regions}); "
                        "choose one with --region")
-    return named[0]
+    found = named[0]
+    return EndpointAddress(name, found.region, found.project, found.resource_group, found.workspace)

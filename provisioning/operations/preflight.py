@@ -26,7 +26,6 @@ from infra.catalog import (
     PROGRAM_ACTIONS,
     REGIONS,
     REGISTRY,
-    RESOURCE_PROVIDERS,
     UNPAID_QUOTA_ID_PREFIXES,
     USER_ACCESS_ADMINISTRATOR,
     Scope,
@@ -197,15 +196,16 @@ class Preflight:
         from azure.core.exceptions import HttpResponseError
 
         client = self.session.resources(self.sub)
+        providers = self.config.resource_providers()  # the base set plus what the stack's options need
         try:
             self._providers = {str(p.namespace).lower(): p for p in client.providers.list()}
         except HttpResponseError as exc:
             error = from_sdk_error(exc, "listing resource providers")
-            for namespace in RESOURCE_PROVIDERS:
+            for namespace in providers:
                 self.add(f"provider {namespace}", Status.FAIL, f"cannot read its registration: {error}", error.hint)
             return
-        pending = [ns for ns in RESOURCE_PROVIDERS if self._state(ns) != "registered"]
-        for namespace in RESOURCE_PROVIDERS:
+        pending = [ns for ns in providers if self._state(ns) != "registered"]
+        for namespace in providers:
             if namespace not in pending:
                 self.add(f"provider {namespace}", Status.PASS, "Registered")
             elif not self.fix:
@@ -588,8 +588,9 @@ class Preflight:
         scope = f"the {searched} subscription(s) you can read"
         if left_out:
             scope += f" ({left_out} more not searched)"
+        namer = self.config.namer.for_subscription(self.sub)  # endpoint names carry a hash of it
         for region, project, model in self.config.endpoints():
-            name = self.config.namer.endpoint(project, model)
+            name = namer.endpoint(project, model)
             names = self.config.namer.workspace_names(region, project)
             label = f"endpoint name {name} ({region})"
             holder = taken.get((region, name.lower()))

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from infra import catalog
 from infra.config import FleetConfig
+from infra.rbac import WORKSPACE_IDENTITY
 
 
 class _Resource(Protocol):
@@ -30,7 +31,8 @@ class PlanResult(Protocol):
 
 _BUILTIN_NAMES = {
     r.id: r.name
-    for r in (catalog.READER, catalog.KEY_VAULT_SECRETS_USER, catalog.AZUREML_DATA_SCIENTIST, *catalog.FORBIDDEN_ROLES)
+    for r in (catalog.READER, catalog.KEY_VAULT_SECRETS_USER, catalog.AZUREML_DATA_SCIENTIST,
+              catalog.KEY_VAULT_ADMINISTRATOR, *catalog.FORBIDDEN_ROLES)
 }
 
 
@@ -69,11 +71,15 @@ def access_rows(plan: PlanResult) -> list[AccessRow]:
         guid = str(r.inputs.get("roleDefinitionId", "")).rsplit("/", 1)[-1]
         principal = str(r.inputs.get("principalId", ""))
         description = str(r.inputs.get("description", ""))
-        persona = description.removeprefix("maas-fleet ").split(":", 1)[0]
+        persona, _, detail = description.removeprefix("maas-fleet ").partition(":")
+        if persona == WORKSPACE_IDENTITY:
+            # The workspace's system identity: named by its workspace (its object id is Azure's).
+            label = f"{detail.strip().split(' ', 1)[0]} (system identity)"
+        else:
+            label = labels.get(principal, "deploying identity" if "identity running" in description else principal)
         rows.append(
             AccessRow(
-                principal=labels.get(principal, "deploying identity" if "identity running" in description
-                                     else principal),
+                principal=label,
                 principal_type=str(r.inputs.get("principalType", "(as signed in)")),
                 persona=persona,
                 role=role_names.get(guid) or _BUILTIN_NAMES.get(guid, guid),

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provisioning.plan.program import PLACEHOLDER_SUBSCRIPTION, PlanResult
+from infra.naming import PLACEHOLDER_SUBSCRIPTION
+from provisioning.plan.program import PlanResult
 
 MARK = "*"
 _SHORT = PLACEHOLDER_SUBSCRIPTION.split("-")[0]

@@ -31,13 +31,13 @@ from pulumi.runtime.sync_await import _sync_await
 from infra.catalog import INFERENCE_HOST_SUFFIX
 from infra.config import FleetConfig
 from infra.fleet import FleetOutputs, build_fleet
+from infra.naming import PLACEHOLDER_SUBSCRIPTION
 from infra.resource_types import RESOURCE_TYPES
 from policies.records import ResourceRecord, Severity, Violation
 from policies.sources.documents import SECRET_SIG, SIG_KEY
 from provisioning.capacity.violations import capacity_violations
 
 PROJECT = "maas-fleet"
-PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_TENANT = "00000000-0000-0000-0000-00000000000a"
 PLACEHOLDER_OBJECT = "00000000-0000-0000-0000-00000000000b"
 SECRET_MARK = "[secret]"
@@ -51,6 +51,7 @@ class PlannedResource:
     inputs: Mapping[str, Any]  # secrets already replaced by SECRET_MARK
     secret_paths: tuple[str, ...]
     custom: bool
+    protect: bool = False  # Pulumi's `protect` resource option
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class PlannedResource:
             "dependsOn": list(self.depends_on),
             "inputs": self.inputs,
             "secretInputs": list(self.secret_paths),
+            "protect": self.protect,
         }
 
     def record(self) -> ResourceRecord:
@@ -70,6 +72,7 @@ class PlannedResource:
             dependencies=self.depends_on,
             secret_paths=self.secret_paths,
             parent=self.parent,
+            protected=self.protect,
         )
 
 
@@ -113,8 +116,9 @@ class PlanResult:
     def to_json(self) -> dict[str, Any]:
         """The `maas plan --format json` document (DESIGN §10), plus an `access` digest."""
         from provisioning.plan.access import access_digest
+        from provisioning.plan.budget import plan_budget
 
-        return {
+        document = {
             "stack": self.stack,
             "resources": [r.as_dict() for r in self.resources],
             "violations": [
@@ -125,6 +129,10 @@ class PlanResult:
             "access": access_digest(self),
             "summary": self.summary(),
         }
+        budget = plan_budget(self.config)
+        if budget is not None:  # only with maas-fleet:budget: the documented shape stays as it was without
+            document["budget"] = budget
+        return document
 
 
 # --------------------------------------------------------------------------------------------------
@@ -154,6 +162,11 @@ def _mask_paths(value: Any, paths: Sequence[str], path: str = "") -> Any:
     return value
 
 
+def _placeholder_guid(name: str) -> str:
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+
+
 def _five_letters(name: str) -> str:
     digest = hashlib.sha256(name.encode()).digest()
     return "".join(string.ascii_lowercase[b % 26] for b in digest[:5])
@@ -169,7 +182,8 @@ class PlanMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         secrets: list[str] = []
-        inputs = _unwrap_secrets(dict(args.inputs), "", secrets)
+        # A dynamic resource carries its pickled provider as an input: code, not something declared.
+        inputs = _unwrap_secrets({k: v for k, v in args.inputs.items() if k != "__provider"}, "", secrets)
         with self._lock:
             self.inputs[(args.typ, args.name)] = (inputs, secrets)
         if args.typ.startswith("maas-fleet:"):
@@ -195,6 +209,10 @@ class PlanMocks(pulumi.runtime.Mocks):
                 provisioningState="Succeeded",
                 endpointState="Online",
             )
+        if args.typ.endswith("machinelearningservices:Workspace") and isinstance(state.get("identity"), dict):
+            # ARM answers a system identity with its object id; a stable placeholder per workspace.
+            state["identity"] = {**state["identity"], "principalId": _placeholder_guid(arm_id),
+                                 "tenantId": PLACEHOLDER_TENANT}
         if props:
             state["properties"] = props
         return arm_id, state
@@ -221,6 +239,7 @@ class _Registration:
     parent_urn: str
     dependency_urns: tuple[str, ...]
     custom: bool
+    protect: bool = False
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -236,7 +255,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             with self._lock:
                 self.registrations.append(
                     _Registration(request.type, request.name, request.parent, tuple(request.dependencies),
-                                  bool(request.custom))
+                                  bool(request.custom), bool(request.protect))
                 )
         return super().RegisterResource(request)
 
@@ -317,6 +336,7 @@ def run_program(
                 inputs=_mask_paths(inputs, secrets),
                 secret_paths=tuple(secrets),
                 custom=reg.custom,
+                protect=reg.protect,
             )
         )
     resources.sort(key=lambda r: r.name)  # registration order is async; the plan must not be

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from rich.console import Console, RenderableType
 from rich.markup import escape
 
-from infra.catalog import TAG_PROJECT, model_for_asset_id
+from infra.catalog import TAG_PROJECT, asset_version, model_for_asset_id
 from provisioning.plan.access import access_rows
+from provisioning.plan.budget import budget_lines, plan_budget
 from provisioning.plan.compare import Change, counts_line, short_type
 from provisioning.plan.notes import PlanNotes, plan_notes
 from provisioning.plan.program import PlannedResource, PlanResult
@@ -37,7 +38,8 @@ def _endpoint_rows(plan: PlanResult) -> list[list[str]]:
             [
                 str(ep.inputs.get("location")),
                 str(project),
-                spec.slug if spec else model_id,
+                (f"{spec.slug} v{asset_version(model_id)}" if asset_version(model_id) else spec.slug)
+                if spec else model_id,
                 str(ep.inputs.get("name")),
                 str(ep.inputs.get("resourceGroupName", "")),
                 ws,
@@ -107,6 +109,10 @@ def print_table(plan: PlanResult, console: Console, changes: Sequence[Change] | 
         console.print(table("Access (who gets what where)", _ACCESS_HEADERS, _marked(access, notes)))
     else:
         console.print("Access: no principals configured (maas-fleet:access is empty).")
+    budget = plan_budget(plan.config)
+    if budget is not None:
+        for line in budget_lines(budget):
+            console.print(line, markup=False)
     if plan.violations:
         console.print(table("Policy violations", _VIOLATION_HEADERS, _violations(plan)))
     else:
@@ -129,6 +135,9 @@ def to_markdown(plan: PlanResult, changes: Sequence[Change] | None = None) -> st
     access = _access(plan)
     parts += ["### Access", "", md_table(_ACCESS_HEADERS, _marked(access, notes)) if access
               else "_No principals configured._", ""]
+    budget = plan_budget(plan.config)
+    if budget is not None:
+        parts += ["### Budget", "", *(f"- {md(line)}" for line in budget_lines(budget)), ""]
     parts += ["### Policy violations", ""]
     parts += [md_table(_VIOLATION_HEADERS, _violations(plan)) if plan.violations else "_None._", ""]
     return "\n".join(parts)

@@ -140,6 +140,8 @@ def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, out_
             reason = f"verification stopped ({describe(exc)})"
             write_reports(run.report(reason), out_dir)
             raise MaasError(f"{reason}; the reports in {out_dir} hold what finished") from None
+    if run.unreachable:
+        console.error_lines(run.unreachable)
     written = write_reports(report, out_dir)
     if as_json:
         console.emit_json(report.to_json())

@@ -41,6 +41,8 @@ class Category(StrEnum):
     CONTENT_FILTER = "content_filter"
     SERVER_ERROR = "server_error"
     TRANSPORT = "transport"
+    # A private endpoint (publicNetworkAccess Disabled) that never answered: run from inside its network.
+    PRIVATE_NETWORK = "private_network"
 
 
 class CheckName(StrEnum):

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from provisioning.verify.checks import RunContext, Suite, Target, plan_checks
 from provisioning.verify.options import VerifyOptions
+from provisioning.verify.private_network import mark_private_unreachable
 from provisioning.verify.results import Category, CheckResult, EndpointResult, VerifyReport
 from provisioning.verify.transport import SafeHttp, describe
 
@@ -56,6 +57,7 @@ class VerifyRun:
         self._started_wall = time.time()
         self._ended: float | None = None
         self.deadline_hit = False
+        self.unreachable: list[str] = []  # one line per private endpoint this machine cannot reach
 
     async def execute(self) -> VerifyReport:
         options = self.options
@@ -98,6 +100,7 @@ class VerifyRun:
                 self._fill(result, Category.TIMEOUT, reason)
                 self._finished.add(index)
                 self.observer.endpoint_done(result)
+        self.unreachable = mark_private_unreachable(self.results)
         return VerifyReport(self.results, self._ended - self._started, self.deadline_hit, self._started_wall)
 
     def _fill(self, result: EndpointResult, category: Category, detail: str) -> None:

@@ -37,6 +37,15 @@ def assignments(result: PlanResult) -> list[PlannedResource]:
     return result.of_type("authorization:RoleAssignment")
 
 
+def is_workspace_identity(a: PlannedResource) -> bool:
+    return str(a.inputs["description"]).startswith(f"maas-fleet {rbac.WORKSPACE_IDENTITY}:")
+
+
+def persona_assignments(result: PlanResult) -> list[PlannedResource]:
+    """The assignments `access` (and the deploying identity) asked for, without the workspace identities'."""
+    return [a for a in assignments(result) if not is_workspace_identity(a)]
+
+
 def test_three_custom_roles_with_exactly_the_documented_actions(fleet_plan: PlanResult) -> None:
     defs = roles(fleet_plan)
     assert len(defs) == 3
@@ -56,23 +65,48 @@ def test_three_custom_roles_with_exactly_the_documented_actions(fleet_plan: Plan
         assert sorted(role.inputs["assignableScopes"]) == expected_scopes[scope]
         assert GUID.fullmatch(role.inputs["roleDefinitionId"])
     workspace_actions = set(defs[role_name(Scope.WORKSPACE)].inputs["permissions"][0]["actions"])
-    assert {"Microsoft.MachineLearningServices/workspaces/marketplaceModelSubscriptions/*",
-            "Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions/*"} <= workspace_actions
+    # The operations Azure publishes, not the how-to's `marketplaceModelSubscriptions/*` (ARM would reject
+    # the whole role with InvalidActionOrNotAction).
+    assert {f"Microsoft.MachineLearningServices/workspaces/marketplaceSubscriptions/{op}"
+            for op in ("read", "write", "delete")} <= workspace_actions
+    assert not any("marketplaceModelSubscriptions" in a or "*" in a for a in workspace_actions)
 
 
 def test_no_broad_builtin_role_is_ever_assigned(fleet_plan: PlanResult) -> None:
     forbidden = {r.id for r in catalog.FORBIDDEN_ROLES}
     custom = {r.inputs["roleDefinitionId"] for r in roles(fleet_plan).values()}
     allowed = {catalog.READER.id, catalog.KEY_VAULT_SECRETS_USER.id} | custom
-    for a in assignments(fleet_plan):
+    for a in persona_assignments(fleet_plan):
         guid = a.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
         assert guid not in forbidden
         assert guid in allowed, a.inputs["roleDefinitionId"]
 
 
+def test_workspace_identity_gets_the_documented_pair_on_its_own_vault_only(fleet_plan: PlanResult) -> None:
+    """Azure ML's table for an RBAC-mode vault: Contributor (control plane) + Key Vault Administrator
+    (data plane). The only Contributor the program assigns, and never on the keys vault."""
+    workspace_vaults = {kv.inputs["vaultName"] for kv in fleet_plan.of_type("keyvault:Vault")
+                        if kv.name.endswith("-kv")}
+    identities = [a for a in assignments(fleet_plan) if is_workspace_identity(a)]
+    assert len(identities) == 2 * len(fleet_plan.config.units())
+    pairs: dict[str, set[str]] = {}
+    for a in identities:
+        assert a.inputs["principalType"] == "ServicePrincipal"
+        vault = a.inputs["scope"].rsplit("/", 1)[-1]
+        assert "/providers/Microsoft.KeyVault/vaults/" in a.inputs["scope"] and vault in workspace_vaults
+        pairs.setdefault(a.inputs["principalId"], set()).add(a.inputs["roleDefinitionId"].rsplit("/", 1)[-1])
+    assert len(pairs) == len(fleet_plan.config.units())  # one identity per workspace
+    assert all(roles_ == {r.id for r in catalog.WORKSPACE_IDENTITY_VAULT_ROLES} for roles_ in pairs.values())
+    rows = [r for r in access_rows(fleet_plan) if r.persona == rbac.WORKSPACE_IDENTITY]
+    assert {r.role for r in rows} == {"Contributor", "Key Vault Administrator"}
+    assert all(r.principal.endswith("(system identity)") and r.scope.startswith("key vault ") for r in rows)
+    digest = fleet_plan.to_json()["access"]["assignments"]
+    assert sum(1 for d in digest if d["persona"] == rbac.WORKSPACE_IDENTITY) == len(identities)
+
+
 def test_every_persona_lands_on_every_region_and_project(fleet_plan: PlanResult) -> None:
     units = len(fleet_plan.config.units())
-    per_principal = Counter(a.inputs["principalId"] for a in assignments(fleet_plan))
+    per_principal = Counter(a.inputs["principalId"] for a in persona_assignments(fleet_plan))
     assert per_principal == {DEPLOYER: 1 + 2 * units, CONSUMER: 2 * units, AUDITOR: 1}
     rows = access_rows(fleet_plan)
     scopes = {(r.persona, r.role, r.scope) for r in rows}
@@ -81,7 +115,9 @@ def test_every_persona_lands_on_every_region_and_project(fleet_plan: PlanResult)
         assert ("deployer", role_name(Scope.WORKSPACE), f"workspace {name}") in scopes
         assert ("consumer", "Reader", f"workspace {name}") in scopes
     for kv in fleet_plan.of_type("keyvault:Vault"):
-        assert ("consumer", "Key Vault Secrets User", f"key vault {kv.inputs['vaultName']}") in scopes
+        # Consumers read the keys vault (endpoint keys only), never the workspace's own vault.
+        consumer_reads = ("consumer", "Key Vault Secrets User", f"key vault {kv.inputs['vaultName']}") in scopes
+        assert consumer_reads is kv.name.endswith("-kvk")
     for rg in fleet_plan.of_type("resources:ResourceGroup"):
         assert ("deployer", role_name(Scope.RESOURCE_GROUP),
                 f"resource group {rg.inputs['resourceGroupName']}") in scopes
@@ -111,7 +147,7 @@ def test_ids_are_deterministic_across_runs(fleet_plan: PlanResult, make_config: 
 def test_deploying_identity_is_optional(make_config: Callable[..., FleetConfig]) -> None:
     cfg = make_config(regions=["eastus"], projects=["main"], access=[], includeDeployingIdentity=True)
     result = plan(cfg)
-    rows = assignments(result)
+    rows = persona_assignments(result)
     assert len(rows) == 3
     assert {a.inputs["principalId"] for a in rows} == {PLACEHOLDER_OBJECT}
     # The mock caller signs in with its own client id, so it is typed as a service principal.
@@ -119,7 +155,7 @@ def test_deploying_identity_is_optional(make_config: Callable[..., FleetConfig])
     assert rbac.principal_type_of_client("04b07795-8ddb-461a-bbee-02f9e1bf7b46") == "User"
     typed = plan(make_config(regions=["eastus"], projects=["main"], access=[], includeDeployingIdentity=True,
                              deployingIdentityType="User"))
-    assert {a.inputs["principalType"] for a in assignments(typed)} == {"User"}
+    assert {a.inputs["principalType"] for a in persona_assignments(typed)} == {"User"}
     plain = make_config(regions=["eastus"], projects=["main"], access=[])
     assert rbac.grants(plain) == []
 
@@ -154,3 +190,58 @@ def test_duplicate_persona_for_a_principal_is_rejected(make_config: Callable[...
     entry = {"principalId": DEPLOYER, "principalType": "User", "persona": "deployer"}
     with pytest.raises(ConfigError, match=r"access\[1\].*already has persona deployer"):
         make_config(access=[entry, entry])
+
+
+def test_a_consumer_of_one_project_reads_only_that_projects_keys_vaults(
+    make_config: Callable[..., FleetConfig]
+) -> None:
+    """Each unit keeps endpoint keys in a keys vault of its own; an access entry limited to projects
+    gets grants on those projects' units only (every region), and nothing on the others'."""
+    only_batch = {"principalId": CONSUMER, "principalType": "ServicePrincipal", "persona": "consumer",
+                  "projects": ["batch"]}
+    everything = {"principalId": AUDITOR, "principalType": "Group", "persona": "consumer"}
+    result = plan(make_config(access=[only_batch, everything]))
+    vaults = {kv.name: kv.inputs["vaultName"] for kv in result.of_type("keyvault:Vault")}
+    keys_vault_ids = {name: f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{v}"
+                      for name, v in vaults.items()
+                      for rg in [next(r.inputs["resourceGroupName"] for r in result.of_type("keyvault:Vault")
+                                      if r.name == name)]
+                      if name.endswith("-kvk")}
+    reads = {(a.inputs["principalId"], a.inputs["scope"]) for a in assignments(result)
+             if a.inputs["roleDefinitionId"].endswith(catalog.KEY_VAULT_SECRETS_USER.id)}
+    for name, vault_id in keys_vault_ids.items():
+        batch = name.split("-")[1] == "batch"
+        assert ((CONSUMER, vault_id) in reads) is batch, name
+        assert (AUDITOR, vault_id) in reads  # no `projects`: every project
+    scopes = {a.inputs["scope"] for a in assignments(result) if a.inputs["principalId"] == CONSUMER}
+    assert scopes and all("-batch-" in scope for scope in scopes)
+    # Never on a workspace's own vault, whoever the consumer is.
+    own = {v for name, v in vaults.items() if name.endswith("-kv")}
+    assert not any(scope.rsplit("/", 1)[-1] in own for _, scope in reads)
+
+
+def test_limited_entries_keep_what_must_be_subscription_wide(make_config: Callable[..., FleetConfig]) -> None:
+    cfg = make_config(access=[
+        {"principalId": DEPLOYER, "principalType": "Group", "persona": "deployer", "projects": "main"},
+        {"principalId": AUDITOR, "principalType": "User", "persona": "auditor", "projects": ["main"]},
+    ])
+    grants = rbac.grants(cfg)
+    deployer = [g for g in grants if g.principal_id == DEPLOYER]
+    # Marketplace agreements are signed at the subscription: that role stays; the rest follows the projects.
+    assert [g.scope for g in deployer if g.unit is None] == [rbac.GrantScope.SUBSCRIPTION]
+    assert {g.unit for g in deployer if g.unit} == {f"{r}-main" for r in cfg.regions}
+    auditor = [g for g in grants if g.principal_id == AUDITOR]
+    assert {(g.scope, g.unit) for g in auditor} == {(rbac.GrantScope.RESOURCE_GROUP, f"{r}-main") for r in cfg.regions}
+
+
+@pytest.mark.parametrize(("projects", "message"), [
+    (["main", "nope"], "access[0].projects[1]: 'nope' is not a configured project (allowed: main, batch)"),
+    ([], "access[0].projects: [] is empty"),
+])
+def test_access_projects_must_be_configured(make_config: Callable[..., FleetConfig], projects: list[str],
+                                            message: str) -> None:
+    entry = {"principalId": CONSUMER, "principalType": "User", "persona": "consumer", "projects": projects}
+    with pytest.raises(ConfigError) as info:
+        make_config(access=[entry])
+    (problem,) = info.value.problems  # one line, naming the field, the value and what is allowed
+    assert str(problem).startswith(f"maas-fleet:{message}")

@@ -89,7 +89,7 @@ def test_every_problem_reported_at_once() -> None:
 def test_names_exceeding_azure_limits_are_rejected_with_the_overflow() -> None:
     lines = problems({**BASE, "maas-fleet:prefix": "acmeacmeac", "maas-fleet:environment": "prodprod",
                       "maas-fleet:projects": ["averyverylongpro"]})
-    assert any("serverless endpoint name" in line and "shorten prefix, environment or project by 10" in line
+    assert any("serverless endpoint name" in line and "shorten prefix, environment or project by 16" in line
                for line in lines), lines
     assert any("machine learning workspace name" in line for line in lines)
     assert len(lines) == 2  # one line per kind of name, not one per region or model

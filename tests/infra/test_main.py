@@ -28,7 +28,8 @@ def test_program_runs_from_runtime_config(project_root: Path, monkeypatch: pytes
         "azure-native:location": "eastus",
     })
     assert types.count("azure-native:machinelearningservices:ServerlessEndpoint") == 1
-    assert types.count("azure-native:authorization:RoleAssignment") == 3
+    # The deploying identity's three deployer roles, and the workspace identity's two on its own vault.
+    assert types.count("azure-native:authorization:RoleAssignment") == 3 + 2
 
 
 def test_invalid_runtime_config_is_a_run_error_without_traceback(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 
 import pulumi
 import pytest
 
-from infra import catalog
+from infra import catalog, naming
 from infra.catalog import MODELS, REGIONS
 from infra.config import FleetConfig, parse_stack_config
 from provisioning.plan.program import SECRET_MARK, PlannedResource, PlanResult, plan
@@ -86,6 +87,10 @@ def test_names_unique_per_region_and_valid(fleet_plan: PlanResult) -> None:
         assert RULES["key vault"].problem(kv.inputs["vaultName"]) is None
     globally_unique = [st.inputs["accountName"] for st in by_type(fleet_plan, "azure-native:storage:StorageAccount")]
     assert len(set(globally_unique)) == len(globally_unique)
+    # Two vaults per unit (the workspace's own and the keys vault), every name distinct and <= 24.
+    vaults = [kv.inputs["vaultName"] for kv in by_type(fleet_plan, "azure-native:keyvault:Vault")]
+    assert len(vaults) == 2 * len(fleet_plan.config.units()) == len(set(vaults))
+    assert all(len(v) <= 24 for v in vaults)
 
 
 def test_names_are_deterministic_across_runs(fleet_plan: PlanResult, make_config: Callable[..., FleetConfig]) -> None:
@@ -121,6 +126,15 @@ def test_stack_outputs_shape(fleet_plan: PlanResult) -> None:
         assert ep["uri"].startswith(f"https://{ep['name']}-") and ep["uri"].endswith(
             f".{ep['region']}.{catalog.INFERENCE_HOST_SUFFIX}")
         assert ep["keySecretUri"].endswith(f"/secrets/{ep['name']}-key")
+        # In the unit's keys vault, not in the workspace's own vault.
+        vault = ep["keySecretUri"].removeprefix("https://").split(".", 1)[0]
+        workspace = next(w for w in fleet_plan.outputs["workspaces"]
+                         if (w["region"], w["project"]) == (ep["region"], ep["project"]))
+        assert vault == workspace["keysVault"] != workspace["keyVault"]
+    # The keys vault says what it holds, so tools starting from a workspace can find it.
+    for kv in fleet_plan.of_type("keyvault:Vault"):
+        holds = kv.inputs["tags"].get(catalog.TAG_HOLDS)
+        assert holds == (catalog.HOLDS_ENDPOINT_KEYS if kv.name.endswith("-kvk") else None)
     assert len(fleet_plan.outputs["workspaces"]) == 6
     assert len(fleet_plan.outputs["roleDefinitions"]) == 3
 
@@ -187,7 +201,34 @@ def test_global_names_differ_per_subscription(make_config: Callable[..., FleetCo
         }
 
     one, two = names("aaaaaaaa-0000-4000-8000-000000000001"), names("bbbbbbbb-0000-4000-8000-000000000002")
-    for kind in ("storage", "vault", "role"):
+    # Endpoint names are public and unique per region across all of Azure: they differ too.
+    for kind in ("storage", "vault", "role", "endpoint"):
         assert one[kind].isdisjoint(two[kind]), kind
-    for kind in ("workspace", "endpoint"):  # scoped names stay readable and equal
-        assert one[kind] == two[kind], kind
+    assert one["workspace"] == two["workspace"]  # scoped to the subscription: stays readable and equal
+    assert len(one["vault"]) == len(two["vault"]) == 2  # the workspace's vault and the keys vault
+
+
+def test_endpoint_names_carry_a_stable_suffix_of_subscription_and_stack(
+    make_config: Callable[..., FleetConfig]
+) -> None:
+    def endpoint_names(subscription: str, stack: str = "test") -> list[str]:
+        cfg = parse_stack_config({"maas-fleet:prefix": "contoso", "maas-fleet:environment": "dev",
+                                  "maas-fleet:regions": ["eastus2"], "azure-native:subscriptionId": subscription},
+                                 stack=stack)
+        return sorted(str(r.inputs["name"]) for r in by_type(plan(cfg), ENDPOINT))
+
+    sub_a, sub_b = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
+    a, b = endpoint_names(sub_a), endpoint_names(sub_b)
+    assert set(a).isdisjoint(b)  # two companies keeping the example's defaults do not collide
+    assert endpoint_names(sub_a) == a  # stable across runs
+    assert set(endpoint_names(sub_a, stack="prod")).isdisjoint(a)  # nor two stacks in one subscription
+    for name in a + b:
+        assert naming.ENDPOINT_RULE.problem(name) is None, name
+        assert 3 <= len(name) <= 32 and re.fullmatch(r"[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?", name)
+        assert name.startswith("contoso-dev-main-")  # still readable
+    # The plan, the program and every consumer of names ask the same namer.
+    cfg = make_config(regions=["eastus"], projects=["main"], models=["stable-image-core"])
+    planned = {str(r.inputs["name"]) for r in by_type(plan(cfg), ENDPOINT)}
+    core = MODELS["stable-image-core"]
+    assert planned == {cfg.namer.endpoint("main", core)}
+    assert planned == {cfg.namer.for_subscription(str(cfg.subscription_id)).endpoint("main", core)}

@@ -56,6 +56,7 @@ def build(arm: FakeArm, directory: Path, subscriptions: int = 3, workspaces: int
         config = load_stack_file(path)
         if seed:
             arm.seed_fleet(config, sub)
+            keys_in_keys_vaults(arm, config, sub)
         stacks[name], configs[name], subs[name] = path, config, sub
     return Fleet(directory, stacks, configs, subs)
 
@@ -98,11 +99,38 @@ def marketplace_key(config: FleetConfig, sub: str, region: str, project: str, mo
             f"{config.namer.marketplace_subscription(MODELS[model])}").lower()
 
 
+def _keys_vault_id(endpoint: Any) -> str:
+    ws = endpoint.workspace
+    return next(v.id for v in KEYS_VAULTS.get(ws.id.lower(), []))
+
+
+KEYS_VAULTS: dict[str, list[Any]] = {}  # workspace id -> its unit's keys vault (filled by keys_in_keys_vaults)
+
+
+def keys_in_keys_vaults(arm: FakeArm, config: FleetConfig, sub: str) -> None:
+    """The program keeps endpoint keys in a vault of their own per unit (`keys_vault`), not in the
+    workspace's vault where the fake's seed puts them: move them there, as `pulumi up` leaves them."""
+    namer = config.namer.for_subscription(sub)
+    for region, project in config.units():
+        names = namer.workspace_names(region, project, sub)
+        ws_vault = (f"/subscriptions/{sub}/resourceGroups/{names.resource_group}/providers/Microsoft.KeyVault/"
+                    f"vaults/{names.key_vault}").lower()
+        keys_vault = arm.add_vault(sub, names.resource_group, names.keys_vault, region)
+        ws_id = (f"/subscriptions/{sub}/resourceGroups/{names.resource_group}/providers/"
+                 f"Microsoft.MachineLearningServices/workspaces/{names.workspace}").lower()
+        KEYS_VAULTS[ws_id] = [keys_vault]
+        for model in config.model_specs:
+            secret_name = namer.key_secret(namer.endpoint(project, model))
+            old = arm.secrets.pop(f"{ws_vault}/secrets/{secret_name}".lower(), None)
+            if old is not None:
+                arm.put_secret(keys_vault, secret_name, old.value)
+
+
 def key_secret(arm: FakeArm, endpoint: Any) -> Any:
-    """The Key Vault secret `pulumi up` wrote for `endpoint` (in its workspace's vault)."""
+    """The Key Vault secret `pulumi up` wrote for `endpoint` (in its unit's keys vault)."""
     from infra.naming import Namer
 
-    return arm.secret(endpoint.workspace.key_vault_id, Namer.key_secret(endpoint.name))
+    return arm.secret(_keys_vault_id(endpoint), Namer.key_secret(endpoint.name))
 
 
 def plant_drift(arm: FakeArm, fleet: Fleet) -> list[Planted]:

@@ -71,3 +71,17 @@ KEY_VAULT_SECRETS_USER: dict[str, Any] = {
                     "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
     "notDataActions": [],
 }
+
+# 00482a5a-887f-4fb3-b363-3b7fe8e74483 (Azure built-in roles, Security: "Perform all data plane operations
+# on a key vault and all objects in it ... Cannot manage key vault resources or manage role assignments.
+# Only works for key vaults that use the 'Azure role-based access control' permission model").
+KEY_VAULT_ADMINISTRATOR: dict[str, Any] = {
+    "actions": ["Microsoft.Authorization/*/read", "Microsoft.Insights/alertRules/*",
+                "Microsoft.Resources/deployments/*", "Microsoft.Resources/subscriptions/resourceGroups/read",
+                "Microsoft.Support/*", "Microsoft.KeyVault/checkNameAvailability/read",
+                "Microsoft.KeyVault/deletedVaults/read", "Microsoft.KeyVault/locations/*/read",
+                "Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/operations/read"],
+    "notActions": [],
+    "dataActions": ["Microsoft.KeyVault/vaults/*"],
+    "notDataActions": [],
+}

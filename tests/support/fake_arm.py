@@ -28,6 +28,7 @@ Azure's rules a first deployment meets (sources cited next to each behaviour):
     (a snapshot of the published list); arm.absent_namespace_mode = "empty" | "not_found" for others
     role definitions: PUT validated against it (400 InvalidActionOrNotAction); arm.role_definition_lag = N
     reads/assignments answer RoleDefinitionDoesNotExist after a create
+    arm.new_principals = {oid}: an assignment without principalType answers 400 PrincipalNotFound
     arm.take_name_elsewhere(region, name)                           -> endpoint PUT refused (UserError)
     arm.principal_token(oid), arm.set_principal_permissions(oid, scope, roles) -> another principal, e.g.
     a workspace identity (403 without a role; /keyvault/{vault}/secrets/{name} is the vault's data plane)
@@ -590,7 +591,7 @@ class FakeArm:
                    project_tag: bool = True) -> list[Endpoint]:
         """What `pulumi up` of `config` (a FleetConfig) leaves behind in `sub`."""
         made: list[Endpoint] = []
-        namer = config.namer
+        namer = config.namer.for_subscription(sub)
         for region, project in config.units():
             names = namer.workspace_names(region, project, sub)  # global names hash the subscription in
             tags = config.tags_for(project) if project_tag else {}
@@ -667,6 +668,7 @@ class FakeArm:
         self.role_definition_reads_left: dict[str, int] = {}  # definition id -> reads still answered 404
         self.role_definition_lag = 0  # reads after a PUT that do not see the new definition yet
         self.role_assignments: dict[str, dict[str, Any]] = {}
+        self.new_principals: set[str] = set()  # object ids the directory has not replicated yet (see below)
         self.names_taken_elsewhere: set[tuple[str, str]] = set()  # (region, endpoint name) held by other tenants
         self.token_principals: dict[str, str] = {}  # token -> object id of a principal other than the caller
         self.principal_permissions: dict[str, dict[str, list[dict[str, Any]]]] = {}  # oid -> scope -> roles
@@ -1401,6 +1403,17 @@ async def _put_role_assignment(arm: FakeArm, request: Request, g: dict[str, str]
             guid = definition_id.rstrip("/").rsplit("/", 1)[-1]
             return arm_error(400, "RoleDefinitionDoesNotExist",
                              f"The specified role definition with ID '{guid}' does not exist.")
+        # A principal created seconds ago is not in every directory replica yet: without principalType
+        # ARM looks it up and fails (message as quoted in Azure/avdaccelerator#99 and
+        # Azure/HubAndSpokeResearchEnclave#50; the fix it names is https://aka.ms/docs-principaltype).
+        principal = str(props.get("principalId") or "").lower()
+        if principal in arm.new_principals and not props.get("principalType"):
+            return arm_error(400, "PrincipalNotFound",
+                             f"Principal {principal} does not exist in the directory {TENANT}. Check that you have "
+                             "the correct principal ID. If you are creating this principal and then immediately "
+                             "assigning a role, this error might be related to a replication delay. In this case, "
+                             "set the role assignment principalType property to a value, such as ServicePrincipal, "
+                             "User, or Group.  See https://aka.ms/docs-principaltype")
         assignment_id = f"{g['scope']}/providers/Microsoft.Authorization/roleAssignments/{g['id']}"
         answer = {"id": assignment_id, "type": "Microsoft.Authorization/roleAssignments", "name": g["id"],
                   "properties": {**props, "scope": g["scope"]}}

@@ -24,6 +24,8 @@ from infra.catalog import (
     TAG_ENVIRONMENT,
     TAG_MANAGED_BY,
     TAG_PROJECT,
+    WORKSPACE_IDENTITY,
+    WORKSPACE_IDENTITY_VAULT_ROLES,
     ModelSpec,
     Scope,
 )
@@ -143,13 +145,15 @@ def workspace(name: str = "eastus2-main-ws", *, region: str = "eastus2", project
     )
 
 
-def vault(name: str = "eastus2-main-kv", *, region: str = "eastus2", project: str = "main") -> ResourceRecord:
+def vault(name: str = "eastus2-main-kv", *, region: str = "eastus2", project: str = "main",
+          keys: bool = False) -> ResourceRecord:
+    """The workspace's own vault, or (keys=True) the unit's keys vault."""
     names = NAMER.workspace_names(region, project)
     return record(
         t.KEY_VAULT,
         name,
         {
-            "vaultName": names.key_vault,
+            "vaultName": names.keys_vault if keys else names.key_vault,
             "resourceGroupName": names.resource_group,
             "location": region,
             "properties": {
@@ -176,7 +180,7 @@ def key_secret(
         name,
         {
             "secretName": NAMER.key_secret(NAMER.endpoint(project, MODELS[slug])),
-            "vaultName": names.key_vault,
+            "vaultName": names.keys_vault,
             "resourceGroupName": names.resource_group,
             "properties": {"value": "primary-key-value-0123456789abcdef", "contentType": "text/plain"},
             "tags": tags(project),
@@ -204,7 +208,8 @@ def role_definition(name: str = "role-workspace", scope: Scope = Scope.WORKSPACE
 
 
 def role_assignment(name: str = "assign-reader", role_id: str = READER.id, *, principal: str = AUDITOR,
-                    scope: str | None = None) -> ResourceRecord:
+                    scope: str | None = None, principal_type: str = "Group", description: str | None = None
+                    ) -> ResourceRecord:
     scope = scope or f"/subscriptions/{SUBSCRIPTION}"
     return record(
         t.ROLE_ASSIGNMENT,
@@ -215,13 +220,64 @@ def role_assignment(name: str = "assign-reader", role_id: str = READER.id, *, pr
             "roleDefinitionId": f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/"
             f"{role_id}",
             "principalId": principal,
-            "principalType": "Group",
+            "principalType": principal_type,
+            **({"description": description} if description is not None else {}),
         },
     )
 
 
+def vault_id(region: str = "eastus2", project: str = "main", *, keys: bool = False) -> str:
+    names = NAMER.workspace_names(region, project)
+    return (f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{names.resource_group}/providers/Microsoft.KeyVault/"
+            f"vaults/{names.keys_vault if keys else names.key_vault}")
+
+
+def workspace_identity_grants(region: str = "eastus2", project: str = "main", *,
+                              scope: str | None = None) -> list[ResourceRecord]:
+    """What the program gives a workspace's system identity: the documented pair on its own vault."""
+    unit = unit_id(region, project)
+    principal = deterministic_guid("workspace-identity", unit)
+    workspace = NAMER.workspace_names(region, project).workspace
+    return [
+        role_assignment(f"{unit}-mlw-{role.name.lower().replace(' ', '-')}", role.id, principal=principal,
+                        scope=scope or vault_id(region, project), principal_type="ServicePrincipal",
+                        description=f"maas-fleet {WORKSPACE_IDENTITY}: {workspace} on its own vault")
+        for role in WORKSPACE_IDENTITY_VAULT_ROLES
+    ]
+
+
 def stack(outputs: Mapping[str, Any], secret_paths: tuple[str, ...] = ()) -> ResourceRecord:
     return record(t.STACK, "maas-fleet-dev", outputs, secret_paths=secret_paths)
+
+
+def diagnostic_setting(name: str, resource_id: str, *, logs: list[dict[str, Any]] | None = None,
+                       region: str = "eastus2", project: str = "main") -> ResourceRecord:
+    names = NAMER.workspace_names(region, project)
+    return record(
+        t.DIAGNOSTIC_SETTING, name,
+        {"name": "maas-fleet-to-log-analytics", "resourceUri": resource_id,
+         "workspaceId": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{names.resource_group}"
+         f"/providers/Microsoft.OperationalInsights/workspaces/{names.log_analytics}",
+         "logAnalyticsDestinationType": "Dedicated",
+         "logs": logs if logs is not None else [{"category": "AuditEvent", "enabled": True}],
+         "metrics": [{"category": "AllMetrics", "enabled": True}]},
+    )
+
+
+def unit_diagnostics(region: str = "eastus2", project: str = "main") -> list[ResourceRecord]:
+    """The settings the program declares per unit: the workspace (allLogs) and both vaults (AuditEvent)."""
+    unit = unit_id(region, project)
+    names = NAMER.workspace_names(region, project)
+    rg = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{names.resource_group}"
+    return [
+        diagnostic_setting(f"{unit}-mlw-diag", f"{rg}/providers/Microsoft.MachineLearningServices/workspaces/"
+                           f"{names.workspace}", logs=[{"categoryGroup": "allLogs", "enabled": True}],
+                           region=region, project=project),
+        diagnostic_setting(f"{unit}-kv-diag", f"{rg}/providers/Microsoft.KeyVault/vaults/{names.key_vault}",
+                           region=region, project=project),
+        diagnostic_setting(f"{unit}-kvk-diag", f"{rg}/providers/Microsoft.KeyVault/vaults/{names.keys_vault}",
+                           region=region, project=project),
+    ]
 
 
 def fleet(
@@ -253,6 +309,8 @@ def fleet(
                 )
             )
             records.append(replace(vault(f"{unit}-kv", region=region, project=project), parent=unit))
+            records.append(replace(vault(f"{unit}-kvk", region=region, project=project, keys=True), parent=unit))
+            records.extend(replace(g, parent=unit) for g in workspace_identity_grants(region, project))
             records.append(
                 record(
                     t.LOG_ANALYTICS, f"{unit}-log",
@@ -274,6 +332,7 @@ def fleet(
                 )
             )
             records.append(replace(workspace(f"{unit}-ws", region=region, project=project), parent=unit))
+            records.extend(replace(d, parent=unit) for d in unit_diagnostics(region, project))
             for slug in slugs:
                 eid = endpoint_id(region, project, slug)
                 records.append(record("maas-fleet:azure:ModelEndpoint", f"{eid}-component", {}, parent=unit))
@@ -284,14 +343,14 @@ def fleet(
                 records.append(endpoint(eid, region=region, slug=slug, project=project))
                 records.append(
                     replace(key_secret(f"{eid}-key", region=region, project=project, slug=slug),
-                            dependencies=(eid, f"{unit}-kv"), parent=f"{eid}-component")
+                            dependencies=(eid, f"{unit}-kvk"), parent=f"{eid}-component")
                 )
                 endpoints_output.append(
                     {"region": region, "project": project, "model": slug,
                      "name": NAMER.endpoint(project, MODELS[slug]),
                      "uri": f"https://{NAMER.endpoint(project, MODELS[slug])}-abcde.{region}.models.ai.azure.com",
                      "workspace": names.workspace, "resourceGroup": names.resource_group,
-                     "keySecretUri": f"https://{names.key_vault}.vault.azure.net/secrets/"
+                     "keySecretUri": f"https://{names.keys_vault}.vault.azure.net/secrets/"
                      f"{NAMER.key_secret(NAMER.endpoint(project, MODELS[slug]))}",
                      "key": "endpoint-key-value-0123456789abcdef"}
                 )
@@ -300,7 +359,8 @@ def fleet(
         records.append(role_assignment(f"assign-{scope}-deployer",
                                        deterministic_guid(f"/subscriptions/{SUBSCRIPTION}", str(scope)),
                                        principal=DEPLOYER))
-    records.append(role_assignment("assign-consumer", KEY_VAULT_SECRETS_USER.id, principal=CONSUMER))
+    records.append(role_assignment("assign-consumer", KEY_VAULT_SECRETS_USER.id, principal=CONSUMER,
+                                   scope=vault_id(keys=True)))
     records.append(role_assignment("assign-auditor", READER.id, principal=AUDITOR))
     secret_keys = tuple(f"endpoints[{i}].key" for i in range(len(endpoints_output)))
     records.append(stack({"endpoints": endpoints_output, "workspaces": [], "roleDefinitions": []}, secret_keys))

@@ -43,6 +43,8 @@ LOOKS: Final = {
                               "the key's Key Vault secret expires soon: rotate it"),
     Status.SUBSCRIPTION_MISSING: Look("subscription missing", "💳", "bold yellow", "#7d4e00", "#fff8c5",
                                       "marketplace subscription missing or not Subscribed"),
+    Status.WRONG_VERSION: Look("wrong version", "🔢", "bold cyan", "#0a3069", "#e6f6f9",
+                               "the right model, not the version the stack pins"),
 }
 NO_PROJECT: Final = "(no project tag)"
 

@@ -13,8 +13,8 @@ from provisioning.audit.render.common import LOOKS, Matrix, verify_failed, verif
 from provisioning.ui.html import render
 
 _SEVERITY = [Status.REGION_NOT_ALLOWED, Status.WRONG_MODEL, Status.WRONG_REGION, Status.MISSING,
-             Status.SUBSCRIPTION_MISSING, Status.UNHEALTHY, Status.CONTENT_SAFETY_OFF, Status.KEY_EXPIRED,
-             Status.KEY_EXPIRING, Status.EXTRA, Status.OK]
+             Status.SUBSCRIPTION_MISSING, Status.WRONG_VERSION, Status.UNHEALTHY, Status.CONTENT_SAFETY_OFF,
+             Status.KEY_EXPIRED, Status.KEY_EXPIRING, Status.EXTRA, Status.OK]
 _PACKAGE = "provisioning.audit.render"
 
 

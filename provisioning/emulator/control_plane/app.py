@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -181,13 +181,20 @@ async def _get_workspace(fleet: SimulatedFleet, request: Request, g: dict[str, s
     return ws if isinstance(ws, Response) else answer(ws)
 
 
-@route("GET", _WS + r"/serverlessendpoints")
-async def _list_endpoints(fleet: SimulatedFleet, request: Request, g: dict[str, str], body: Any) -> Response:
+def _workspace_children(fleet: SimulatedFleet, g: dict[str, str], kind: str, items: Mapping[str, Any],
+                        body: Callable[[Any], Any] = lambda item: item) -> Response:
+    """One page of the workspace's child resources of `kind` (`items` keyed by lower-cased id, each
+    answered as `body(item)`), in id order; the workspace's own 404 when it does not exist."""
     ws = _workspace(fleet, g)
     if isinstance(ws, Response):
         return ws
-    prefix = _ws_id(g) + "/serverlessendpoints/"
-    return page([e.body() for k, e in sorted(fleet.endpoints.items()) if k.startswith(prefix)])
+    prefix = f"{_ws_id(g)}/{kind}/"
+    return page([body(item) for key, item in sorted(items.items()) if key.startswith(prefix)])
+
+
+@route("GET", _WS + r"/serverlessendpoints")
+async def _list_endpoints(fleet: SimulatedFleet, request: Request, g: dict[str, str], body: Any) -> Response:
+    return _workspace_children(fleet, g, "serverlessendpoints", fleet.endpoints, lambda e: e.body())
 
 
 def _endpoint(fleet: SimulatedFleet, g: dict[str, str]) -> Any:
@@ -232,11 +239,7 @@ async def _regenerate(fleet: SimulatedFleet, request: Request, g: dict[str, str]
 
 @route("GET", _WS + r"/marketplacesubscriptions")
 async def _list_marketplace(fleet: SimulatedFleet, request: Request, g: dict[str, str], body: Any) -> Response:
-    ws = _workspace(fleet, g)
-    if isinstance(ws, Response):
-        return ws
-    prefix = _ws_id(g) + "/marketplacesubscriptions/"
-    return page([m for k, m in sorted(fleet.marketplace.items()) if k.startswith(prefix)])
+    return _workspace_children(fleet, g, "marketplacesubscriptions", fleet.marketplace)
 
 
 def _vault_id(g: dict[str, str]) -> str:

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.catalog import KEY_SECRET_CONTENT_TYPE, REGIONS, RESOURCE_PROVIDERS
+from infra.catalog import HOLDS_ENDPOINT_KEYS, KEY_SECRET_CONTENT_TYPE, REGIONS, RESOURCE_PROVIDERS, TAG_HOLDS
 from infra.config import FleetConfig
 
 ML = "Microsoft.MachineLearningServices"
@@ -146,6 +146,14 @@ def build_fleet(config: FleetConfig, inference_base: str) -> SimulatedFleet:
             "properties": {"vaultUri": f"https://{names.key_vault}.vault.azure.net/", "enableRbacAuthorization": True,
                            "tenantId": SIMULATED_TENANT, "sku": {"family": "A", "name": "standard"}},
         }
+        # The unit's second vault holds only endpoint keys (what consumers are granted), tagged so.
+        keys_vault_id = f"{rg_id}/providers/Microsoft.KeyVault/vaults/{names.keys_vault}"
+        fleet.vaults[keys_vault_id.lower()] = {
+            "id": keys_vault_id, "name": names.keys_vault, "type": "Microsoft.KeyVault/vaults", "location": region,
+            "tags": {**config.tags_for(project), TAG_HOLDS: HOLDS_ENDPOINT_KEYS, **SIMULATED_TAG},
+            "properties": {"vaultUri": f"https://{names.keys_vault}.vault.azure.net/", "enableRbacAuthorization": True,
+                           "tenantId": SIMULATED_TENANT, "sku": {"family": "A", "name": "standard"}},
+        }
         ws_id = f"{rg_id}/providers/{ML}/workspaces/{names.workspace}"
         # Shape: Workspaces_Get (machinelearningservices 2024-10-01); keyVault links the workspace's vault.
         fleet.workspaces[ws_id.lower()] = {
@@ -168,13 +176,13 @@ def build_fleet(config: FleetConfig, inference_base: str) -> SimulatedFleet:
                                "marketplacePlan": {"publisherId": "stabilityai", "offerId": model.resource_name,
                                                    "planId": model.resource_name}},
             }
-            name = namer.endpoint(project, model)
+            name = namer.endpoint(project, model, sub)
             endpoint = SimEndpoint(sub, names.resource_group, names.workspace, name, region, model.asset_id, ms_id,
                                    f"{inference_base}/simulated-inference/{region}/{name}")
             fleet.endpoints[endpoint.id.lower()] = endpoint
             secret_name = namer.key_secret(name)
             # As the program writes it: the primary key, the stack's tags, the catalog's content type.
-            secret = SimSecret(vault_id, names.key_vault, region, secret_name, endpoint.primary,
+            secret = SimSecret(keys_vault_id, names.keys_vault, region, secret_name, endpoint.primary,
                                tags=config.tags_for(project), content_type=KEY_SECRET_CONTENT_TYPE)
-            fleet.secrets[f"{vault_id}/secrets/{secret_name}".lower()] = secret
+            fleet.secrets[f"{keys_vault_id}/secrets/{secret_name}".lower()] = secret
     return fleet

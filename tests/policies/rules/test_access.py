@@ -10,6 +10,7 @@ from infra.catalog import (
     OWNER,
     PERMISSIONS,
     USER_ACCESS_ADMINISTRATOR,
+    WORKSPACE_IDENTITY_VAULT_ROLES,
     Scope,
 )
 from policies.rules.access import action_allowed, role_guid
@@ -20,6 +21,9 @@ from tests.support.policy_builders import (
     changed,
     role_assignment,
     role_definition,
+    vault_id,
+    workspace,
+    workspace_identity_grants,
 )
 
 
@@ -66,3 +70,28 @@ def test_custom_role_least_privilege() -> None:
                    [{"actions": [], "dataActions": ["Microsoft.KeyVault/vaults/secrets/getSecret/action"]}])
     assert_violation("custom-role-least-privilege", data, says="dataActions")
     assert_no_violation("custom-role-least-privilege", changed(role_definition(), "permissions", DELETE))
+
+
+def test_the_workspace_identitys_documented_pair_on_its_own_vault_is_expected() -> None:
+    """Azure ML documents Contributor + Key Vault Administrator for a workspace identity on an RBAC vault."""
+    ws = workspace()
+    grants = workspace_identity_grants()
+    assert {role_guid(str(g.properties["roleDefinitionId"])) for g in grants} == {
+        r.id for r in WORKSPACE_IDENTITY_VAULT_ROLES}
+    for grant in grants:
+        assert_no_violation("no-privileged-role-assignment", grant)
+    assert_no_violation("workspace-identity-on-own-vault", ws, *grants)
+    contributor = next(g for g in grants if role_guid(str(g.properties["roleDefinitionId"])) == CONTRIBUTOR.id)
+    # The same Contributor without the marker, to a user, or above a vault is still refused.
+    assert_violation("no-privileged-role-assignment", changed(contributor, "description", DELETE))
+    assert_violation("no-privileged-role-assignment", changed(contributor, "principalType", "User"))
+    assert_violation("no-privileged-role-assignment", changed(contributor, "scope", f"/subscriptions/{SUBSCRIPTION}"))
+    # On the keys vault (or any vault that is not its workspace's own): refused once the ids are known.
+    on_keys_vault = workspace_identity_grants(scope=vault_id(keys=True))
+    assert_violation("workspace-identity-on-own-vault", ws, *on_keys_vault, says="not a workspace's own Key Vault")
+    # Another role under the marker, or the wrong principal type, is refused too.
+    owner = changed(contributor, "roleDefinitionId", OWNER.id)
+    assert_violation("workspace-identity-on-own-vault", ws, owner, says="only Contributor and Key Vault Administrator")
+    assert_violation("no-privileged-role-assignment", owner)
+    assert_violation("workspace-identity-on-own-vault", ws, changed(contributor, "principalType", "User"),
+                     says="ServicePrincipal")

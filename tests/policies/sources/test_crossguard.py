@@ -39,7 +39,16 @@ from policies.sources.crossguard import (
     plain,
     records_from_stack_args,
 )
-from tests.support.policy_builders import NAMER, SUBSCRIPTION, endpoint, key_secret, subscription, vault, workspace
+from tests.support.policy_builders import (
+    NAMER,
+    SUBSCRIPTION,
+    endpoint,
+    key_secret,
+    subscription,
+    unit_diagnostics,
+    vault,
+    workspace,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 STACK_URN = "urn:pulumi:dev::maas-fleet::pulumi:pulumi:Stack::maas-fleet-dev"
@@ -183,6 +192,8 @@ def test_role_and_vault_policies() -> None:
 
 def arm_id(rec: ResourceRecord) -> str:
     p = rec.properties
+    if rec.type == t.DIAGNOSTIC_SETTING:  # an extension resource: its id hangs off its target's id
+        return f"{p['resourceUri']}/providers/Microsoft.Insights/diagnosticSettings/{p['name']}"
     rg = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{p['resourceGroupName']}"
     if rec.type == t.RESOURCE_GROUP:
         return rg
@@ -312,7 +323,8 @@ def test_real_pack_over_grpc() -> None:
             assert "keys-only-as-secrets" in {n.policy_name for n in response.not_applicable}
 
             clash = NAMER.endpoint("main", MODELS["stable-image-core"])
-            records = unit(second_name=clash)
+            diagnostics = unit_diagnostics()[0]  # the workspace's: without it the advisory rule flags it too
+            records = [*unit(second_name=clash), diagnostics]
             by_name = {r.name: urn(r) for r in records}
             resources = [
                 analyzer_pb2.AnalyzerResource(type=r.type, properties=_struct(outputs(r, known_id=True)), urn=urn(r),
@@ -325,6 +337,11 @@ def test_real_pack_over_grpc() -> None:
             ultra = next(r for r in records if r.name == "ultra")
             assert flagged == {("endpoint-name-unique-per-region", urn(endpoint())),
                                ("endpoint-name-unique-per-region", urn(ultra))}
+            # The enterprise rules run in the pack too: the same stack without the workspace's diagnostics.
+            response = stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=resources[:-1]), timeout=30)
+            missing = [d for d in response.diagnostics if d.policyName == "diagnostics-to-log-analytics"]
+            assert [d.urn for d in missing] == [urn(records[0])]
+            assert missing[0].enforcementLevel == analyzer_pb2.ADVISORY
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from infra.catalog import MODELS
 from tests.support.audit_fleet import marketplace_key
 from tests.support.fake_arm import FakeArm
 
@@ -77,8 +78,9 @@ def test_unindexed_marketplace_subscriptions_are_read_per_workspace(arm, maas, b
     assert "does not index workspaces/marketplaceSubscriptions" in run.stderr
     assert calls == 2 + 3 * 10  # + one marketplace listing per workspace holding a catalog endpoint
     region, project = config.units()[3]
+    ultra = config.namer.for_subscription(sub).endpoint(project, MODELS["stable-image-ultra"])
     assert [(d["status"], d["region"], d["endpoint"]) for d in doc["drift"]] == [
-        ("subscription_missing", region, f"ct-prod-{project}-ultra")]
+        ("subscription_missing", region, ultra)]
 
 
 def test_forced_sources(arm, maas, build_fleet) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from tests.support.fake_arm import write_stack
 
 CELL_KEYS = {"subscription", "region", "project", "model", "endpoint", "status", "problems", "stack", "workspace",
              "resourceGroup", "provisioningState", "endpointState", "contentSafety", "marketplaceSubscription",
-             "servedModel", "uri", "verify", "key"}  # key: null unless --keys
+             "servedModel", "modelVersion", "pinnedVersion", "uri", "verify", "key"}  # key: null unless --keys
 SUMMARY_KEYS = {"cells", "ok", "drifted", "byStatus", "stacks", "subscriptions", "workspaces", "endpoints",
                 "otherEndpoints", "errors", "managementCalls", "graphPages", "wallS"}
 

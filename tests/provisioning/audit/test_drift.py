@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from infra.catalog import MODELS
+from provisioning.audit.model import Status
+from provisioning.audit.render.common import LOOKS
 from tests.support.audit_fleet import Planted, endpoint_of, plant_drift
 
 STATUSES = ("ok", "missing", "extra", "unhealthy", "content_safety_off", "wrong_model", "wrong_region",
-            "region_not_allowed", "subscription_missing", "key_expired", "key_expiring")
+            "region_not_allowed", "subscription_missing", "wrong_version", "key_expired", "key_expiring")
 
 
 def _cell(doc: dict[str, Any], p: Planted) -> dict[str, Any]:
@@ -37,7 +39,8 @@ def test_every_kind_of_drift_lands_in_its_cell(drifted) -> None:  # type: ignore
         assert cell["status"] == p.status, (p, cell)
         assert tuple(cell["problems"]) == p.problems, (p, cell)
     seen = {p.status for p in planted}
-    assert seen == set(STATUSES) - {"ok"}  # every verdict is exercised
+    # Every verdict is exercised (wrong_version needs a pinned stack: test_a_pinned_version_is_audited).
+    assert seen == set(STATUSES) - {"ok", "wrong_version"}
     by_status = doc["summary"]["byStatus"]
     assert set(by_status) == set(STATUSES)
     assert sum(by_status.values()) == doc["summary"]["cells"] == 3 * 40 * 3 + 2  # 2 extras
@@ -112,3 +115,36 @@ def test_clean_fleet_exits_zero(arm, maas, build_fleet) -> None:  # type: ignore
     doc = json.loads(run.stdout)
     assert doc["drift"] == [] and doc["summary"]["ok"] == doc["summary"]["cells"] == 90
     assert "90 cells, 90 ok, 0 drifted" in run.stderr
+
+
+def test_a_pinned_version_is_audited(arm, maas, build_fleet) -> None:  # type: ignore[no-untyped-def]
+    """`models: [{slug, version}]`: each cell reports the version its endpoint runs; another version, or a
+    versionless id (Azure picked the latest at creation), is drift of its own."""
+    fleet = build_fleet(1, 3, models=[{"slug": "stable-image-core", "version": 2}, "stable-image-ultra"])
+    config, sub = fleet.configs["dev"], fleet.subscriptions["dev"]
+    core = MODELS["stable-image-core"]
+    (r0, p0), (r1, p1), (r2, p2) = config.units()
+    endpoint_of(arm, config, sub, r0, p0, core.slug).model_id = f"{core.asset_id}/versions/2"
+    endpoint_of(arm, config, sub, r1, p1, core.slug).model_id = f"{core.asset_id}/versions/1"
+    run = maas("audit", *fleet.args(), "--format", "json")
+    assert run.code == 1, run.stderr
+    doc = json.loads(run.stdout)
+    cells = {(c["region"], c["project"], c["model"]): c for c in doc["cells"]}
+    pinned = cells[(r0, p0, core.slug)]
+    assert pinned["status"] == "ok" and pinned["modelVersion"] == "2" and pinned["pinnedVersion"] == 2
+    older = cells[(r1, p1, core.slug)]
+    assert older["status"] == "wrong_version" and older["modelVersion"] == "1"
+    versionless = cells[(r2, p2, core.slug)]
+    assert versionless["status"] == "wrong_version" and versionless["modelVersion"] is None
+    unpinned = cells[(r0, p0, "stable-image-ultra")]
+    assert unpinned["status"] == "ok" and unpinned["pinnedVersion"] is None
+    drift = {d["endpoint"]: d for d in doc["drift"]}
+    assert "runs Stable-Image-Core version 1; the stack pins version 2" in drift[older["endpoint"]]["message"]
+    assert "versionless model id" in drift[versionless["endpoint"]]["message"]
+    assert "recreate it at version 2" in drift[older["endpoint"]]["fix"]
+    assert doc["summary"]["byStatus"]["wrong_version"] == 2 and len(doc["drift"]) == 2
+    html_out = fleet.directory / "audit.html"
+    assert maas("audit", *fleet.args(), "--format", "html", "--out", str(html_out)).code == 1
+    html = html_out.read_text(encoding="utf-8")
+    look = LOOKS[Status.WRONG_VERSION]
+    assert 'data-status="wrong_version"' in html and f".st-wrong_version {{ background: {look.bg};" in html

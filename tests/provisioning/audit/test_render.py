@@ -68,7 +68,8 @@ def test_every_cell_is_in_the_matrix_with_its_colour(drifted_html) -> None:  # t
         assert f"st-{cell['data-status']}" in cell["class"].split()
     for status, look in LOOKS.items():  # each status has its colour rule, and the page uses every one
         assert re.search(rf"\.st-{status.value} \{{ background: {look.bg}; color: {look.fg}; }}", html)
-        assert any(c["data-status"] == status.value for c in filled), status
+        # wrong_version needs a pinned stack: test_drift.test_a_pinned_version_is_audited renders it.
+        assert status is Status.WRONG_VERSION or any(c["data-status"] == status.value for c in filled), status
     assert "missing: 1" in html and "92 cells, 78 ok, 14 drifted" in html
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from infra.catalog import MODELS
+from infra.config import load_stack_file
 from provisioning.emulator import EmulatorSettings
 from provisioning.emulator.fleet import build_fleet
 from provisioning.inputs.inventory import write_inventory
@@ -31,8 +33,10 @@ def test_from_a_config_uri_is_null(tmp_path: Path, maas: Any) -> None:
     code, out = run.code, run.stdout
     assert code == 0
     models = json.loads(out)["models"]
+    name = load_stack_file(tmp_path / "Pulumi.dev.yaml").namer.endpoint("main", MODELS["stable-image-core"])
+    assert name.startswith("acme-dev-main-core-")  # the program's name: it ends in a subscription/stack hash
     assert [(r["region"], r["name"], r["uri"]) for r in models["stable-image-core"]] == [
-        ("eastus2", "acme-dev-main-core", None), ("westus3", "acme-dev-main-core", None)]
+        ("eastus2", name, None), ("westus3", name, None)]
 
 
 def test_from_an_inventory_never_a_key(tmp_path: Path, maas: Any) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from PIL import Image
 
+from infra.catalog import MODELS
 from infra.config import FleetConfig, parse_stack_config
 from provisioning.client import (
     AsyncFleetClient,
@@ -20,9 +23,15 @@ from provisioning.client import (
     FleetUnavailableError,
     RequestRejectedError,
 )
-from provisioning.emulator import EmulatorSettings, planned_fleet, running_emulator, settings_for_config
+from provisioning.emulator import Emulator, EmulatorSettings, planned_fleet, running_emulator, settings_for_config
+from provisioning.emulator.fleet import NAMER as EMULATOR_NAMER
+from tests.provisioning.client.clock import ManualClock
 
 CORE = "stable-image-core"
+# The names the program gives (they end in a hash of subscription and stack): stack("…") has none.
+ACME_CORE = parse_stack_config({"maas-fleet:prefix": "acme", "maas-fleet:regions": ["eastus"]}).namer.endpoint(
+    "main", MODELS[CORE])
+EMU_CORE = EMULATOR_NAMER.endpoint("main", MODELS[CORE])
 SMALL: dict[str, Any] = {"size": "1366x768", "output_format": "jpeg"}
 
 
@@ -31,12 +40,16 @@ def stack(*regions: str, projects: tuple[str, ...] = ("main",)) -> FleetConfig:
                                "maas-fleet:projects": list(projects), "maas-fleet:models": [CORE]})
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@contextmanager
+def westus3_failing(clock: ManualClock) -> Iterator[tuple[Emulator, FleetClient]]:
+    """eastus serves, every westus3 endpoint answers 503; the client opens a circuit at the first
+    failure and probes again 30 s (of `clock`) later."""
+    config = stack("eastus", "westus3")
+    settings = settings_for_config(config, failing_regions="westus3")
+    with running_emulator(settings, planned_fleet(config)) as emu, FleetClient.from_inventory(
+        emu.inventory, failure_threshold=1, reset_after_s=30, clock=clock
+    ) as fleet:
+        yield emu, fleet
 
 
 def test_spreads_calls_and_returns_the_decoded_image_with_its_endpoint() -> None:
@@ -44,7 +57,7 @@ def test_spreads_calls_and_returns_the_decoded_image_with_its_endpoint() -> None
     with running_emulator(settings_for_config(config), planned_fleet(config)) as emu, \
             FleetClient.from_inventory(emu.inventory) as fleet:
         results = [fleet.generate(CORE, "a lighthouse at dawn", **SMALL) for _ in range(6)]
-    assert {(r.region, r.endpoint) for r in results} == {(r, "acme-dev-main-core") for r in config.regions}
+    assert {(r.region, r.endpoint) for r in results} == {(r, ACME_CORE) for r in config.regions}
     first = results[0]
     assert first.format == "jpeg" and first.model == CORE and first.attempts == 1
     assert Image.open(io.BytesIO(first.image)).size == (1366, 768)
@@ -62,44 +75,36 @@ def test_fails_over_from_a_failing_region_and_opens_its_circuit() -> None:
     assert all(r.region != "westus3" for r in results)  # no failure reached the caller
     assert states["westus3"] == (2, "open")
     # After two 503s the open circuit kept every other call away from the failing region.
-    assert emu.statuses()["westus3/acme-dev-main-core"] == {503: 2}
+    assert emu.statuses()[f"westus3/{ACME_CORE}"] == {503: 2}
 
 
 def test_an_open_circuit_probes_after_its_reset_time_and_closes_on_success() -> None:
-    config = stack("eastus", "westus3")
-    clock = FakeClock()
-    settings = settings_for_config(config, failing_regions="westus3")
-    with running_emulator(settings, planned_fleet(config)) as emu, FleetClient.from_inventory(
-        emu.inventory, failure_threshold=1, reset_after_s=30, clock=clock
-    ) as fleet:
+    clock = ManualClock(1000.0)
+    with westus3_failing(clock) as (emu, fleet):
         for _ in range(4):
             fleet.generate(CORE, "a lighthouse", **SMALL)
         assert dict((r.region, s) for r, _, s in fleet.stats(CORE))["westus3"] == CircuitState.OPEN
-        emu.state.settings = settings.model_copy(update={"failing_regions": ()})  # the region recovers
+        emu.state.settings = emu.state.settings.model_copy(update={"failing_regions": ()})  # the region recovers
         for _ in range(2):
             fleet.generate(CORE, "a lighthouse", **SMALL)
-        assert emu.statuses()["westus3/acme-dev-main-core"] == {503: 1}  # still open: no probe yet
+        assert emu.statuses()[f"westus3/{ACME_CORE}"] == {503: 1}  # still open: no probe yet
         clock.now += 31
         served = [fleet.generate(CORE, "a lighthouse", **SMALL).region for _ in range(4)]
         assert "westus3" in served
         assert dict((r.region, s) for r, _, s in fleet.stats(CORE))["westus3"] == CircuitState.CLOSED
-    assert emu.statuses()["westus3/acme-dev-main-core"][503] == 1
+    assert emu.statuses()[f"westus3/{ACME_CORE}"][503] == 1
 
 
 def test_a_failed_probe_opens_the_circuit_again() -> None:
-    config = stack("eastus", "westus3")
-    clock = FakeClock()
-    settings = settings_for_config(config, failing_regions="westus3")
-    with running_emulator(settings, planned_fleet(config)) as emu, FleetClient.from_inventory(
-        emu.inventory, failure_threshold=1, reset_after_s=30, clock=clock
-    ) as fleet:
+    clock = ManualClock(1000.0)
+    with westus3_failing(clock) as (emu, fleet):
         for _ in range(3):
             fleet.generate(CORE, "a lighthouse", **SMALL)
         clock.now += 31
         for _ in range(3):
             assert fleet.generate(CORE, "a lighthouse", **SMALL).region == "eastus"
         assert dict((r.region, s) for r, _, s in fleet.stats(CORE))["westus3"] == CircuitState.OPEN
-    assert emu.statuses()["westus3/acme-dev-main-core"] == {503: 2}  # one failure, one failed probe
+    assert emu.statuses()[f"westus3/{ACME_CORE}"] == {503: 2}  # one failure, one failed probe
 
 
 def test_retry_after_is_honoured_not_hammered() -> None:
@@ -114,7 +119,7 @@ def test_retry_after_is_honoured_not_hammered() -> None:
         second = fleet.generate(CORE, "two", **SMALL)
         throttled = [s.throttled for _, s, _ in fleet.stats(CORE)]
     assert second.attempts == 2 and throttled == [1]
-    assert emu.statuses()["eastus/maas-emu-main-core"] == {200: 2, 429: 1}
+    assert emu.statuses()[f"eastus/{EMU_CORE}"] == {200: 2, 429: 1}
 
 
 def test_a_long_retry_after_moves_the_call_elsewhere_and_pauses_the_endpoint() -> None:

@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
+from infra.catalog import MODELS
 from infra.config import parse_stack_config
 from provisioning.client import CircuitBreaker, CircuitState, FleetClientError, routes_document, routes_from_config
 from provisioning.client.keys import resolve_keys
 from provisioning.client.routes import routes_from_inventory
 from provisioning.inputs.inventory import parse_inventory
+from tests.provisioning.client.clock import ManualClock
 
 KEY = "k" * 32
 VAULT_URI = "https://kv-acme-main-eus2-1a2b3c.vault.azure.net"
@@ -28,12 +30,13 @@ def test_routes_from_a_config_have_program_names_and_no_uri() -> None:
                                  "maas-fleet:projects": ["main", "batch"], "azure-native:subscriptionId": sub})
     doc = routes_document(routes_from_config(config))
     core = doc["models"]["stable-image-core"]
+    main, batch = (config.namer.endpoint(p, MODELS["stable-image-core"], sub) for p in ("main", "batch"))
+    assert main.startswith("acme-dev-main-core-") and batch.startswith("acme-dev-batch-core-")
     assert [(r["region"], r["project"], r["name"]) for r in core] == [
-        ("eastus2", "main", "acme-dev-main-core"), ("eastus2", "batch", "acme-dev-batch-core"),
-        ("westus3", "main", "acme-dev-main-core"), ("westus3", "batch", "acme-dev-batch-core")]
+        ("eastus2", "main", main), ("eastus2", "batch", batch), ("westus3", "main", main), ("westus3", "batch", batch)]
     assert all(r["uri"] is None and r["rpmLimit"] == 1000 and r["weight"] == 0.25 for r in core)
-    vault = config.namer.workspace_names("eastus2", "main", sub).key_vault
-    assert core[0]["keySecretUri"] == f"https://{vault}.vault.azure.net/secrets/acme-dev-main-core-key"
+    vault = config.namer.workspace_names("eastus2", "main", sub).keys_vault  # keys live in the keys vault
+    assert core[0]["keySecretUri"] == f"https://{vault}.vault.azure.net/secrets/{main}-key"
     assert set(doc["models"]) == {"stable-diffusion-3.5-large", "stable-image-core", "stable-image-ultra"}
     # Without the subscription the vault names (and so the secret URIs) are not known yet.
     unknown = routes_document(routes_from_config(config.model_copy(update={"subscription_id": None})))
@@ -101,16 +104,8 @@ def test_a_key_vault_failure_names_the_endpoint_not_the_sdk_text() -> None:
     assert "secret-token-123" not in str(caught.value)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_breaker_opens_after_consecutive_failures_and_half_opens_for_one_probe() -> None:
-    clock = Clock()
+    clock = ManualClock()
     breaker = CircuitBreaker(failure_threshold=3, reset_after_s=10, clock=clock)
     breaker.on_failure()
     breaker.on_failure()
@@ -139,7 +134,7 @@ def test_breaker_opens_after_consecutive_failures_and_half_opens_for_one_probe()
 def test_a_refused_request_gives_its_slot_back_but_the_pause_holds() -> None:
     from provisioning.verify.ratelimit import SlidingWindowLimiter
 
-    clock = Clock()
+    clock = ManualClock()
     limiter = SlidingWindowLimiter(2, 10.0, clock=clock)
     assert limiter.try_acquire() and limiter.try_acquire() and not limiter.try_acquire()
     limiter.refund()  # the endpoint answered 429: it never counted that request

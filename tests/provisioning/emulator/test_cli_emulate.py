@@ -9,7 +9,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ import httpx
 from infra.catalog import MODELS, Route
 from provisioning.inputs.inventory import load_inventory
 from tests.conftest import ROOT
+from tests.provisioning.emulator.waiting import wait_for_file
 
 START_TIMEOUT_S = 20.0
 
@@ -40,11 +40,7 @@ def test_emulate_serves_writes_a_private_inventory_and_stops_on_sigterm(tmp_path
         cwd=ROOT,
     )
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not inventory_file.exists():
-            assert process.poll() is None, process.communicate(timeout=5)
-            assert time.monotonic() < deadline, "maas emulate did not write its inventory in time"
-            time.sleep(0.05)
+        wait_for_file(process, inventory_file, START_TIMEOUT_S, "maas emulate did not write its inventory in time")
         assert stat.S_IMODE(inventory_file.stat().st_mode) == 0o600
         inventory = load_inventory(inventory_file)
         assert len(inventory) == 2 * len(MODELS) + 1

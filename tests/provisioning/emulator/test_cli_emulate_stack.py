@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +15,7 @@ from infra.catalog import Route
 from infra.config import load_stack_file
 from provisioning.inputs.inventory import load_inventory
 from tests.conftest import ROOT
+from tests.provisioning.emulator.waiting import wait_for_file
 
 STACK = "config:\n  maas-fleet:prefix: acme\n  maas-fleet:regions: [eastus, westus3]\n" \
         "  maas-fleet:models: [stable-image-core]\n  maas-fleet:projects: [main, batch]\n"
@@ -33,11 +33,7 @@ def test_serves_the_planned_endpoints_with_a_short_window_and_a_failing_region(t
     process = run("--stack", "acme", "--rate-limit", "2/30", "--fail-region", "westus3", "--inventory-out",
                   str(inventory_file), cwd=tmp_path)
     try:
-        deadline = time.monotonic() + 20
-        while not inventory_file.exists():
-            assert process.poll() is None, process.communicate(timeout=5)
-            assert time.monotonic() < deadline, "maas emulate did not write its inventory in time"
-            time.sleep(0.05)
+        wait_for_file(process, inventory_file, 20, "maas emulate did not write its inventory in time")
         inventory = load_inventory(inventory_file)
         config = load_stack_file(tmp_path / "Pulumi.acme.yaml")
         assert [(e.region, e.project, e.name) for e in inventory] == [

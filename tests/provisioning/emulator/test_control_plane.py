@@ -10,7 +10,6 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import pytest
 from infra.config import load_stack_file
 from provisioning.emulator.control_plane import ControlPlane, running_control_plane
 from tests.conftest import ROOT
+from tests.provisioning.emulator.waiting import wait_for_file
 from tests.support.fake_arm import write_stack
 
 Maas = Callable[..., Any]
@@ -106,11 +106,7 @@ def test_the_command_prints_the_exports_and_stops_on_sigterm(tmp_path: Path) -> 
                                 "--env-out", str(env_file)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while not env_file.exists():
-            assert process.poll() is None, process.communicate(timeout=5)
-            assert time.monotonic() < deadline, "no --env-out file in time"
-            time.sleep(0.05)
+        wait_for_file(process, env_file, 30, "no --env-out file in time")
         lines = env_file.read_text(encoding="utf-8").splitlines()
         assert lines[0].startswith("# SIMULATED Azure control plane")
         exported = dict(line.removeprefix("export ").split("=", 1) for line in lines[1:])

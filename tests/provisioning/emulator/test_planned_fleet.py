@@ -25,15 +25,17 @@ CONFIG = parse_stack_config(
 
 def test_planned_fleet_has_the_names_the_program_declares() -> None:
     fleet = planned_fleet(CONFIG)
+    main, batch = (CONFIG.namer.endpoint(p, CONFIG.model_specs[0]) for p in ("main", "batch"))
+    assert main.startswith("acme-test-main-core-") and batch.startswith("acme-test-batch-core-")
     assert [(e.region, e.project, e.model.slug, e.name) for e in fleet] == [
-        ("eastus", "main", "stable-image-core", "acme-test-main-core"),
-        ("eastus", "batch", "stable-image-core", "acme-test-batch-core"),
-        ("westus3", "main", "stable-image-core", "acme-test-main-core"),
-        ("westus3", "batch", "stable-image-core", "acme-test-batch-core"),
+        ("eastus", "main", "stable-image-core", main),
+        ("eastus", "batch", "stable-image-core", batch),
+        ("westus3", "main", "stable-image-core", main),
+        ("westus3", "batch", "stable-image-core", batch),
     ]
     names = CONFIG.namer.workspace_names("eastus", "main")
     assert fleet[0].workspace == names.workspace and fleet[0].resource_group == names.resource_group
-    assert fleet[0].key_secret_uri == f"https://{names.key_vault}.vault.azure.net/secrets/acme-test-main-core-key"
+    assert fleet[0].key_secret_uri == f"https://{names.keys_vault}.vault.azure.net/secrets/{main}-key"
 
 
 def test_emulator_serves_the_planned_fleet() -> None:

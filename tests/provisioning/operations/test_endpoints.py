@@ -94,7 +94,8 @@ def test_stack_scope_lists_only_its_workspaces_and_notes_missing_ones(arm: FakeA
     run = maas("endpoints", "--config", str(write_stack(tmp_path)), "--format", "json")
     assert run.code == 0, run.output
     names = {r["name"] for r in json.loads(run.stdout)["endpoints"]}
-    assert names == {"contoso-dev-main-sd35l", "contoso-dev-main-core", "contoso-dev-main-ultra"}
+    assert names == {config.namer.endpoint("main", m) for m in config.model_specs}
+    assert all(n.startswith("contoso-dev-main-") for n in names)
     assert "1 of the stack's 2 workspace(s) do not exist yet: mlw-contoso-dev-main-wus3" in run.stderr
     assert not arm.calls("GET", "/resources$")  # the stack names its workspaces: no listing needed
 

@@ -9,11 +9,16 @@ from typing import Any
 
 import pytest
 
-from infra.catalog import PERMISSIONS, PROGRAM_ACTIONS, RESOURCE_PROVIDERS, Scope
+from infra.catalog import MODELS, PERMISSIONS, PROGRAM_ACTIONS, RESOURCE_PROVIDERS, Scope
+from infra.naming import Namer
 from tests.support import builtin_roles
 from tests.support.fake_arm import ML, SUB, FakeArm, write_stack
 
 SE = f"{ML}/workspaces/serverlessEndpoints"
+# The names `pulumi up` of write_stack's default stack gives: they carry a hash of subscription and stack.
+NAMES = Namer("contoso", "dev", subscription_id=SUB, stack="dev")
+CORE, ULTRA, SD35L = (NAMES.endpoint("main", MODELS[m])
+                      for m in ("stable-image-core", "stable-image-ultra", "stable-diffusion-3.5-large"))
 Maas = Callable[..., Any]
 
 
@@ -26,10 +31,9 @@ def preflight_json(maas: Maas, tmp_path: Path, *args: str, **config: Any) -> tup
     return run, checks(run) if run.stdout.strip() else {}
 
 
-# The workspace-scope role as Azure's operations list allows it (the how-to's
-# `marketplaceModelSubscriptions/*` matches no operation). The catalog is being corrected on another
-# branch; these tests pin roles that Azure accepts so they test preflight, not the catalog's state.
-PUBLISHED_WORKSPACE_ACTIONS = (f"{ML}/workspaces/marketplaceSubscriptions/*", f"{SE}/*")
+# The workspace-scope role as the catalog spells it: the operations Azure lists (the how-to's
+# `marketplaceModelSubscriptions/*` matches none, and ARM would refuse a role holding it).
+PUBLISHED_WORKSPACE_ACTIONS = tuple(PERMISSIONS[Scope.WORKSPACE])
 HOW_TO_WILDCARD = f"{ML}/workspaces/marketplaceModelSubscriptions/*"
 MARKETPLACE_ALLOWED = [{"name": "MarketplacePurchases", "value": "AllAllowed", "policyType": "UserControlled",
                         "scope": f"/subscriptions/{SUB}"}]
@@ -37,11 +41,6 @@ MARKETPLACE_ALLOWED = [{"name": "MarketplacePurchases", "value": "AllAllowed", "
 
 def roles_with_workspace_actions(monkeypatch: pytest.MonkeyPatch, actions: tuple[str, ...]) -> None:
     monkeypatch.setattr("infra.rbac.PERMISSIONS", {**PERMISSIONS, Scope.WORKSPACE: actions})
-
-
-@pytest.fixture(autouse=True)
-def published_roles(monkeypatch: pytest.MonkeyPatch) -> None:
-    roles_with_workspace_actions(monkeypatch, PUBLISHED_WORKSPACE_ACTIONS)
 
 
 def test_everything_passes_on_a_ready_subscription(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
@@ -58,7 +57,7 @@ def test_everything_passes_on_a_ready_subscription(arm: FakeArm, maas: Maas, tmp
     assert arm.token not in run.output
     # 2 regions x 1 project: subscription + `pulumi up` + 2 resource groups + 2 workspaces permission checks
     assert len([n for n in found if n.startswith("permissions")]) == 6
-    assert "all 9 subscription-scope actions the program needs" in found["permissions to run pulumi up"]["detail"]
+    assert "all 10 subscription-scope actions the program needs" in found["permissions to run pulumi up"]["detail"]
     assert len([n for n in found if n.startswith("endpoint name")]) == 6
     assert len([n for n in found if n.startswith("provider")]) == len(RESOURCE_PROVIDERS)
     # Marketplace purchases need these two registered: checked like every provider.
@@ -198,14 +197,13 @@ def test_missing_permissions_are_named_exactly_with_who_grants_them(arm: FakeArm
     assert rg["detail"].endswith("missing 1 of 2: Microsoft.SaaS/resources/write")
     assert "does not exist yet; checked at the subscription" in rg["detail"]
     ws = found["permissions workspace mlw-contoso-dev-main-eus2"]
-    # Reader's */read covers the reads under each wildcard; the rest is named per wildcard.
-    assert ws["detail"].endswith("missing 3 of 3: " + ", ".join([
-        f"{ML}/workspaces/marketplaceModelSubscriptions/* (not granted: write, delete)",
-        f"{ML}/workspaces/marketplaceSubscriptions/* (not granted: write, delete)",
-        f"{SE}/* (not granted: listKeys/action, regenerateKeys/action, write, delete)"]))
+    # Reader's */read covers the reads; every other workspace operation is named.
+    assert ws["detail"].endswith("missing 6 of 8: " + ", ".join([
+        f"{ML}/workspaces/marketplaceSubscriptions/write", f"{ML}/workspaces/marketplaceSubscriptions/delete",
+        f"{SE}/write", f"{SE}/delete", f"{SE}/listKeys/action", f"{SE}/regenerateKeys/action"]))
     assert "AzureML Data Scientist" in ws["fix"]
     program = found["permissions to run pulumi up"]
-    assert program["status"] == "fail" and "misses 9 of 9" in program["detail"]
+    assert program["status"] == "fail" and "misses 9 of 10" in program["detail"]  # Reader reads definitions
 
 
 def test_existing_scopes_are_checked_where_they_are(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
@@ -220,7 +218,7 @@ def test_existing_scopes_are_checked_where_they_are(arm: FakeArm, maas: Maas, tm
     assert run.code == 1
     east = found["permissions workspace mlw-contoso-dev-main-eus2"]
     assert east["status"] == "fail" and "does not exist" not in east["detail"]
-    assert east["detail"] == f"missing 1 of 3: {SE}/* (not granted: delete)"  # notActions subtract
+    assert east["detail"] == f"missing 1 of 8: {SE}/delete"  # notActions subtract
     west = found["permissions workspace mlw-contoso-dev-main-wus3"]
     assert west["status"] == "pass" and "checked at resource group rg-contoso-dev-main-westus3" in west["detail"]
     assert found["permissions resource group rg-contoso-dev-main-westus3"]["status"] == "pass"
@@ -243,20 +241,20 @@ def test_a_region_arm_does_not_offer_fails(arm: FakeArm, maas: Maas, tmp_path: P
 def test_endpoint_names_taken_by_another_workspace(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     arm.add_subscription(SUB)
     other = arm.add_workspace(SUB, "rg-someone-else", "mlw-someone-else", "eastus2")
-    arm.add_endpoint(other, "contoso-dev-main-core", "stable-image-core")
+    arm.add_endpoint(other, CORE, "stable-image-core")
     planned = arm.add_workspace(SUB, "rg-contoso-dev-main-eastus2", "mlw-contoso-dev-main-eus2", "eastus2")
-    arm.add_endpoint(planned, "contoso-dev-main-ultra", "stable-image-ultra")
+    arm.add_endpoint(planned, ULTRA, "stable-image-ultra")
     far = arm.add_workspace(SUB, "rg-far", "mlw-far", "eastus")  # same name, other region: no clash
-    arm.add_endpoint(far, "contoso-dev-main-sd35l", "stable-diffusion-3.5-large")
+    arm.add_endpoint(far, SD35L, "stable-diffusion-3.5-large")
     run, found = preflight_json(maas, tmp_path)
     assert run.code == 1
-    taken = found["endpoint name contoso-dev-main-core (eastus2)"]
+    taken = found[f"endpoint name {CORE} (eastus2)"]
     assert taken["status"] == "fail"
     assert "workspace mlw-someone-else (resource group rg-someone-else" in taken["detail"]
     assert "unique per region" in taken["fix"]
-    ours = found["endpoint name contoso-dev-main-ultra (eastus2)"]
+    ours = found[f"endpoint name {ULTRA} (eastus2)"]
     assert ours["status"] == "pass" and "planned workspace" in ours["detail"]
-    assert found["endpoint name contoso-dev-main-sd35l (eastus2)"]["status"] == "pass"
+    assert found[f"endpoint name {SD35L} (eastus2)"]["status"] == "pass"
     assert not arm.calls("GET", "mlw-far/serverlessEndpoints")  # workspaces outside the regions are not listed
 
 
@@ -268,10 +266,10 @@ def test_endpoint_names_not_verifiable_fail(arm: FakeArm, maas: Maas, tmp_path: 
              times=None)
     run, found = preflight_json(maas, tmp_path)
     assert run.code == 1
-    west = found["endpoint name contoso-dev-main-core (westus3)"]
+    west = found[f"endpoint name {CORE} (westus3)"]
     assert west["status"] == "fail" and west["detail"].startswith("not verified: listing serverless endpoints in "
                                                                   "workspace mlw-locked: HTTP 403")
-    assert found["endpoint name contoso-dev-main-core (eastus2)"]["status"] == "pass"
+    assert found[f"endpoint name {CORE} (eastus2)"]["status"] == "pass"
 
 
 def test_bad_input_exits_2_without_a_traceback(arm: FakeArm, maas: Maas, tmp_path: Path,
@@ -308,7 +306,7 @@ def test_azureml_data_scientist_on_the_workspaces_passes(arm: FakeArm, maas: Maa
     assert found["permissions subscription"]["status"] == "pass"
     # Reader + the persona roles cannot run `pulumi up`: a line of its own, and the run fails.
     program = found["permissions to run pulumi up"]
-    assert program["status"] == "fail" and "misses 9 of 9" in program["detail"]
+    assert program["status"] == "fail" and "misses 9 of 10" in program["detail"]  # Reader reads definitions
     assert "built-in Owner, or Contributor plus User Access Administrator" in program["fix"]
     assert run.code == 1
 
@@ -321,7 +319,7 @@ def test_azureml_data_scientist_on_the_workspaces_passes(arm: FakeArm, maas: Maa
      ["Microsoft.Authorization/roleDefinitions/write"],
      "built-in User Access Administrator (next to Contributor), or Owner"),
     ((builtin_roles.USER_ACCESS_ADMINISTRATOR, {"actions": ["Microsoft.MarketplaceOrdering/*", "Microsoft.SaaS/*"]}),
-     list(PROGRAM_ACTIONS[2:]),
+     list(PROGRAM_ACTIONS[2:-1]),  # its */read covers roleDefinitions/read
      "built-in Owner, or Contributor plus User Access Administrator"),
 ])
 def test_the_identity_running_pulumi_up_needs_role_definition_and_assignment_writes(
@@ -368,7 +366,8 @@ def test_a_role_action_azure_does_not_list_is_named_before_pulumi_up(
     assert run.code == 1
     check = found[f"role actions {ML}"]
     assert check["status"] == "fail"
-    assert check["detail"].startswith(f"1 of 3 action(s) match no operation Azure lists: {HOW_TO_WILDCARD} (in "
+    assert check["detail"].startswith(f"1 of {1 + len(PUBLISHED_WORKSPACE_ACTIONS)} action(s) match no operation "
+                                      f"Azure lists: {HOW_TO_WILDCARD} (in "
                                       "maas-fleet contoso-dev deployer (workspace))")
     assert "InvalidActionOrNotAction" in check["detail"]
     assert "infra/catalog.py PERMISSIONS" in check["fix"] and f"--namespace {ML}" in check["fix"]
@@ -491,9 +490,9 @@ def test_a_suspended_marketplace_subscription_in_a_planned_workspace_fails(arm: 
 
 def test_a_name_no_listing_shows_is_not_called_free(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     arm.add_subscription(SUB)
-    arm.take_name_elsewhere("eastus2", "contoso-dev-main-core")  # another tenant holds it
+    arm.take_name_elsewhere("eastus2", CORE)  # another tenant holds it
     run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    check = found["endpoint name contoso-dev-main-core (eastus2)"]
+    check = found[f"endpoint name {CORE} (eastus2)"]
     assert check["status"] == "pass"  # nothing the caller can read holds it ...
     assert check["detail"].startswith("not taken in the 1 subscription(s) you can read (0 serverless endpoint(s) "
                                       "in eastus2)")
@@ -504,13 +503,13 @@ def test_a_name_no_listing_shows_is_not_called_free(arm: FakeArm, maas: Maas, tm
 
     ws = arm.add_workspace(SUB, "rg-contoso-dev-main-eastus2", "mlw-contoso-dev-main-eus2", "eastus2")
     with AzureSession() as session, pytest.raises(ArmError) as refused:
-        session.arm.put(f"{ws.id}/serverlessEndpoints/contoso-dev-main-core", "2024-10-01",
+        session.arm.put(f"{ws.id}/serverlessEndpoints/{CORE}", "2024-10-01",
                         {"location": "eastus2", "properties": {"modelSettings": {
                             "modelId": "azureml://registries/azureml-stabilityai/models/Stable-Image-Core"}}},
-                        what="creating serverless endpoint contoso-dev-main-core")
+                        what=f"creating serverless endpoint {CORE}")
     line = str(refused.value)
-    assert line.startswith("creating serverless endpoint contoso-dev-main-core: HTTP 400 UserError: Serverless "
-                           "endpoint name 'contoso-dev-main-core' is not available. Please select a different name. ")
+    assert line.startswith(f"creating serverless endpoint {CORE}: HTTP 400 UserError: Serverless "
+                           f"endpoint name '{CORE}' is not available. Please select a different name. ")
     assert line.endswith("-> the endpoint name is taken in this region, possibly by another Azure customer (names "
                          "are unique per region across all of Azure, and no listing shows other tenants' endpoints): "
                          "change maas-fleet:prefix, environment or the project name, then run `maas preflight` and "
@@ -523,9 +522,9 @@ def test_names_in_other_readable_subscriptions_are_searched(arm: FakeArm, maas: 
     arm.add_subscription(SUB)
     arm.add_subscription(OTHER_SUB, "Team B")
     other = arm.add_workspace(OTHER_SUB, "rg-b", "mlw-b", "eastus2")
-    arm.add_endpoint(other, "contoso-dev-main-ultra", "stable-image-ultra")
+    arm.add_endpoint(other, ULTRA, "stable-image-ultra")
     run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    taken = found["endpoint name contoso-dev-main-ultra (eastus2)"]
+    taken = found[f"endpoint name {ULTRA} (eastus2)"]
     assert taken["status"] == "fail" and f"subscription {OTHER_SUB}" in taken["detail"]
-    assert found["endpoint name contoso-dev-main-core (eastus2)"]["detail"].startswith(
+    assert found[f"endpoint name {CORE} (eastus2)"]["detail"].startswith(
         "not taken in the 2 subscription(s) you can read")

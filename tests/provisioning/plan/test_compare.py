@@ -54,7 +54,7 @@ def test_an_added_region_is_creates_and_two_role_updates(tmp_path: Path, project
     assert all(c["fields"] == [] for c in created)
 
     table = maas("plan", "--config", str(bigger), "--compare", str(previous), cwd=tmp_path)
-    assert "Changes against the previous plan: 23 to create, 2 to update" in table.stdout
+    assert "Changes against the previous plan: 29 to create, 2 to update" in table.stdout
     assert "assignableScopes" in table.stdout
 
 

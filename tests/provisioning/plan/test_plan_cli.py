@@ -30,7 +30,7 @@ def test_json_matches_the_documented_shape(project_root: Path) -> None:
     assert set(doc["summary"]) == {"resources", "endpoints", "regions", "violations"}
     assert doc["summary"]["endpoints"] == 6 and doc["summary"]["regions"] == 2
     for resource in doc["resources"]:
-        assert set(resource) == {"type", "name", "parent", "dependsOn", "inputs", "secretInputs"}
+        assert set(resource) == {"type", "name", "parent", "dependsOn", "inputs", "secretInputs", "protect"}
         assert isinstance(resource["dependsOn"], list) and isinstance(resource["secretInputs"], list)
     roles = doc["access"]["roleDefinitions"]
     assert len(roles) == 3 and all(r["actions"] and r["assignableScopes"] for r in roles)
@@ -45,6 +45,10 @@ def test_json_matches_the_documented_shape(project_root: Path) -> None:
           "maas-fleet:regions[0]: 'westeurope' is not a region"]),
         ("config: [\n", ["is not valid YAML"]),
         ("config:\n  maas-fleet:regions: [eastus]\n", ["maas-fleet:prefix: is required"]),
+        ("config:\n  maas-fleet:prefix: acme\n  maas-fleet:regions: [eastus]\n  maas-fleet:projects: [a, b]\n"
+         "  maas-fleet:access:\n    - {principalId: 5e9f0c3a-8b21-4d6e-a7f4-2c1b9d8e3f20, principalType: Group,"
+         " persona: consumer, projects: [a, c]}\n",
+         ["maas-fleet:access[0].projects[1]: 'c' is not a configured project (allowed: a, b)"]),
     ],
 )
 def test_invalid_config_exits_2_with_one_line_per_problem(tmp_path: Path, content: str, expected: list[str]) -> None:
@@ -102,3 +106,17 @@ def test_plan_runs_after_asyncio_closed_the_thread_loop(project_root: Path) -> N
 
     asyncio.run(nothing())
     assert plan(load_config(None, project_root / "Pulumi.dev.yaml")).summary()["endpoints"] == 6
+
+
+def test_prod_plan_holds_only_published_operations(project_root: Path) -> None:
+    """Every action of every custom role `pulumi up` would create is an operation with a recorded
+    source (Azure's RBAC operations reference, or the how-to where the reference lists nothing)."""
+    from infra.catalog import ACTION_SOURCES, HOW_TO
+
+    result = maas("plan", "--stack", "prod", "--format", "json", cwd=project_root)
+    assert result.returncode == 0, result.stderr
+    actions = [a for role in json.loads(result.stdout)["access"]["roleDefinitions"] for a in role["actions"]]
+    assert actions and all("*" not in a and a in ACTION_SOURCES for a in actions), actions
+    assert not any("marketplaceModelSubscriptions" in a for a in actions)
+    # Only Microsoft.SaaS rests on the how-to alone (absent from the published reference).
+    assert {a.split("/", 1)[0] for a in actions if ACTION_SOURCES[a] is HOW_TO} == {"Microsoft.SaaS"}

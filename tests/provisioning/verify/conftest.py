@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route as StarletteRoute
 
 from infra.catalog import MODELS, SIZES, Capability, Route, Size
-from provisioning.inputs.inventory import InventoryEndpoint
+from provisioning.inputs.inventory import InventoryEndpoint, write_inventory
 from provisioning.verify.checks import Target
 from provisioning.verify.dialects import DIALECTS
 from provisioning.verify.options import VerifyOptions
@@ -276,6 +276,14 @@ def hostile(hostile_server: tuple[ServerThread, ServerState]) -> Hostile:
     server, state = hostile_server
     state.reset()
     return Hostile(server, state)
+
+
+@pytest.fixture
+def inventory_file(hostile: Hostile, tmp_path: Path) -> Path:
+    """An inventory file of two of the hostile server's endpoints (Core and SD 3.5 Large)."""
+    path = tmp_path / "inventory.json"
+    write_inventory(path, [hostile.endpoint("stable-image-core"), hostile.endpoint("stable-diffusion-3.5-large")])
+    return path
 
 
 @pytest.fixture

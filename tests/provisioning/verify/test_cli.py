@@ -11,30 +11,12 @@ from typing import Any
 
 import pytest
 
-from provisioning.cli import main
-from provisioning.inputs.inventory import write_inventory
 from provisioning.verify.reports import REPORT_FILES
-
-
-def maas(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["maas", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out, err = capsys.readouterr()
-    code = done.value.code
-    # stderr lines may be wrapped at the console width; compare words, not line breaks
-    return (code if isinstance(code, int) else 1), out, " ".join(err.split())
+from tests.provisioning.verify.cli_run import maas
 
 
 def fast(tmp_path: Path) -> list[str]:
     return ["--report-dir", str(tmp_path / "reports"), "--timeout", "2", "--deadline", "20"]
-
-
-@pytest.fixture
-def inventory_file(hostile: Any, tmp_path: Path) -> Path:
-    path = tmp_path / "inventory.json"
-    write_inventory(path, [hostile.endpoint("stable-image-core"), hostile.endpoint("stable-diffusion-3.5-large")])
-    return path
 
 
 def read_reports(tmp_path: Path) -> dict[str, str]:
@@ -372,3 +354,29 @@ def test_route_choices_are_the_catalogs_azure_routes() -> None:
 
     assert [c.value for c in _RouteChoice] == [route_option(r) for r in AZURE_ROUTES]
     assert [route_for_option(c.value) for c in _RouteChoice] == list(AZURE_ROUTES)
+
+
+def test_a_private_endpoint_from_outside_its_network_is_one_line(
+    tmp_path: Path, capsys: Any, monkeypatch: Any, helpers: Any
+) -> None:
+    """The stack output marks private endpoints; from a machine outside their network verify says so per
+    endpoint (and files the checks under private_network) instead of a transport error per check."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing answers there, as a private address does not from outside
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps({"endpoints": [
+        {"region": "eastus2", "model": "stable-image-core", "name": f"private-{i}", "uri": f"http://127.0.0.1:{port}/{i}",
+         "key": helpers.key, "publicNetworkAccess": "Disabled"} for i in range(2)]}))
+    code, out, err = maas(["verify", "--inventory", str(path), *fast(tmp_path)], capsys, monkeypatch)
+    assert code == 1
+    for i in range(2):
+        assert err.count(f"eastus2/stable-image-core/private-{i}: not reachable from this machine") == 1
+    assert "run maas verify from a runner in that network" in err
+    report = json.loads(read_reports(tmp_path)["report.json"])
+    categories = {c["category"] for e in report["endpoints"] for c in e["checks"] if c["status"] == "fail"}
+    assert categories == {"private_network"}
+    helpers.no_key(out, err)

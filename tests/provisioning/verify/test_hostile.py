@@ -282,3 +282,46 @@ async def test_interrupted_run_still_reports_every_check(hostile: Any, helpers: 
     assert len(checks) == 6 and checks["text-to-image"] == ("fail", "timeout")
     assert "interrupted" in report.endpoints[0].checks[helpers.CheckName.TEXT_TO_IMAGE].detail
     assert set(helpers.reports(report, tmp_path)) == {"report.json", "junit.xml", "summary.md", "index.html"}
+
+
+async def test_a_private_endpoint_out_of_reach_says_so(run_verify: Any, helpers: Any) -> None:
+    """An endpoint the stack marks private (publicNetworkAccess Disabled) that never answers is filed as
+    private_network with one line naming where to run from; a public one failing the same way stays transport."""
+    import socket
+
+    from provisioning.inputs.inventory import InventoryEndpoint
+    from provisioning.verify.private_network import HINT
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there: what a private address looks like from outside its network
+
+    def endpoint(name: str, **extra: Any) -> InventoryEndpoint:
+        return InventoryEndpoint.model_validate({"region": "eastus", "model": "stable-image-core", "name": name,
+                                                 "uri": f"http://127.0.0.1:{port}/{name}", "key": helpers.key,
+                                                 **extra})
+
+    options = helpers.options()
+    from provisioning.verify.checks import Target
+    from provisioning.verify.dialects import DIALECTS
+    from provisioning.verify.runner import VerifyRun
+
+    endpoints = [endpoint("private-one", publicNetworkAccess="Disabled"), endpoint("public-one")]
+    run = VerifyRun([Target(e, DIALECTS[options.dialect]) for e in endpoints], options)
+    report = await run.execute()
+    private, public = helpers.checks(report, 0), helpers.checks(report, 1)
+    assert private["text-to-image"] == ("fail", "private_network")
+    assert all(category == "private_network" for status, category in private.values() if status == "fail")
+    assert public["text-to-image"] == ("fail", "transport")
+    assert run.unreachable == [f"eastus/stable-image-core/private-one: not reachable from this machine; {HINT}"]
+    detail = report.endpoints[0].checks[helpers.CheckName.TEXT_TO_IMAGE].detail
+    assert detail.startswith("not reachable from here (")
+
+
+async def test_a_private_endpoint_that_answers_is_judged_as_usual(hostile: Any, run_verify: Any, helpers: Any) -> None:
+    hostile.set("wrong_size")
+    endpoint = hostile.endpoint("stable-image-core")
+    private = endpoint.model_copy(update={"public_network_access": "Disabled"})
+    report = await run_verify([private])
+    assert helpers.checks(report)["image"] == ("fail", "image")  # it answered: not a network problem
