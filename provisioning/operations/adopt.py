@@ -155,7 +155,8 @@ class AdoptResult:
 def _desired(fleet: PlannedFleet) -> list[DesiredEndpoint]:
     return [DesiredEndpoint(stack=fleet.stack, subscription=fleet.subscription, region=p.region, project=p.project,
                             model=p.model, name=p.name, workspace=p.workspace, resource_group=p.resource_group,
-                            marketplace_subscription=p.marketplace_name) for p in fleet.endpoints]
+                            marketplace_subscription=p.marketplace_name, model_version=p.model_version)
+            for p in fleet.endpoints]
 
 
 def _marketplace_verdict(verdict: Verdict, records: list[MarketplaceRecord] | None) -> None:

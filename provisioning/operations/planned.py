@@ -42,6 +42,13 @@ class PlannedEndpoint:
     key_secret_uri: str = ""
 
     @property
+    def model_version(self) -> int | None:
+        """The version the program pins (`.../models/<name>/versions/<n>`), None when unpinned."""
+        model_id = str(((self.endpoint.inputs.get("properties") or {}).get("modelSettings") or {}).get("modelId") or "")
+        tail = model_id.lower().rsplit("/versions/", 1)
+        return int(tail[1]) if len(tail) == 2 and tail[1].strip("/").isdigit() else None
+
+    @property
     def marketplace_name(self) -> str:
         return str(self.marketplace.inputs.get("name") or "") if self.marketplace else ""
 

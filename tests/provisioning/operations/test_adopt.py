@@ -148,3 +148,23 @@ def test_adopt_bad_input_writes_nothing(arm: FakeArm, maas: Maas, tmp_path: Path
     assert run.code == 2 and message in run.stderr and "Traceback" not in run.output
     assert not (tmp_path / "import.json").exists()
     assert not arm.calls("PUT") and not arm.calls("POST", "ResourceGraph")
+
+
+def test_adopt_leaves_out_an_endpoint_on_another_version_than_the_stack_pins(arm: FakeArm, maas: Maas,
+                                                                             tmp_path: Path) -> None:
+    arm.add_subscription(SUB)
+    core = "stable-image-core"
+    path = write_stack(tmp_path, regions=["eastus2", "westus3"], models=[{"slug": core, "version": 3}])
+    units, _ = plan_units(load_stack_file(path), SUB)
+    east, west = sorted(units, key=lambda u: u.region)
+    assert east.region == "eastus2"
+    same = plant(arm, SUB, east, model_id=f"{MODELS[core].asset_id}/versions/3")
+    plant(arm, SUB, west, model_id=f"{MODELS[core].asset_id}/versions/2")
+    out = tmp_path / "import.json"
+    run = maas("adopt", "--config", str(path), "--out", str(out), "--format", "json")
+    assert run.code == 1, run.output
+    verdicts = {e["region"]: (e["action"], e["status"]) for e in json.loads(run.stdout)["endpoints"]}
+    assert verdicts == {"eastus2": ("import", "ok"), "westus3": ("skip", "wrong_version")}
+    ids = {e.get("id") for e in json.loads(out.read_text())["resources"]}
+    assert same.endpoint.id in ids  # type: ignore[union-attr]
+    assert not any(i and "/serverlessEndpoints/" in i and f"/workspaces/{west.workspace}/" in i for i in ids)
