@@ -135,7 +135,7 @@ def keys_rotate_command(
     """Regenerate endpoint keys and update the Key Vault secret the program created. The endpoint is found
     from --stack / --config, or from --resource-group and --workspace. With --stack / --config and --all,
     every endpoint of the stack (exit 1 when any did not finish; the report says where each one stopped)."""
-    from provisioning.operations.keys import KeyKind, Rotation, rotate_keys
+    from provisioning.operations.keys import KeyKind, Rotation
     from provisioning.operations.keys_render import print_rotation
     from provisioning.ui.console import emit_json, stdout
 
@@ -157,19 +157,33 @@ def keys_rotate_command(
     rg, ws, fleet = _address(name, resource_group, workspace, stack, config, region)
     with azure_session(arm_endpoint) as session:
         ref = _endpoint_ref(name, rg, ws, subscription, fleet, session)
+        rotation = Rotation(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace_s, say=say,
+                            secret_id=_planned_secret(fleet, ref) if fleet is not None else "")
         if dry_run:
-            rotation = Rotation(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace_s, say=say)
             rotation.prepare()  # reads only: endpoint, workspace, Key Vault secret, permissions
             steps = rotation.plan()
             _print_dry_run(name, steps, rotation.result, as_json=output == "json")
             return
-        result = rotate_keys(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace_s, say=say)
+        result = rotation.run()
     if output == "json":
         emit_json(result.document())
     else:
         print_rotation(result, name, stdout)
     for line in result.aftermath():  # stderr, in every format: the stack output may now be stale
         say(f"note: {line}")
+
+
+def _planned_secret(fleet: Any, ref: Any) -> str:
+    """Where the program keeps this endpoint's key (its unit's keys vault), from the stack's plan; ""
+    when the stack does not declare the endpoint (then the workspace's own vault is looked at)."""
+    from provisioning.operations.key_status import secret_path
+    from provisioning.operations.planned import planned_fleet
+
+    wanted = (ref.resource_group.lower(), ref.workspace.lower(), ref.name.lower())
+    for p in planned_fleet(fleet, ref.subscription).endpoints:
+        if (p.resource_group.lower(), p.workspace.lower(), p.name.lower()) == wanted and p.secret is not None:
+            return secret_path(ref.subscription, p)
+    return ""
 
 
 def _print_dry_run(name: str, steps: list[tuple[str, Any]], result: Any, *, as_json: bool) -> None:

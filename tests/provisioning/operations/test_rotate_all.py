@@ -124,3 +124,15 @@ def test_grace_durations() -> None:
     from provisioning.cli.keys import parse_duration
 
     assert [parse_duration(v, "--grace") for v in ("0", "90", "90s", "10m", "1.5h")] == [0, 90, 90, 600, 5400]
+
+
+def test_one_endpoint_named_with_its_stack_rotates_the_key_where_the_program_keeps_it(
+        arm: FakeArm, maas: Maas, deployed: tuple[Path, list[Planted]]) -> None:
+    path, planted = deployed
+    target = planted[0]
+    ws = target.workspace
+    ws.key_vault_id = arm.add_vault(SUB, ws.resource_group, "kv-workspace-own", ws.location).id  # not the keys vault
+    run = maas("keys", "rotate", target.unit.name, "--config", str(path), "--region", target.unit.region, "--both")
+    assert run.code == 0, run.output
+    secret = arm.secret(target.vault.id, target.unit.secret_name)
+    assert secret is not None and secret.value == _keys(target)[0] and len(secret.history) == 2
