@@ -197,16 +197,23 @@ class Rotation:
                             what=f"reading workspace {self.ref.workspace}").body
         vault_id = str(((workspace or {}).get("properties") or {}).get("keyVault") or "")
         secret_name = Namer.key_secret(self.ref.name)
-        if self.secret_id:
-            vault_id, _, secret_name = self.secret_id.rpartition("/secrets/")
-        if not vault_id:
+        # Where the plan says first, then the workspace's own vault (where stacks deployed before the keys
+        # had a vault of their own keep them until their next `pulumi up`).
+        places = [tuple(self.secret_id.rpartition("/secrets/")[::2])] if self.secret_id else []
+        if vault_id and (vault_id.lower(), secret_name.lower()) not in [(v.lower(), n.lower()) for v, n in places]:
+            places.append((vault_id, secret_name))
+        if not places:
             self.result.warnings.append(f"workspace {self.ref.workspace} has no Key Vault; no secret to update")
-        else:
-            self.result.secret = self._read_secret(vault_id, secret_name)
-            if self.result.secret is None:
-                self.result.warnings.append(
-                    f"no Key Vault secret {secret_name} in {ArmId.parse(vault_id).name}: this endpoint was not "
-                    "deployed by maas-fleet, so only the endpoint's keys change")
+        for place_vault, place_name in places:
+            self.result.secret = self._read_secret(place_vault, place_name)
+            if self.result.secret is not None:
+                vault_id = place_vault
+                break
+        if places and self.result.secret is None:
+            vault_id, secret_name = places[0]
+            self.result.warnings.append(
+                f"no Key Vault secret {secret_name} in {ArmId.parse(vault_id).name}: this endpoint was not "
+                "deployed by maas-fleet, so only the endpoint's keys change")
         self._check_permissions(vault_id if self.result.secret else "")
 
     def _read_secret(self, vault_id: str, name: str) -> VaultSecret | None:
