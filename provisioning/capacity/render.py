@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.table import Table
+from rich.console import Console, RenderableType
+from rich.text import Text
 
 from infra.catalog import REQUESTS_PER_MINUTE
 from provisioning.capacity.arithmetic import ModelCapacity
 from provisioning.ui.markdown import md, md_table
+from provisioning.ui.tables import whole_word_table
 
 _COLUMNS = ("Model", "Target rpm", "Survive", "Regions x projects", "Deployments", "Capacity rpm",
             "After region loss", "Deployments needed", "Projects needed", "Meets target", "USD/h at target")
@@ -31,16 +33,12 @@ def _row(r: ModelCapacity) -> tuple[str, ...]:
     )
 
 
-def table(results: Sequence[ModelCapacity], stack: str) -> Table:
-    out = Table(title=f"Capacity of stack {stack} ({REQUESTS_PER_MINUTE:,} requests/min per deployment)",
-                title_justify="left")
-    for column in _COLUMNS:
-        out.add_column(column, overflow="fold")
-    for r in results:
-        out.add_row(*_row(r), style=None if r.meets_target else "red")
+def table(results: Sequence[ModelCapacity], stack: str, console: Console) -> RenderableType:
+    """Names and numbers kept whole (columns wrap between words); an unmet target reads `NO`."""
+    title = f"Capacity of stack {stack} ({REQUESTS_PER_MINUTE:,} requests/min per deployment)"
     if not results:
-        out.caption = "no capacity targets: set maas-fleet:capacity or use --model M --rpm N"
-    return out
+        return Text(f"{title}: no capacity targets: set maas-fleet:capacity or use --model M --rpm N")
+    return whole_word_table(title, _COLUMNS, [_row(r) for r in results], console)
 
 
 def markdown(results: Sequence[ModelCapacity], stack: str) -> str:

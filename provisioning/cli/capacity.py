@@ -44,6 +44,6 @@ def capacity_command(
     elif output_format == "markdown":
         emit_text(markdown(results, config.stack))
     else:
-        stdout.print(table(results, config.stack))
+        stdout.print(table(results, config.stack, stdout))
     if not all(r.meets_target for r in results):
         raise typer.Exit(int(ExitCode.FAILED))

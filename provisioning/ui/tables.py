@@ -25,10 +25,21 @@ def whole_word_table(title: str, headers: Sequence[str], rows: Sequence[Sequence
     widths = [max([_longest_word(h) for h in (headers[i],)] + [_longest_word(r[i]) for r in rows])
               for i in range(len(headers))]
     needed = sum(widths) + _BORDERS_PER_COLUMN * len(headers) + 1
+    natural = [max([len(headers[i])] + [len(r[i]) for r in rows]) for i in range(len(headers))]
     if needed <= console.width:
+        # Rich does not shrink a column below its header's natural width on its own (it crops the table
+        # instead), so the widths are set here: every column gets its longest word, and the room left
+        # goes to the columns that want more, in proportion to how much more they want.
+        slack = console.width - needed
+        wants = [full - width for full, width in zip(natural, widths, strict=True)]
+        total_want = sum(wants)
+        if total_want <= slack:
+            chosen = natural
+        else:
+            chosen = [width + slack * want // total_want for width, want in zip(widths, wants, strict=True)]
         table = Table(title=title, title_justify="left")
-        for header, width in zip(headers, widths, strict=True):
-            table.add_column(header, min_width=width, overflow="fold")
+        for header, width in zip(headers, chosen, strict=True):
+            table.add_column(header, width=width, overflow="fold")
         for row in rows:
             table.add_row(*(escape(cell) for cell in row))
         return table
