@@ -1,7 +1,9 @@
 """Policy rules for maas-fleet: pure functions over plain resource records.
 
-`records` defines what a rule sees; `rules` holds the rules (`RULES`, `evaluate`); `props` and `state`
-read properties the same way for every producer; `crossguard` adapts the rules to pulumi-policy, and
-`__main__` builds the CrossGuard pack from it (never import `__main__`: constructing a PolicyPack
-starts a gRPC server and blocks).
+- `records`: what a rule sees; `props` and `state`: reading properties the same way for every producer.
+- `engine`: what a rule is and how a set runs; `rules/`: the rules, one module per subject
+  (endpoints, workspaces, access, key vaults, tags, secrets) and `RULES` / `evaluate`.
+- `sources/`: where records come from — the CrossGuard adapter and stack-export/preview documents.
+- `__main__`: builds the CrossGuard pack (never import it: constructing a PolicyPack starts a gRPC
+  server and blocks).
 """

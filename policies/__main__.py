@@ -1,5 +1,5 @@
 """The CrossGuard pack: `pulumi preview --policy-pack policies`. Never import this module (building
-a PolicyPack starts a gRPC server and blocks); everything else lives in policies/crossguard.py."""
+a PolicyPack starts a gRPC server and blocks); everything else lives in policies/sources/crossguard.py."""
 
 import sys
 from pathlib import Path
@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from policies.crossguard import PACK_NAME, build_policies  # noqa: E402
+from policies.sources.crossguard import PACK_NAME, build_policies  # noqa: E402
 
 PolicyPack(
     name=PACK_NAME,

@@ -1,16 +1,20 @@
-"""A pydantic validation failure of command-line options as one readable line per problem, named
-the way the user typed them (`--timeout`, not `timeout_s`).
+"""The one style of command-line option error: one line per problem, exit 2, never a traceback.
 
-Shared by the option models of `maas emulate` (EmulatorSettings) and `maas verify` (VerifyOptions),
-so both commands word the same mistake the same way.
+`reject` is how a command (or an option callback, while Typer is still parsing) refuses an option:
+it prints the lines itself and exits 2, so the outcome is the same whether the console entry point
+or a test's CliRunner catches it. `validation_lines` words a pydantic validation failure of options
+the way the user typed them (`--timeout`, not `timeout_s`); the option models of `maas emulate`
+(EmulatorSettings) and `maas verify` (VerifyOptions) share it, so both word the same mistake the
+same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # `maas --help` imports this module: no pydantic at import time
+    from pydantic import ValidationError
 
 # Pydantic's wording for bounds and types, rephrased so a CLI user reads "must be at least 0",
 # not a type name.
@@ -62,3 +66,10 @@ def validation_lines(exc: ValidationError, names: Mapping[str, str] | None = Non
         else:
             lines.append(f"{label}: {err['msg'].removeprefix('Value error, ')}")
     return lines
+
+
+def reject(problems: str | list[str]) -> NoReturn:
+    """Refuse an option: one line per problem on stderr (scrubbed), exit 2."""
+    from provisioning.ui.console import fail
+
+    fail(problems)

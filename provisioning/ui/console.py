@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, NoReturn
 
 from rich.console import Console
 
-from provisioning.errors import BadInput, ExitCode
+from provisioning.errors import ExitCode
 from provisioning.redact import REDACTOR
 
 
@@ -32,18 +31,12 @@ stderr = Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
 class OutputFormat(StrEnum):
+    """What `--format` can name; each command allows some of them (provisioning/cli/options.py)."""
+
     TABLE = "table"
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
-
-
-def check_format(value: str, allowed: Iterable[OutputFormat]) -> OutputFormat:
-    """Every command's `--format` is checked the same way: one line naming the value and the choices."""
-    choices = tuple(allowed)
-    if value not in choices:
-        raise BadInput(f"--format {value!r} is not one of {', '.join(choices)}")
-    return OutputFormat(value)
 
 
 def emit_json(document: Any) -> None:

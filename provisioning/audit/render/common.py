@@ -138,3 +138,9 @@ def provenance(report: AuditReport) -> str:
     return (f"stacks {stacks}; {len(report.subscriptions)} subscription(s), {report.workspaces_seen} workspace(s), "
             f"{report.endpoints_seen} endpoint(s); source {source}, {report.management_calls} management call(s), "
             f"{report.wall_s:.2f} s; generated {report.generated_at}")
+
+
+def closing_lines(report: AuditReport) -> list[str]:
+    """What the table states itself, for stderr when the report went to a file or another format."""
+    summary = f"audit: {headline(report)} (source {report.source}, {report.management_calls} management call(s))"
+    return [summary, *(f"error: {error}" for error in report.errors)]

@@ -333,7 +333,7 @@ def test_hosted_route_is_not_a_route_option() -> None:
 
 
 def test_route_choices_are_the_catalogs_azure_routes() -> None:
-    from provisioning.cli import _RouteChoice
+    from provisioning.cli.verify import _RouteChoice
     from provisioning.verify.options import AZURE_ROUTES, route_for_option, route_option
 
     assert [c.value for c in _RouteChoice] == [route_option(r) for r in AZURE_ROUTES]

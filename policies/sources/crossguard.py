@@ -44,9 +44,10 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
+from policies.engine import Rule, RuleScope
 from policies.props import MISSING, canonical_type, dig, format_path
 from policies.records import ResourceRecord, Severity, Violation
-from policies.rules import RULES, Rule, RuleScope
+from policies.rules import RULES
 from policies.state import PARENT_TYPES, inputs_from_outputs, parent_inputs
 
 PACK_NAME: Final = "maas-fleet"

@@ -28,7 +28,10 @@ from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE, unkn
 
 from infra.catalog import MODELS, OWNER
 from policies import props as t
-from policies.crossguard import (
+from policies.engine import RuleScope
+from policies.records import ResourceRecord
+from policies.rules import RULES
+from policies.sources.crossguard import (
     NOT_APPLICABLE_SECRETS,
     InputMemory,
     build_policies,
@@ -36,11 +39,9 @@ from policies.crossguard import (
     plain,
     records_from_stack_args,
 )
-from policies.records import ResourceRecord
-from policies.rules import RULES, RuleScope
 from tests.support.policy_builders import NAMER, SUBSCRIPTION, endpoint, key_secret, subscription, vault, workspace
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STACK_URN = "urn:pulumi:dev::maas-fleet::pulumi:pulumi:Stack::maas-fleet-dev"
 
 

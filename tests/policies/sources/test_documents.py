@@ -1,5 +1,5 @@
 """`maas policy check` on stack exports and previews written from Pulumi's documented formats
-(tests/policies/fixtures/), both ways, with the CLI's exit codes and JSON shape."""
+(tests/policies/sources/fixtures/), both ways, with the CLI's exit codes and JSON shape."""
 
 from __future__ import annotations
 
@@ -15,21 +15,15 @@ import pytest
 from typer.testing import CliRunner
 
 from policies import props as t
+from policies.sources.documents import COMPUTED, SECRET_SIG, SIG_KEY, DocumentKind, record_from_state
 from provisioning.cli import app
 from provisioning.errors import BadInput
-from provisioning.policy_check import (
-    COMPUTED,
-    SECRET_SIG,
-    SIG_KEY,
-    DocumentKind,
-    check_text,
-    record_from_state,
-)
+from provisioning.policy_check import check_text
 from provisioning.redact import REDACTOR
 from provisioning.ui import console
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # Secret values planted in the fixtures: none may ever be printed.
 PLANTED = ("endpoint-key-value-0123456789abcdef", "sk-live-PLAINTEXT-KEY-0123456789", "primary-key-value-0123456789")
 

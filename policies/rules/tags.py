@@ -1,0 +1,65 @@
+"""Rules about tags: every taggable resource the fleet creates carries the required tags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Final
+
+from infra.catalog import MANAGED_BY_VALUE, REQUIRED_TAGS, TAG_MANAGED_BY
+from policies.engine import Finding, Rule
+from policies.props import (
+    APP_INSIGHTS,
+    KEY_VAULT,
+    LOG_ANALYTICS,
+    MISSING,
+    ML_WORKSPACE,
+    RESOURCE_GROUP,
+    SERVERLESS_ENDPOINT,
+    STORAGE_ACCOUNT,
+    dig,
+    is_unknown,
+)
+from policies.records import ResourceRecord, Severity
+from policies.rules.common import label
+
+# Resources the fleet creates that carry tags (DESIGN §3); subscriptions and secrets are not tagged.
+TAGGED_TYPES: Final = (
+    RESOURCE_GROUP,
+    STORAGE_ACCOUNT,
+    KEY_VAULT,
+    LOG_ANALYTICS,
+    APP_INSIGHTS,
+    ML_WORKSPACE,
+    SERVERLESS_ENDPOINT,
+)
+
+_M = Severity.MANDATORY
+
+def _required_tags(record: ResourceRecord) -> Iterator[Finding]:
+    if is_unknown(record, "tags"):
+        return
+    tags = dig(record.properties, "tags")
+    if tags is MISSING or tags is None:
+        tags = {}
+    if not isinstance(tags, Mapping):
+        return
+    missing = [
+        tag
+        for tag in REQUIRED_TAGS
+        if not (isinstance(tags.get(tag), str) and tags[tag].strip()) and not is_unknown(record, ("tags", tag))
+    ]
+    if missing:
+        yield Finding(
+            record.name,
+            f"{label(record)} lacks required tags: {', '.join(missing)}",
+            f"tag it with {', '.join(REQUIRED_TAGS)} ({TAG_MANAGED_BY}={MANAGED_BY_VALUE}; "
+            "FleetConfig.tags_for(project) builds the set)",
+        )
+
+
+REQUIRED_TAGS_PRESENT: Final = Rule(
+    "required-tags", _M,
+    f"Taggable resources the fleet creates carry the tags {', '.join(REQUIRED_TAGS)}.",
+    "tag with FleetConfig.tags_for(project)", TAGGED_TYPES, resource_check=_required_tags,
+)

@@ -1,0 +1,39 @@
+"""What the Azure-facing commands (preflight, endpoints, keys, audit) share: the stack they act on,
+an Azure session whose errors leave as one line, and the stderr channel for notes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from infra.config import FleetConfig
+
+
+def stack_config(stack: str | None, config: Path | None, required: bool) -> FleetConfig | None:
+    """Preflight needs a stack (--stack, --config, or the only Pulumi.<stack>.yaml here); endpoints
+    only narrows to one when asked."""
+    from provisioning.inputs.stacks import load_config
+
+    if not required and not stack and not config:
+        return None
+    return load_config(stack, config)
+
+
+@contextmanager
+def azure_session(arm_endpoint: str | None) -> Iterator[Any]:
+    """An AzureSession whose SDK exceptions all leave as one readable line (and the right exit code)."""
+    from provisioning.azure.errors import azure_errors
+    from provisioning.azure.session import open_session
+
+    with open_session(arm_endpoint) as session, azure_errors(session.settings.arm_endpoint):
+        yield session
+
+
+def say(line: str) -> None:
+    """A note for the person at the terminal: stderr, scrubbed, one line."""
+    from provisioning.ui.console import error_lines
+
+    error_lines([line])
