@@ -38,6 +38,7 @@ from infra.catalog import (
     PrincipalType,
     normalise_region,
 )
+from infra.stack_yaml import StackYamlRefused, read_stack_yaml
 
 NAMESPACE: Final = "maas-fleet"
 _TAG_FORBIDDEN: Final = set('<>%&\\?/')
@@ -260,11 +261,13 @@ def load_stack_file(path: str | Path) -> FleetConfig:
     path = Path(path)
     source = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = read_stack_yaml(path)
     except FileNotFoundError:
         raise ConfigError([Problem("file", source, "does not exist")], source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem("file", source, f"cannot be read ({exc.__class__.__name__})")], source) from None
+    except StackYamlRefused as exc:
+        raise ConfigError([Problem("file", source, str(exc))], source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
