@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from infra.catalog import MODELS
 from provisioning.errors import BadInput
+from provisioning.private_files import write_private_file
 from provisioning.redact import REDACTOR
 
 Dialect = Literal["azure", "hosted"]
@@ -163,13 +163,8 @@ def load_inventory(path: str | Path) -> list[InventoryEndpoint]:
         raise BadInput(f"{source}: JSON nested too deeply to be an inventory") from None
 
 
-def write_inventory(path: str | Path, endpoints: Iterable[InventoryEndpoint]) -> None:
-    """Write `{"endpoints": [...]}` with keys, readable by the owner only (0600 from the start)."""
+def write_inventory(path: str | Path, endpoints: Iterable[InventoryEndpoint], option: str = "--inventory-out") -> None:
+    """Write `{"endpoints": [...]}` with keys as a new owner-only file (0600 from the first byte),
+    renamed into place: never through a symbolic link, never into another user's file, never half."""
     data = json.dumps({"endpoints": [e.inventory_dict() for e in endpoints]}, indent=2) + "\n"
-    path = Path(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data.encode())
-    finally:
-        os.close(fd)
+    write_private_file(Path(path), data.encode(), option)
