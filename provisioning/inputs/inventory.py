@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -28,6 +29,14 @@ Dialect = Literal["azure", "hosted"]
 # as `****abcd` (provisioning.redact.mask). Sent as keys they would only produce 401s.
 _MASK_WORDS = frozenset({"[secret]", "[secure]", "[redacted]", "<redacted>", "redacted", "[hidden]", "<secret>"})
 _MASK_PREVIEW_VISIBLE = 4
+# What an endpoint key looks like. The REST spec types `primaryKey`/`secondaryKey` as plain strings
+# (its listKeys example says "string"); keys seen from serverless endpoints are 32 alphanumerics, and
+# Azure's other data-plane keys are hex, base64 (88 characters) or 84-character base62. Accepted: the
+# documented superset of those alphabets and lengths. Anything else is not a key Azure issued: most
+# likely a paste error, and a value with quotes, `<`, `&` or `%` would change under the escaping of
+# every report format (one more reason to refuse it here, at the boundary).
+KEY_PATTERN: Final = re.compile(r"[A-Za-z0-9+/=_-]{16,256}")
+KEY_SHAPE_TEXT: Final = "16-256 characters of A-Z a-z 0-9 + / = _ -"
 
 
 def is_masked_key(value: str) -> bool:
@@ -86,6 +95,9 @@ class InventoryEndpoint(BaseModel):
             raise ValueError("is masked; save the stack output with `pulumi stack output --json --show-secrets`")
         if not text or not all(33 <= ord(ch) <= 126 for ch in text):
             raise ValueError("is not a usable key (printable ASCII without spaces expected; value withheld)")
+        if not KEY_PATTERN.fullmatch(text):
+            raise ValueError(f"does not have the shape of an Azure endpoint key ({KEY_SHAPE_TEXT} expected; "
+                             "value withheld)")
         return value
 
     @field_validator("uri")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import brotli  # type: ignore[import-untyped]
 import pytest
@@ -168,6 +169,13 @@ def build_app(state: ServerState) -> Starlette:
                 status_code=400 if auth else 401,
                 headers={"x-echo": auth or "none"},
             )
+        if mode == "echo_key_encoded":  # the key back percent-encoded (both cases) and JSON-escaped (`\/`)
+            key = (auth or "none").removeprefix("Bearer ")
+            forms = [quote(key, safe=""), quote(key, safe="").lower(), key.replace("/", "\\/")]
+            message = "rejected " + " and ".join(forms)
+            body = b'{"error": {"code": "bad_request", "message": "' + message.encode() + b'"}}'
+            return Response(body, status_code=400 if auth else 401, media_type="application/json",
+                            headers={"x-echo": forms[0]})
         if mode in ("echo_key_at_cut", "echo_key_at_cut_text"):
             # The key quoted where a message is shortened for the report: 230 characters in, so a
             # cut at 240 would keep its first ten characters.
