@@ -68,23 +68,31 @@ def keys_rotate_command(
     subscription: Subscription = None,
     arm_endpoint: ArmEndpoint = None,
     timeout: Annotated[float, typer.Option(
-        "--timeout", min=1, metavar="SECONDS", help="Seconds to wait per key regeneration.")] = 300.0,
-    grace: Annotated[float, typer.Option(
-        "--grace", min=0, metavar="SECONDS",
-        help="Seconds to wait after moving Key Vault to the other key, for consumers.")] = 0.0,
+        "--timeout", min=1, metavar="SECONDS",
+        help="Deadline for the rotation's Azure calls, retries and Retry-After pauses included (the grace "
+             "wait is not counted).")] = 300.0,
+    grace: Annotated[str | None, typer.Option(
+        "--grace", metavar="DURATION",
+        help="Wait after moving Key Vault to the other key, before regenerating the key consumers held "
+             "(e.g. 90s, 10m, 1h; default 6m: one consumer refresh interval of 5 minutes plus a minute).")] = None,
+    no_grace: Annotated[bool, typer.Option(
+        "--no-grace", help="Do not wait: consumers still holding the old key are cut off at once.")] = False,
     output: TableOrJson = "table",
 ) -> None:
     """Regenerate endpoint keys and update the Key Vault secret the program created."""
-    from provisioning.operations.keys import KeyKind, rotate_keys
+    from provisioning.operations.keys import DEFAULT_GRACE_S, KeyKind, parse_duration, rotate_keys
     from provisioning.operations.keys_render import print_rotation
     from provisioning.ui.console import emit_json, stdout
 
     if key is not None and key.lower() not in ("primary", "secondary"):
         reject(f"--key {key!r} is not one of: primary, secondary")
+    if grace is not None and no_grace:
+        reject("use either --grace DURATION or --no-grace, not both")
+    grace_s = 0.0 if no_grace else (DEFAULT_GRACE_S if grace is None else parse_duration(grace))
     kind = KeyKind(key.lower()) if key else None
     with azure_session(arm_endpoint) as session:
         ref = _endpoint_ref(name, resource_group, workspace, subscription, session)
-        result = rotate_keys(session, ref, key=kind, both=both, timeout=timeout, grace=grace, say=say)
+        result = rotate_keys(session, ref, key=kind, both=both, timeout=timeout, grace=grace_s, say=say)
     if output == "json":
         emit_json(result.document())
     else:

@@ -43,3 +43,13 @@ def test_make_demo_as_written_in_a_temporary_clone(tmp_path: Path) -> None:
     assert "Plan for stack dev" in result.stdout
     reports = clone / "reports" / "demo"
     assert {p.name for p in reports.iterdir()} >= {"report.json", "junit.xml", "summary.md", "index.html"}
+
+
+def test_the_access_model_lists_every_action_key_rotation_checks() -> None:
+    from infra.catalog import KEY_ROTATION_PERMISSIONS
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Access model", 1)[1].split("\n## ", 1)[0]
+    for actions in KEY_ROTATION_PERMISSIONS.values():
+        for action in actions:
+            assert f"`{action}`" in section and f'"{action}"' in section, action
