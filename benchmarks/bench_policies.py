@@ -21,6 +21,7 @@ from infra.catalog import REGIONS  # noqa: E402
 from policies.props import split_path  # noqa: E402
 from policies.records import ResourceRecord  # noqa: E402
 from policies.rules import evaluate  # noqa: E402
+from policies.sources.documents import SECRET_SIG, SIG_KEY  # noqa: E402
 from provisioning.policy_check import check_text  # noqa: E402
 from tests.support.policy_builders import fleet  # noqa: E402
 
@@ -53,7 +54,7 @@ def with_secrets(record: ResourceRecord) -> dict[str, Any]:
         for part in parents:
             node = node[int(part)] if isinstance(node, list) else node[part]
         node[int(leaf) if isinstance(node, list) else leaf] = {
-            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:bench"}
+            SIG_KEY: SECRET_SIG, "ciphertext": "v1:bench"}
     return properties
 
 

@@ -14,23 +14,6 @@ from typing import Any, Final
 
 from policies.records import ResourceRecord
 
-# --------------------------------------------------------------------------------------------------
-# Type tokens the rules read (azure-native v3, camelCase inputs)
-# --------------------------------------------------------------------------------------------------
-
-RESOURCE_GROUP: Final = "azure-native:resources:ResourceGroup"
-STORAGE_ACCOUNT: Final = "azure-native:storage:StorageAccount"
-KEY_VAULT: Final = "azure-native:keyvault:Vault"
-KEY_VAULT_SECRET: Final = "azure-native:keyvault:Secret"  # noqa: S105 (a type token, not a password)
-LOG_ANALYTICS: Final = "azure-native:operationalinsights:Workspace"
-APP_INSIGHTS: Final = "azure-native:applicationinsights:Component"
-ML_WORKSPACE: Final = "azure-native:machinelearningservices:Workspace"
-MARKETPLACE_SUBSCRIPTION: Final = "azure-native:machinelearningservices:MarketplaceSubscription"
-SERVERLESS_ENDPOINT: Final = "azure-native:machinelearningservices:ServerlessEndpoint"
-ROLE_DEFINITION: Final = "azure-native:authorization:RoleDefinition"
-ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
-STACK: Final = "pulumi:pulumi:Stack"
-
 # `azure-native:machinelearningservices/v20240401preview:ServerlessEndpoint` (an explicit API version,
 # as azure-native v2 and parameterized packages spell it) is the same resource to a rule.
 _VERSIONED_MODULE: Final = re.compile(r"^(?P<pkg>azure-native):(?P<mod>[^:/]+)/v[0-9][^:]*:(?P<res>[^:]+)$")

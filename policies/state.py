@@ -12,50 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from policies.props import (
-    APP_INSIGHTS,
-    KEY_VAULT,
-    KEY_VAULT_SECRET,
-    LOG_ANALYTICS,
-    MARKETPLACE_SUBSCRIPTION,
-    ML_WORKSPACE,
-    RESOURCE_GROUP,
-    ROLE_ASSIGNMENT,
-    ROLE_DEFINITION,
-    SERVERLESS_ENDPOINT,
-    STORAGE_ACCOUNT,
-    canonical_type,
-)
+from infra.resource_types import PARENT_TYPES, RESOURCE_TYPES
+from policies.props import canonical_type
 
-# The input that carries a resource's own Azure name (outputs call it `name`).
-NAME_INPUT: Final = {
-    RESOURCE_GROUP: "resourceGroupName",
-    STORAGE_ACCOUNT: "accountName",
-    KEY_VAULT: "vaultName",
-    KEY_VAULT_SECRET: "secretName",
-    LOG_ANALYTICS: "workspaceName",
-    APP_INSIGHTS: "resourceName",
-    ML_WORKSPACE: "workspaceName",
-    MARKETPLACE_SUBSCRIPTION: "name",
-    SERVERLESS_ENDPOINT: "name",
-    ROLE_DEFINITION: "roleDefinitionId",
-    ROLE_ASSIGNMENT: "roleAssignmentName",
-}
-
-# Inputs naming a parent resource, and the ARM id segment that holds it, per type.
-_RG: Final = ("resourceGroupName", "resourcegroups")
-_WS: Final = ("workspaceName", "workspaces")
-_VAULT: Final = ("vaultName", "vaults")
-PARENT_INPUTS: Final = {
-    STORAGE_ACCOUNT: (_RG,),
-    KEY_VAULT: (_RG,),
-    KEY_VAULT_SECRET: (_RG, _VAULT),
-    LOG_ANALYTICS: (_RG,),
-    APP_INSIGHTS: (_RG,),
-    ML_WORKSPACE: (_RG,),
-    MARKETPLACE_SUBSCRIPTION: (_RG, _WS),
-    SERVERLESS_ENDPOINT: (_RG, _WS),
-}
+__all__ = ["PARENT_TYPES", "arm_id_segment", "inputs_from_outputs", "parent_inputs"]
 
 # Output-only bookkeeping that no rule reads (`__inputs` is azure-native's secret copy of the inputs).
 _OUTPUT_ONLY: Final = frozenset({"id", "type", "systemData", "azureApiVersion", "etag"})
@@ -74,13 +34,14 @@ def inputs_from_outputs(type_token: str, outputs: Mapping[str, Any]) -> dict[str
     """Input-shaped properties from outputs: drop output-only keys, restore the name and parent inputs."""
     canonical = canonical_type(type_token)
     props = {k: v for k, v in outputs.items() if k not in _OUTPUT_ONLY and not k.startswith("__")}
-    name_key = NAME_INPUT.get(canonical)
+    kind = RESOURCE_TYPES.get(canonical)
+    name_key = kind.name_input if kind else ""
     name = outputs.get("name")
     if name_key and isinstance(name, str) and name_key not in props:
         props[name_key] = name
     arm_id = outputs.get("id")
     if isinstance(arm_id, str):
-        for key, collection in PARENT_INPUTS.get(canonical, ()):
+        for key, collection in kind.parents if kind else ():
             value = arm_id_segment(arm_id, collection)
             if value is not None and key not in props:
                 props[key] = value
@@ -89,8 +50,6 @@ def inputs_from_outputs(type_token: str, outputs: Mapping[str, Any]) -> dict[str
 
 def parent_inputs(type_token: str) -> tuple[str, ...]:
     """The inputs of `type_token` that name a parent (`resourceGroupName`, `workspaceName`, `vaultName`)."""
-    return tuple(key for key, _ in PARENT_INPUTS.get(canonical_type(type_token), ()))
+    kind = RESOURCE_TYPES.get(canonical_type(type_token))
+    return kind.parent_inputs if kind else ()
 
-
-# Which resource type a parent input points at, to fill it from a dependency's own name.
-PARENT_TYPES: Final = {"resourceGroupName": RESOURCE_GROUP, "workspaceName": ML_WORKSPACE, "vaultName": KEY_VAULT}

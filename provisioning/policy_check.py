@@ -20,12 +20,14 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from policies.props import SERVERLESS_ENDPOINT, is_type, text
+from infra.resource_types import SERVERLESS_ENDPOINT
+from policies.props import is_type, text
 from policies.records import ResourceRecord, Severity, Violation
 from policies.rules import evaluate
 from policies.sources.documents import DocumentError, DocumentKind, load_document
 from provisioning.errors import BadInput, ExitCode
 from provisioning.redact import REDACTOR
+from provisioning.ui.markdown import md, md_table
 
 
 @dataclass
@@ -128,15 +130,11 @@ def render_table(report: PolicyReport) -> Table | Text:
 
 
 def render_markdown(report: PolicyReport) -> str:
-    lines = [f"## Policy check: `{report.source}` ({report.kind})", "", summary_line(report) + ".", ""]
+    lines = [f"## Policy check: {md(report.source)} ({md(report.kind)})", "", md(summary_line(report)) + ".", ""]
     if report.violations:
-        lines += ["| Severity | Policy | Resource | Message | Fix |", "|---|---|---|---|---|"]
-        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in violation_rows(report.violations)]
+        lines.append(md_table(["Severity", "Policy", "Resource", "Message", "Fix"], violation_rows(report.violations)))
     else:
         lines.append("No violations.")
-    lines += [f"> note: {n}" for n in report.notes]
+    lines += [f"> note: {md(n)}" for n in report.notes]
     return "\n".join(lines) + "\n"
 
-
-def _md_cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")

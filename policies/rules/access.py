@@ -8,8 +8,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from infra.catalog import FORBIDDEN_ROLES, PERMISSIONS
+from infra.resource_types import ROLE_ASSIGNMENT, ROLE_DEFINITION
 from policies.engine import Finding, Rule
-from policies.props import ROLE_ASSIGNMENT, ROLE_DEFINITION, dig, text
+from policies.props import dig, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
 

@@ -8,51 +8,18 @@ shown as withheld.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Final
 
 from infra.catalog import ModelSpec, model_for_asset_id
+from infra.resource_types import ML_WORKSPACE, RESOURCE_TYPES, SERVERLESS_ENDPOINT
 from policies.engine import Finding
-from policies.props import (
-    APP_INSIGHTS,
-    KEY_VAULT,
-    KEY_VAULT_SECRET,
-    LOG_ANALYTICS,
-    MARKETPLACE_SUBSCRIPTION,
-    MISSING,
-    ML_WORKSPACE,
-    RESOURCE_GROUP,
-    ROLE_ASSIGNMENT,
-    ROLE_DEFINITION,
-    SERVERLESS_ENDPOINT,
-    STACK,
-    STORAGE_ACCOUNT,
-    canonical_type,
-    dig,
-    is_secret,
-    is_type,
-    is_unknown,
-    text,
-)
+from policies.props import MISSING, canonical_type, dig, is_secret, is_type, is_unknown, text
 from policies.records import ResourceRecord
 
-_KIND: Final = {
-    RESOURCE_GROUP: ("resource group", "resourceGroupName"),
-    STORAGE_ACCOUNT: ("storage account", "accountName"),
-    KEY_VAULT: ("key vault", "vaultName"),
-    KEY_VAULT_SECRET: ("Key Vault secret", "secretName"),
-    LOG_ANALYTICS: ("Log Analytics workspace", "workspaceName"),
-    APP_INSIGHTS: ("Application Insights component", "resourceName"),
-    ML_WORKSPACE: ("ML workspace", "workspaceName"),
-    MARKETPLACE_SUBSCRIPTION: ("marketplace subscription", "name"),
-    SERVERLESS_ENDPOINT: ("serverless endpoint", "name"),
-    ROLE_DEFINITION: ("custom role", "roleName"),
-    ROLE_ASSIGNMENT: ("role assignment", "roleAssignmentName"),
-    STACK: ("stack", ""),
-}
 
 def label(record: ResourceRecord) -> str:
     """`serverless endpoint 'eastus2-main-stable-image-core' (Azure name 'contoso-dev-main-core')`."""
-    kind, name_key = _KIND.get(canonical_type(record.type), ("resource", ""))
+    known = RESOURCE_TYPES.get(canonical_type(record.type))
+    kind, name_key = (known.label, known.display_input) if known else ("resource", "")
     azure_name = text(record.properties, name_key) if name_key else None
     if azure_name and azure_name != record.name:
         return f"{kind} '{record.name}' (Azure name '{azure_name}')"

@@ -10,8 +10,9 @@ from typing import Final
 
 from infra.catalog import CONTENT_SAFETY_ENABLED, ENDPOINT_AUTH_MODE, ENDPOINT_SKU, MODELS, normalise_region
 from infra.naming import ENDPOINT_RULE
+from infra.resource_types import MARKETPLACE_SUBSCRIPTION, SERVERLESS_ENDPOINT
 from policies.engine import Finding, Rule
-from policies.props import MARKETPLACE_SUBSCRIPTION, SERVERLESS_ENDPOINT, text
+from policies.props import text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import (
     label,

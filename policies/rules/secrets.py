@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
+from infra.resource_types import KEY_VAULT_SECRET, STACK
 from policies.engine import ANY_TYPE, Finding, Rule
-from policies.props import KEY_VAULT_SECRET, MISSING, STACK, dig, format_path, is_secret, is_type, walk
+from policies.props import MISSING, dig, format_path, is_secret, is_type, walk
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
 

@@ -7,19 +7,17 @@ from collections.abc import Iterator, Mapping
 from typing import Final
 
 from infra.catalog import MANAGED_BY_VALUE, REQUIRED_TAGS, TAG_MANAGED_BY
-from policies.engine import Finding, Rule
-from policies.props import (
+from infra.resource_types import (
     APP_INSIGHTS,
     KEY_VAULT,
     LOG_ANALYTICS,
-    MISSING,
     ML_WORKSPACE,
     RESOURCE_GROUP,
     SERVERLESS_ENDPOINT,
     STORAGE_ACCOUNT,
-    dig,
-    is_unknown,
 )
+from policies.engine import Finding, Rule
+from policies.props import MISSING, dig, is_unknown
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
 

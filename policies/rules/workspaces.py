@@ -7,8 +7,9 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from infra.catalog import normalise_region
+from infra.resource_types import MARKETPLACE_SUBSCRIPTION, ML_WORKSPACE, SERVERLESS_ENDPOINT
 from policies.engine import Finding, Rule
-from policies.props import MARKETPLACE_SUBSCRIPTION, ML_WORKSPACE, SERVERLESS_ENDPOINT, text
+from policies.props import text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label, model_of, of_type, regions_of, shown, workspace_index, workspace_key
 

@@ -231,6 +231,12 @@ def _report(violation: Violation) -> str:
     return f"{violation.message}\nFix: {violation.fix}" if violation.fix else violation.message
 
 
+def _described(rule: Rule) -> dict[str, Any]:
+    """What CrossGuard shows of a rule, the same for resource and stack policies."""
+    return {"name": rule.id, "description": rule.description, "enforcement_level": _LEVEL[rule.severity],
+            "severity": _SEVERITY[rule.severity], "remediation_steps": rule.fix}
+
+
 def resource_policy(rule: Rule, memory: InputMemory) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         record = memory.record(args)
@@ -241,14 +247,7 @@ def resource_policy(rule: Rule, memory: InputMemory) -> ResourceValidationPolicy
         for violation in rule.check_resource(record):
             report_violation(_report(violation), None)
 
-    return ResourceValidationPolicy(
-        name=rule.id,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=_LEVEL[rule.severity],
-        severity=_SEVERITY[rule.severity],
-        remediation_steps=rule.fix,
-    )
+    return ResourceValidationPolicy(validate=validate, **_described(rule))
 
 
 def stack_policy(rule: Rule, memory: InputMemory) -> StackValidationPolicy:
@@ -260,14 +259,7 @@ def stack_policy(rule: Rule, memory: InputMemory) -> StackValidationPolicy:
         for violation in rule.check_stack(records):
             report_violation(_report(violation), urns.get(violation.resource))
 
-    return StackValidationPolicy(
-        name=rule.id,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=_LEVEL[rule.severity],
-        severity=_SEVERITY[rule.severity],
-        remediation_steps=rule.fix,
-    )
+    return StackValidationPolicy(validate=validate, **_described(rule))
 
 
 def build_policies(rules: Iterable[Rule] = RULES, memory: InputMemory | None = None) -> list[Policy]:

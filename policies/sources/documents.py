@@ -28,7 +28,8 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, Final
 
-from policies.props import STACK, format_path
+from infra.resource_types import STACK
+from policies.props import format_path
 from policies.records import ResourceRecord
 from policies.state import inputs_from_outputs
 

@@ -5,12 +5,13 @@ Why Resource Graph: listing per workspace costs two calls per workspace, so an a
 workspaces costs hundreds of calls and hits ARM throttling; one Graph query costs one call per page of
 up to 1,000 rows (and one more per 1,000 subscriptions), whatever the number of workspaces.
 
-Why the REST operation through ArmRest rather than azure-mgmt-resourcegraph's ResourceGraphClient:
-it is the same wire call (`POST /providers/Microsoft.ResourceGraph/resources`, here at the stable
-api-version 2022-10-01; the SDK 8.0.1 pins 2021-03-01), its `data` is untyped JSON either way, and
-ArmRest is the pipeline every other audit call already uses: one retry policy honouring Retry-After
-(Graph throttles per user), the token scope of sovereign clouds, the CA bundle, one-line errors,
-and one call counter for the report and the benchmark.
+Why azure-mgmt-resourcegraph's ResourceGraphClient built by `ArmRest.sdk_client`: the generated
+client owns the request and answer models (QueryRequest, QueryRequestOptions, QueryResponse), and
+running it on the ARM client's own policies keeps what every other audit call has: the same-host
+guard, one retry policy honouring Retry-After (Graph throttles per user), the token scope of
+sovereign clouds, the CA bundle, one-line errors, and one call counter for the report and the
+benchmark. The call pins api-version 2022-10-01 (the stable `resources` version; the SDK 8.0.1
+defaults to 2021-03-01, whose request and answer have the same shape).
 
 What Graph indexes (the `resources` table reference, MicrosoftDocs/azure-docs
 articles/governance/resource-graph/reference/supported-tables-resources.md): it lists
@@ -26,13 +27,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from provisioning.azure.arm import ArmRest
-from provisioning.azure.errors import ArmError
-from provisioning.operations.endpoints import ENDPOINT_TYPE, WORKSPACE_TYPE
+from infra.resource_types import ENDPOINT_ARM_TYPE as ENDPOINT_TYPE
+from infra.resource_types import MARKETPLACE_ARM_TYPE
+from infra.resource_types import WORKSPACE_ARM_TYPE as WORKSPACE_TYPE
+from provisioning.azure.arm import ArmRest, translated
+from provisioning.azure.errors import ArmError, from_sdk_error
 
 GRAPH_PATH: Final = "/providers/Microsoft.ResourceGraph/resources"
 GRAPH_API_VERSION: Final = "2022-10-01"
-MARKETPLACE_TYPE: Final = f"{WORKSPACE_TYPE}/marketplaceSubscriptions"
+MARKETPLACE_TYPE: Final = MARKETPLACE_ARM_TYPE
 AUDITED_TYPES: Final = (WORKSPACE_TYPE, ENDPOINT_TYPE, MARKETPLACE_TYPE)
 PAGE_SIZE: Final = 1000  # the service's maximum $top
 SUBSCRIPTIONS_PER_QUERY: Final = 1000  # Resource Graph's limit on the `subscriptions` scope of one request
@@ -89,35 +92,41 @@ def query_resources(arm: ArmRest, subscriptions: Sequence[str], query: str | Non
 
 
 def _query_batch(arm: ArmRest, subscriptions: list[str], query: str, result: GraphResult) -> None:
+    from azure.core.exceptions import HttpResponseError
+    from azure.mgmt.resourcegraph import ResourceGraphClient
+    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions, ResultFormat
+
+    client = arm.sdk_client(ResourceGraphClient)
     what = f"querying Azure Resource Graph over {len(subscriptions)} subscription(s)"
     token: str | None = None
     seen: set[str] = set()
     for _ in range(MAX_PAGES):
-        options: dict[str, Any] = {"resultFormat": "objectArray", "$top": PAGE_SIZE}
-        if token:
-            options["$skipToken"] = token
+        options = QueryRequestOptions(result_format=ResultFormat.OBJECT_ARRAY, top=PAGE_SIZE, skip_token=token)
+        request = QueryRequest(subscriptions=subscriptions, query=query, options=options)
         try:
-            answer = arm.post(GRAPH_PATH, GRAPH_API_VERSION, {"subscriptions": subscriptions, "query": query,
-                                                              "options": options}, what=what, ok=(200,))
+            with translated(what, arm.settings.arm_endpoint):
+                try:
+                    answer = client.resources(request, api_version=GRAPH_API_VERSION)
+                except HttpResponseError as exc:
+                    raise from_sdk_error(exc, what) from None
         except ArmError as exc:
             if result.pages == 0 and is_unavailable(exc):
                 raise GraphUnavailable(exc) from None
             raise
         result.pages += 1
-        body = answer.body if isinstance(answer.body, Mapping) else {}
-        if "data" not in body:
-            raise ArmError(what, answer.status, "UnexpectedAnswer", "the answer has no `data`",
+        if answer.data is None:
+            raise ArmError(what, 200, "UnexpectedAnswer", "the answer has no `data`",
                            "check --arm-endpoint; if it is Azure, report the request id")
-        result.rows.extend(_rows(body.get("data")))
+        result.rows.extend(_rows(answer.data))
         if token is None:
-            result.total_records += _int(body.get("totalRecords"))
-        if str(body.get("resultTruncated", "false")).lower() == "true":
+            result.total_records += _int(answer.total_records)
+        if str(getattr(answer.result_truncated, "value", answer.result_truncated)).lower() == "true":
             result.truncated = True
-        token = body.get("$skipToken") or None
+        token = answer.skip_token or None
         if token is None:
             return
         if token in seen:
-            raise ArmError(what, answer.status, "PagingLoop", "Resource Graph returned the same $skipToken twice",
+            raise ArmError(what, 200, "PagingLoop", "Resource Graph returned the same $skipToken twice",
                            "retry; if it persists, run with --source arm-listing")
         seen.add(token)
     raise ArmError(what, None, "TooManyPages", f"more than {MAX_PAGES} pages", "audit fewer subscriptions per run")

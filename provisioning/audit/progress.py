@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import MofNCompleteColumn
 
-from provisioning.ui.console import stderr
+from provisioning.ui.progress import stderr_progress
 
 
 @contextmanager
 def listing_progress(description: str = "reading workspaces") -> Iterator[Callable[[int, int], None]]:
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=stderr, transient=True, disable=not stderr.is_terminal)
+    progress = stderr_progress(MofNCompleteColumn())
     task = None
 
     def update(done: int, total: int) -> None:

@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from infra.catalog import MODELS, REGISTRY, RESOURCE_PROVIDERS
 from provisioning.azure.permissions import who_grants
-from provisioning.errors import ExitCode, MaasError
+from provisioning.azure.settings import ENV_ACCESS_TOKEN
+from provisioning.errors import CredentialError, ExitCode, MaasError
 from provisioning.redact import REDACTOR
 
 _MAX_MESSAGE: Final = 300
@@ -29,6 +30,19 @@ _CREDENTIAL_CODES: Final = frozenset({
 _REGISTRATION_CODES: Final = frozenset({
     "missingsubscriptionregistration", "subscriptionnotregistered", "noregisteredproviderfound",
 })
+# The ML service's answer to an endpoint name already held in the region, by any Azure customer:
+# serverless endpoints "UserError: Serverless endpoint name '<name>' is not available. Please select a
+# different name." (Azure-Samples/azureai-foundry-finetuning-raft#45); batch endpoints "The specified
+# endpoint name '<name>' is not available. Endpoint names must be unique within the region."
+# (ansible-collections/azure#2231); online endpoints "There is already an endpoint with this name,
+# Endpoint name needs to be unique within a region." (Azure/azureml-examples#1931). The code is the
+# generic UserError, so the words decide.
+_ENDPOINT_NAME_TAKEN = re.compile(
+    r"endpoint name '[^']*' is not available|already an endpoint with this name|unique within (a|the) region", re.I)
+ENDPOINT_NAME_TAKEN_FIX: Final = (
+    "the endpoint name is taken in this region, possibly by another Azure customer (names are unique per region "
+    "across all of Azure, and no listing shows other tenants' endpoints): change maas-fleet:prefix, environment or "
+    "the project name, then run `maas preflight` and `pulumi up` again")
 _NOT_FOUND_CODES: Final = frozenset({
     "resourcenotfound", "resourcegroupnotfound", "parentresourcenotfound", "notfound", "subscriptionnotfound",
     "operationnotfound",
@@ -86,6 +100,17 @@ def hint_for(status: int | None, code: str, message: str) -> str:
         namespace = _NAMESPACE.search(message)
         which = namespace.group(1) if namespace else "the resource providers"
         return f"register {which}: run `maas preflight --fix` (registers {', '.join(RESOURCE_PROVIDERS)})"
+    if _ENDPOINT_NAME_TAKEN.search(message):
+        return ENDPOINT_NAME_TAKEN_FIX
+    if low == "invalidactionornotaction":
+        return ("a custom role holds an action Azure does not list, so ARM refused the whole role: `maas preflight` "
+                "names it; correct infra/catalog.py PERMISSIONS and run `pulumi up` again")
+    if low == "roledefinitiondoesnotexist":
+        return ("the custom role was created seconds ago and has not reached every ARM region yet: wait a minute and "
+                "run `pulumi up` again (it creates only what is missing)")
+    if low == "principalnotfound":
+        return ("the principal is new and not yet visible to ARM: wait a minute and run `pulumi up` again; a "
+                "principalType on the assignment lets ARM skip the lookup")
     if low == "serverlessmodelnotavailableinregion":
         regions = sorted({r for m in MODELS.values() for r in m.regions})
         return f"deploy this model only in the catalog's regions ({', '.join(regions)}); fix maas-fleet:regions"
@@ -172,6 +197,15 @@ def from_sdk_error(exc: Exception, what: str) -> ArmError:
     return from_response(what, int(status), {"error": {"code": code, "message": message}}, headers)
 
 
+def credential_error(exc: Exception) -> CredentialError:
+    """A credential that cannot give us a token: exit 2 with the ways to sign in."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return CredentialError(
+        f"no usable Azure credential: {REDACTOR.scrub(first)[:300]} -> run `az login` (and `az account set`), "
+        f"use a managed identity or GitHub OIDC workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, "
+        f"AZURE_FEDERATED_TOKEN_FILE), or set {ENV_ACCESS_TOKEN}")
+
+
 @contextmanager
 def azure_errors(endpoint: str) -> Iterator[None]:
     """Around a command's Azure work: whatever the SDKs raise becomes one readable line."""
@@ -186,8 +220,6 @@ def azure_errors(endpoint: str) -> Iterator[None]:
         yield
     except ClientAuthenticationError as exc:
         if getattr(exc, "status_code", None) is None:  # raised by a credential, not by ARM
-            from provisioning.azure.session import credential_error
-
             raise credential_error(exc) from None
         raise from_sdk_error(exc, "authenticating to Azure") from None
     except HttpResponseError as exc:

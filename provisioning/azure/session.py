@@ -23,10 +23,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
 
 from infra.naming import GUID_PATTERN
 from provisioning import __version__
+from provisioning.azure.errors import credential_error as credential_error  # re-exported for callers
+from provisioning.azure.errors import from_sdk_error
+from provisioning.azure.settings import (  # re-exported: callers read settings through the session module
+    CA_BUNDLE_ENV as CA_BUNDLE_ENV,
+)
+from provisioning.azure.settings import ENV_ACCESS_TOKEN as ENV_ACCESS_TOKEN
+from provisioning.azure.settings import ENV_ARM_ENDPOINT as ENV_ARM_ENDPOINT
+from provisioning.azure.settings import ENV_RETRY_BACKOFF as ENV_RETRY_BACKOFF
+from provisioning.azure.settings import PUBLIC_ARM_ENDPOINT as PUBLIC_ARM_ENDPOINT
+from provisioning.azure.settings import SUBSCRIPTION_ENV as SUBSCRIPTION_ENV
+from provisioning.azure.settings import AzureSettings as AzureSettings
+from provisioning.azure.settings import normalise_endpoint as normalise_endpoint
 from provisioning.errors import BadInput, CredentialError
 from provisioning.redact import REDACTOR, RedactingFilter, install_log_redaction
 
@@ -37,13 +48,6 @@ if TYPE_CHECKING:
 
     from infra.config import FleetConfig
     from provisioning.azure.arm import ArmRest
-
-PUBLIC_ARM_ENDPOINT: Final = "https://management.azure.com"
-ENV_ARM_ENDPOINT: Final = "MAAS_ARM_ENDPOINT"
-ENV_ACCESS_TOKEN: Final = "MAAS_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
-ENV_RETRY_BACKOFF: Final = "MAAS_ARM_RETRY_BACKOFF"
-SUBSCRIPTION_ENV: Final = ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")
-CA_BUNDLE_ENV: Final = ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 
 # Management endpoints whose clouds azure-ai-ml knows by name (anything else gets a custom cloud).
 _KNOWN_CLOUDS: Final = {
@@ -59,65 +63,6 @@ class ApiVersion:
     MACHINE_LEARNING: Final = "2024-10-01"
     KEY_VAULT: Final = "2023-07-01"
     AUTHORIZATION: Final = "2022-04-01"
-
-
-# --------------------------------------------------------------------------------------------------
-# Settings
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AzureSettings:
-    """Where and how to reach Azure Resource Manager; read once from options and environment."""
-
-    arm_endpoint: str = PUBLIC_ARM_ENDPOINT
-    ca_bundle: str | None = None
-    retry_total: int = 4
-    retry_backoff: float = 0.8  # seconds, doubled per retry; Retry-After always wins
-    connection_timeout: float = 15
-    read_timeout: float = 60
-
-    @property
-    def scope(self) -> str:
-        """The token scope that matches the endpoint: `<endpoint>/.default`."""
-        return f"{self.arm_endpoint}/.default"
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.arm_endpoint).netloc.lower()
-
-    @classmethod
-    def from_env(cls, arm_endpoint: str | None = None, environ: Mapping[str, str] | None = None) -> AzureSettings:
-        env = os.environ if environ is None else environ
-        raw = arm_endpoint or env.get(ENV_ARM_ENDPOINT) or PUBLIC_ARM_ENDPOINT
-        source = "--arm-endpoint" if arm_endpoint else (ENV_ARM_ENDPOINT if env.get(ENV_ARM_ENDPOINT) else "default")
-        endpoint = normalise_endpoint(raw, source)
-        ca_bundle = None
-        for name in CA_BUNDLE_ENV:
-            value = env.get(name)
-            if value:
-                if not os.path.isfile(value):
-                    raise BadInput(f"{name}={value!r} is not a file; point it at a PEM bundle of trusted CAs")
-                ca_bundle = value
-                break
-        backoff = cls.retry_backoff
-        if env.get(ENV_RETRY_BACKOFF):
-            try:
-                backoff = max(0.0, float(env[ENV_RETRY_BACKOFF]))
-            except ValueError:
-                raise BadInput(f"{ENV_RETRY_BACKOFF}={env[ENV_RETRY_BACKOFF]!r} is not a number of seconds") from None
-        return cls(arm_endpoint=endpoint, ca_bundle=ca_bundle, retry_backoff=backoff)
-
-
-def normalise_endpoint(value: str, source: str = "--arm-endpoint") -> str:
-    """`https://management.usgovcloudapi.net/` -> `https://management.usgovcloudapi.net`; https only."""
-    parts = urlsplit(value.strip())
-    if parts.scheme != "https" or not parts.netloc:
-        raise BadInput(f"{source} {value!r} must be an https URL such as {PUBLIC_ARM_ENDPOINT} "
-                       "(Azure SDKs refuse to send tokens over plain http)")
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
-        raise BadInput(f"{source} {value!r} must be the bare management endpoint, without path or query")
-    return f"https://{parts.netloc.lower()}"
 
 
 def enum_value(value: Any) -> str:
@@ -227,14 +172,6 @@ class Identity:
         if mi:
             return cls("managed identity", mi.rsplit("/", 1)[-1], oid, tid, app_id)
         return cls("service principal", str(claims.get("app_displayname") or app_id or oid), oid, tid, app_id)
-
-
-def credential_error(exc: Exception) -> CredentialError:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    return CredentialError(
-        f"no usable Azure credential: {REDACTOR.scrub(first)[:300]} -> run `az login` (and `az account set`), "
-        f"use a managed identity or GitHub OIDC workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, "
-        f"AZURE_FEDERATED_TOKEN_FILE), or set {ENV_ACCESS_TOKEN}")
 
 
 def build_credential(environ: Mapping[str, str] | None = None) -> TokenCredential:
@@ -435,8 +372,6 @@ class AzureSession:
 
     def default_subscription(self) -> ResolvedSubscription:
         from azure.core.exceptions import HttpResponseError
-
-        from provisioning.azure.errors import from_sdk_error
 
         try:
             subs = list(self.subscriptions().subscriptions.list())

@@ -55,6 +55,10 @@ def verify(
         _DialectChoice, typer.Option("--dialect", help="For inventory entries that do not name their dialect.")
     ] = _DialectChoice.AZURE,
     route: Annotated[_RouteChoice, typer.Option("--route", help=_route_help())] = _RouteChoice.IMAGES,
+    content_safety_probe: Annotated[bool, typer.Option(
+        "--content-safety-probe",
+        help="Also send one prompt the content filter must refuse: refused passes, an image fails (and is billed).",
+    )] = False,
 ) -> None:
     """Smoke-test every endpoint of an inventory against the image API; exit 0 all pass, 1 any fails."""
     from provisioning.verify.command import run_verify_command
@@ -67,6 +71,7 @@ def verify(
         deadline_s=deadline,
         dialect=dialect.value,
         route=route_for_option(route.value),
+        content_safety_probe=content_safety_probe,
     )
     code = run_verify_command(inventory=inventory, stack=stack, emulate=emulate, report_dir=report_dir, options=options)
     raise typer.Exit(int(code))

@@ -21,7 +21,7 @@ import random
 import secrets
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -54,6 +54,7 @@ from provisioning.emulator.wire import (
     quoted,
 )
 from provisioning.inputs.inventory import Dialect
+from provisioning.sliding_window import SlidingWindow
 
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 DRAIN_MAX_BYTES: Final = 32 * 1024 * 1024  # read and dropped after an early answer, never kept
@@ -70,35 +71,12 @@ _ROUTE_DIALECT: Final[dict[str, Dialect]] = {
 }
 
 
-class MinuteWindow:
-    """Sliding 60-second window of admitted requests: the documented per-deployment request cap."""
-
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self._clock = clock
-        self._times: deque[float] = deque()
-
-    def admit(self) -> float | None:
-        """None when admitted; else seconds until a slot frees up."""
-        now = self._clock()
-        while self._times and now - self._times[0] >= WINDOW_S:
-            self._times.popleft()
-        if len(self._times) >= self.limit:
-            return WINDOW_S - (now - self._times[0])
-        self._times.append(now)
-        return None
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit - len(self._times))
-
-
 @dataclass
 class EndpointRuntime:
     """Per-endpoint state: its key check, request window, seeded knobs and answer counts."""
 
     endpoint: FakeEndpoint
-    window: MinuteWindow
+    window: SlidingWindow  # the documented per-deployment request cap, per minute
     throttle_rng: random.Random
     error_rng: random.Random
     jitter_rng: random.Random
@@ -133,7 +111,7 @@ class EmulatorState:
             seed = f"{settings.seed}|{ep.region}|{ep.name}"
             self.runtimes[(ep.region, ep.name)] = EndpointRuntime(
                 endpoint=ep,
-                window=MinuteWindow(settings.requests_per_minute),
+                window=SlidingWindow(settings.requests_per_minute, WINDOW_S),
                 throttle_rng=random.Random(f"{seed}|throttle"),
                 error_rng=random.Random(f"{seed}|error"),
                 jitter_rng=random.Random(f"{seed}|jitter"),

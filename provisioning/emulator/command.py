@@ -25,22 +25,7 @@ from provisioning.inputs.inventory import InventoryEndpoint, write_inventory
 from provisioning.private_files import private_file_problem
 from provisioning.redact import mask
 from provisioning.ui import console
-
-OPTION_NAMES = {
-    "regions": "--regions",
-    "models": "--models",
-    "projects": "--projects",
-    "port": "--port",
-    "latency_ms": "--latency-ms",
-    "jitter_ms": "--jitter-ms",
-    "throttle_rate": "--throttle-rate",
-    "retry_after_s": "--retry-after",
-    "error_rate": "--error-rate",
-    "content_filter_word": "--content-filter-word",
-    "requests_per_minute": "--requests-per-minute",
-    "seed": "--seed",
-    "hosted": "--no-hosted",
-}
+from provisioning.ui.option_names import OPTION_NAMES
 
 
 def _split(values: Sequence[str] | None) -> tuple[str, ...] | None:

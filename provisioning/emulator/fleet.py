@@ -63,6 +63,7 @@ class FakeEndpoint:
                 "keySecretUri": self.key_secret_uri,
                 "key": self.key,
                 "dialect": self.dialect,
+                "emulated": True,
             }
         )
 

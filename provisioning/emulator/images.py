@@ -26,13 +26,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import anyio.to_thread
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from infra.catalog import Size
 from provisioning.redact import REDACTOR
+
+V = TypeVar("V")
 
 _JPEG_QUALITY = 90
 _INIT_FORMATS = ("PNG", "JPEG", "WEBP")
@@ -171,65 +173,75 @@ def render(job: ImageJob) -> bytes:
     return buf.getvalue()
 
 
-class ImageCache:
-    """LRU of rendered images, kept base64-encoded (as they are served), with single-flight
-    rendering in worker threads.
+class _SingleFlightLRU(Generic[V]):
+    """Finished values by key (least recently used dropped first), computed at most once at a time
+    per key in a worker thread: concurrent askers for the same key share one computation.
 
-    The LRU is guarded by a lock (threads may read it); in-flight renders are tracked per event
+    The LRU is guarded by a lock (threads may read it); in-flight computations are tracked per event
     loop, which is the emulator's one server loop.
     """
 
-    def __init__(self, max_entries: int = 64, renderer: Callable[[ImageJob], bytes] = render) -> None:
+    def __init__(self, max_entries: int) -> None:
         self._max = max_entries
-        self._renderer = renderer
         self._lock = threading.Lock()
-        self._done: OrderedDict[str, bytes] = OrderedDict()
-        self._pending: dict[str, asyncio.Task[bytes]] = {}
-        self.renders = 0  # how many times the renderer actually ran (for tests and benchmarks)
+        self._done: OrderedDict[str, V] = OrderedDict()
+        self._pending: dict[str, asyncio.Task[V]] = {}
+        self._computed = 0  # how many times a value was actually computed (for tests and benchmarks)
 
-    def _get(self, key: str) -> bytes | None:
+    def _get(self, key: str) -> V | None:
         with self._lock:
-            data = self._done.get(key)
-            if data is not None:
+            value = self._done.get(key)
+            if value is not None:
                 self._done.move_to_end(key)
-            return data
+            return value
 
-    def _put(self, key: str, data: bytes) -> None:
+    def _put(self, key: str, value: V) -> None:
         with self._lock:
-            self._done[key] = data
+            self._done[key] = value
             self._done.move_to_end(key)
             while len(self._done) > self._max:
                 self._done.popitem(last=False)
 
-    async def get_base64(self, job: ImageJob) -> bytes:
-        """The encoded image for `job` as base64 (ASCII bytes)."""
-        key = job.digest
+    async def _get_or_compute(self, key: str, compute: Callable[[], V]) -> V:
         cached = self._get(key)
         if cached is not None:
             return cached
         task = self._pending.get(key)
         if task is None:
-            task = asyncio.get_running_loop().create_task(self._render(key, job))
+            task = asyncio.get_running_loop().create_task(self._compute(key, compute))
             task.add_done_callback(_retrieve)
             self._pending[key] = task
-        # A client that disconnects cancels its own wait, never the shared rendering.
+        # A client that disconnects cancels its own wait, never the shared computation.
         return await asyncio.shield(task)
 
-    def _encoded(self, job: ImageJob) -> bytes:
-        return base64.b64encode(self._renderer(job))
-
-    async def _render(self, key: str, job: ImageJob) -> bytes:
+    async def _compute(self, key: str, compute: Callable[[], V]) -> V:
         try:
-            self.renders += 1
-            data = await anyio.to_thread.run_sync(self._encoded, job)
-            self._put(key, data)
-            return data
+            self._computed += 1
+            value = await anyio.to_thread.run_sync(compute)
+            self._put(key, value)  # a failed computation (an invalid input) is not remembered
+            return value
         finally:
             self._pending.pop(key, None)
 
 
-class InitImageCache:
-    """Decoded image-to-image inputs by content, single-flight, in worker threads.
+class ImageCache(_SingleFlightLRU[bytes]):
+    """Rendered images, kept base64-encoded (as they are served)."""
+
+    def __init__(self, max_entries: int = 64, renderer: Callable[[ImageJob], bytes] = render) -> None:
+        super().__init__(max_entries)
+        self._renderer = renderer
+
+    @property
+    def renders(self) -> int:
+        return self._computed
+
+    async def get_base64(self, job: ImageJob) -> bytes:
+        """The encoded image for `job` as base64 (ASCII bytes)."""
+        return await self._get_or_compute(job.digest, lambda: base64.b64encode(self._renderer(job)))
+
+
+class InitImageCache(_SingleFlightLRU[InitImage]):
+    """Decoded image-to-image inputs by content.
 
     Why: a smoke test sends the same probe picture to every image-to-image endpoint at once, and
     decoding a 1024x1024 PNG takes ~20 ms of a worker thread; fifty identical uploads were fifty
@@ -238,36 +250,17 @@ class InitImageCache:
     """
 
     def __init__(self, max_entries: int = 16, decoder: Callable[[str], InitImage] = decode_init_image) -> None:
-        self._max = max_entries
+        super().__init__(max_entries)
         self._decoder = decoder
-        self._done: OrderedDict[str, InitImage] = OrderedDict()
-        self._pending: dict[str, asyncio.Task[InitImage]] = {}
-        self.decodes = 0  # how many times the decoder actually ran (for tests and benchmarks)
+
+    @property
+    def decodes(self) -> int:
+        return self._computed
 
     async def decode(self, text: str) -> InitImage:
         """The decoded image for the `image_prompt.image` value `text`; InitImageError when unusable."""
         key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        done = self._done.get(key)
-        if done is not None:
-            self._done.move_to_end(key)
-            return done
-        task = self._pending.get(key)
-        if task is None:
-            task = asyncio.get_running_loop().create_task(self._decode(key, text))
-            task.add_done_callback(_retrieve)
-            self._pending[key] = task
-        return await asyncio.shield(task)
-
-    async def _decode(self, key: str, text: str) -> InitImage:
-        try:
-            self.decodes += 1
-            image = await anyio.to_thread.run_sync(self._decoder, text)
-            self._done[key] = image
-            while len(self._done) > self._max:
-                self._done.popitem(last=False)
-            return image
-        finally:
-            self._pending.pop(key, None)
+        return await self._get_or_compute(key, lambda: self._decoder(text))
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:

@@ -23,8 +23,8 @@ from pydantic import (
 
 from infra.catalog import MODELS, MODELS_BY_NAME, REGIONS, REQUESTS_PER_MINUTE, normalise_region
 from infra.naming import PROJECT_MAX_LEN, PROJECT_PATTERN
-from provisioning.cli.option_errors import validation_lines
 from provisioning.emulator.defaults import DEFAULT_PROJECTS, DEFAULT_REGIONS
+from provisioning.ui.option_errors import validation_lines
 
 _MAX_WORD_LEN = 100
 HOSTED_PROJECT = "hosted"  # the hosted endpoint's project; not available for Azure projects

@@ -1,0 +1,1 @@
+"""What the commands read: stack config files (`--stack` / `--config`) and endpoint inventories."""

@@ -74,6 +74,9 @@ class InventoryEndpoint(BaseModel):
     key_secret_uri: str = Field(default="", alias="keySecretUri")
     key: SecretStr | None = None
     dialect: Dialect | None = None  # None: the verifier's --dialect decides
+    # Set by the emulator on what it serves (and kept in `maas emulate --inventory-out` files), so every
+    # report made from it says so; absent for real endpoints.
+    emulated: bool | None = None
 
     @field_validator("model")
     @classmethod

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pydantic import SecretStr
 
 from infra.catalog import TAG_PROJECT, model_for_asset_id
+from infra.resource_types import ENDPOINT_ARM_TYPE, WORKSPACE_ARM_TYPE
 from provisioning.azure.arm import ArmId, workspace_scope
 from provisioning.azure.errors import ArmError, from_sdk_error
 from provisioning.azure.session import ApiVersion, AzureSession
@@ -26,8 +27,8 @@ from provisioning.redact import REDACTOR
 if TYPE_CHECKING:
     from infra.config import FleetConfig
 
-WORKSPACE_TYPE: Final = "Microsoft.MachineLearningServices/workspaces"
-ENDPOINT_TYPE: Final = f"{WORKSPACE_TYPE}/serverlessEndpoints"
+WORKSPACE_TYPE: Final = WORKSPACE_ARM_TYPE
+ENDPOINT_TYPE: Final = ENDPOINT_ARM_TYPE
 CONCURRENCY: Final = 8
 
 

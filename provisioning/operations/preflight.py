@@ -2,10 +2,13 @@
 
 The failures real users hit are mostly outside the program: a credential that does not work, a
 free-trial subscription, an unregistered resource provider, a caller without marketplace
-permissions, a region that does not offer serverless endpoints, an endpoint name another workspace
-already holds in that region. Each becomes one check with a status (pass / fail / fixed), a
-detail and, on failure, the fix. Checks that cannot run without an earlier one (no credential, no
-subscription) stop the run rather than pile up noise.
+permissions, a custom-role action Azure does not list (ARM rejects the whole role), something that
+blocks Marketplace purchases, a region that does not offer serverless endpoints, an endpoint name
+another workspace already holds in that region. Each becomes one check with a status (pass / fail /
+fixed / unchecked), a detail and, on failure, the fix. `unchecked` ("could not check") is for what
+ARM cannot tell this caller: it says what was not checked and whom to ask, and does not fail the
+run. Checks that cannot run without an earlier one (no credential, no subscription) stop the run
+rather than pile up noise.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from infra.catalog import (
     CONTRIBUTOR,
@@ -22,16 +25,19 @@ from infra.catalog import (
     PERMISSIONS,
     PROGRAM_ACTIONS,
     REGIONS,
+    REGISTRY,
     RESOURCE_PROVIDERS,
     UNPAID_QUOTA_ID_PREFIXES,
     USER_ACCESS_ADMINISTRATOR,
     Scope,
     normalise_region,
 )
+from infra.rbac import custom_roles
 from provisioning.azure.arm import resource_group_scope, subscription_scope
 from provisioning.azure.errors import ArmError, from_sdk_error
 from provisioning.azure.permissions import SCOPE_LABEL, PermissionEntry, describe_missing, how_to_grant, missing
 from provisioning.azure.polling import Poll, WaitTimeout, wait_for
+from provisioning.azure.provider_operations import namespace_of, read_operations
 from provisioning.azure.session import (
     ENV_ACCESS_TOKEN,
     ApiVersion,
@@ -48,12 +54,17 @@ if TYPE_CHECKING:
 
 ML_NAMESPACE = "Microsoft.MachineLearningServices"
 SERVERLESS_RESOURCE_TYPE = "workspaces/serverlessEndpoints"
+PRIVATE_STORES_PATH: Final = "/providers/Microsoft.Marketplace/privateStores"  # PrivateStore_List
+MARKETPLACE_API_VERSION: Final = "2023-01-01"
+BILLING_API_VERSION: Final = "2024-04-01"  # Policies_GetBySubscription
+MAX_NAME_SUBSCRIPTIONS: Final = 50  # other subscriptions searched for endpoint names (one listing each)
 
 
 class Status(StrEnum):
     PASS = "pass"  # noqa: S105 - a status, not a password
     FAIL = "fail"
     FIXED = "fixed"
+    UNCHECKED = "unchecked"  # "could not check": ARM cannot tell this caller; the detail says whom to ask
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,7 @@ class Preflight:
         return self.subscription.id
 
     def add(self, name: str, status: Status, detail: str, fix: str = "") -> Check:
-        check = Check(name, status, detail, fix if status is Status.FAIL else "")
+        check = Check(name, status, detail, fix if status in (Status.FAIL, Status.UNCHECKED) else "")
         self.report.checks.append(check)
         if self.on_check is not None:
             self.on_check(check)
@@ -115,6 +126,8 @@ class Preflight:
             self.check_providers()
             workspaces = self.existing_workspaces()
             self.check_permissions(workspaces)
+            self.check_role_actions()
+            self.check_marketplace(workspaces)
             self.check_regions()
             self.check_endpoint_names(workspaces)
         except _Stop:
@@ -361,6 +374,151 @@ class Preflight:
                  "then rerun preflight as that identity (MAAS_ACCESS_TOKEN or its AZURE_CLIENT_ID); Role Based Access "
                  "Control Administrator alone cannot create the custom roles (no roleDefinitions/write)")
 
+    # ---------------------------------------------------------------- custom-role actions vs Azure's list
+    def check_role_actions(self) -> None:
+        """Every action of every custom role the stack creates must match an operation Azure lists
+        for its namespace, or ARM refuses the whole role definition (`InvalidActionOrNotAction`)
+        and `pulumi up` stops after creating half the fleet. One line per namespace."""
+        roles = custom_roles(self.config)
+        by_namespace: dict[str, dict[str, list[str]]] = {}  # namespace -> action -> roles carrying it
+        for role in roles:
+            for action in role.actions:
+                by_namespace.setdefault(namespace_of(action), {}).setdefault(action, []).append(role.name)
+        for namespace, actions in sorted(by_namespace.items(), key=lambda kv: kv[0].lower()):
+            name = f"role actions {namespace}"
+            if "*" in namespace:
+                self.add(name, Status.UNCHECKED, f"{', '.join(actions)} span every namespace; Azure validates "
+                         "them when `pulumi up` creates the roles", "")
+                continue
+            try:
+                listed = read_operations(self.session.arm, namespace)
+            except ArmError as exc:
+                if exc.exit_code == ExitCode.BAD_INPUT:
+                    raise
+                self.add(name, Status.FAIL, f"cannot read the operations Azure lists: {exc}", exc.hint)
+                continue
+            if listed is None:
+                self.add(name, Status.UNCHECKED,
+                         f"Azure lists no operations for {namespace} (providerOperations), so {len(actions)} "
+                         f"action(s) could not be checked before `pulumi up`: {', '.join(actions)}",
+                         f"nothing to do unless `pulumi up` reports InvalidActionOrNotAction for them; then compare "
+                         f"with `az provider operation show --namespace {namespace}` and correct infra/catalog.py")
+                continue
+            unknown = listed.unmatched(actions)
+            if not unknown:
+                self.add(name, Status.PASS, f"all {len(actions)} action(s) of the custom roles match operations Azure "
+                         f"lists ({len(listed.operations)} operations)")
+                continue
+            named = ", ".join(f"{a} (in {', '.join(actions[a])})" for a in unknown)
+            self.add(name, Status.FAIL,
+                     f"{len(unknown)} of {len(actions)} action(s) match no operation Azure lists: {named}; ARM "
+                     "rejects a role definition holding any of them (InvalidActionOrNotAction) and `pulumi up` "
+                     "would stop",
+                     f"remove or correct them in infra/catalog.py PERMISSIONS (`az provider operation show "
+                     f"--namespace {namespace}` lists what exists)")
+
+    # ---------------------------------------------------------------- marketplace purchase readiness
+    def check_marketplace(self, workspaces: Sequence[WorkspaceRef]) -> None:
+        """What ARM can tell about buying the model offers, beyond the offer type and the providers
+        (checked above): a private Azure Marketplace, the subscription's billing policy, and the
+        state of marketplace subscriptions that already exist. Where ARM cannot tell, one line says
+        what to ask the billing or Marketplace admin.
+
+        Offer terms need no line of their own: creating the marketplace subscription accepts them
+        (Azure ML how-to, Deploy models as serverless APIs), which the deployer's
+        `agreements/offers/plans/sign/action` (checked above) allows; MarketplaceOrdering's
+        `offerTypes/…/agreements` API is for virtual-machine items (its operation reads "Get an
+        agreement for a given marketplace virtual machine item"), not for these SaaS model offers."""
+        self._check_private_marketplace()
+        self._check_billing_policy()
+        self._check_existing_marketplace_subscriptions(workspaces)
+
+    def _check_private_marketplace(self) -> None:
+        name = "marketplace private store"
+        ask = ("ask your Azure Marketplace admin whether a private Azure Marketplace is on for this tenant and, if "
+               f"so, to approve the Stability AI model offers (registry {REGISTRY}) for this subscription")
+        try:
+            stores = list(self.session.arm.list(PRIVATE_STORES_PATH, MARKETPLACE_API_VERSION,
+                                                what="reading the tenant's private Azure Marketplace"))
+        except ArmError as exc:
+            if exc.exit_code == ExitCode.BAD_INPUT:
+                raise
+            self.add(name, Status.UNCHECKED, f"could not read the private Azure Marketplace settings "
+                     f"({_answer_text(exc)})", ask)
+            return
+        enabled = [s for s in stores
+                   if str((s.get("properties") or {}).get("availability") or "").lower() == "enabled"]
+        if not enabled:
+            self.add(name, Status.PASS, "no private Azure Marketplace is enabled in this tenant")
+            return
+        store = str((enabled[0].get("properties") or {}).get("privateStoreId") or enabled[0].get("name") or "")
+        self.add(name, Status.UNCHECKED,
+                 f"private Azure Marketplace {store} is enabled: purchases it governs are limited to the items its "
+                 "admins approved, and ARM does not show this caller whether the Stability AI offers are among them",
+                 ask)
+
+    def _check_billing_policy(self) -> None:
+        name = "marketplace billing policy"
+        ask = ("ask your billing administrator whether Azure Marketplace purchases are allowed for this "
+               f"subscription's billing account or billing profile (EA enrollment / MCA billing profile policy "
+               f"'Azure Marketplace'), and to allow them for {self.sub}")
+        try:
+            path = f"{subscription_scope(self.sub)}/providers/Microsoft.Billing/policies/default"
+            answer = self.session.arm.get(path, BILLING_API_VERSION, what="reading the subscription's billing policies")
+        except ArmError as exc:
+            if exc.exit_code == ExitCode.BAD_INPUT:
+                raise
+            self.add(name, Status.UNCHECKED, "ARM does not show this subscription's Azure Marketplace purchase "
+                     f"policy to this caller ({_answer_text(exc)})", ask)
+            return
+        policies = ((answer.body or {}).get("properties") or {}).get("policies") or []
+        marketplace = [p for p in policies if isinstance(p, dict) and "marketplace" in str(p.get("name", "")).lower()]
+        if not marketplace:
+            self.add(name, Status.UNCHECKED, "the subscription's billing policies do not include the Azure "
+                     "Marketplace purchase policy (it is set on the billing account or profile)", ask)
+            return
+        value = str(marketplace[0].get("value") or "")
+        if value.lower() in ("allallowed", "allowed"):
+            self.add(name, Status.PASS, f"{marketplace[0].get('name')} is {value}")
+        else:
+            self.add(name, Status.FAIL,
+                     f"{marketplace[0].get('name')} is {value or 'not set'}: paid Azure Marketplace offers such as the "
+                     "Stability AI models cannot be bought with this subscription", ask)
+
+    def _check_existing_marketplace_subscriptions(self, workspaces: Sequence[WorkspaceRef]) -> None:
+        """A planned workspace that already subscribed to a model: Suspended or Unsubscribed means
+        the endpoint cannot be called through it (the Marketplace SaaS subscription states)."""
+        existing = {ws.key for ws in workspaces}
+        for region, project in self.config.units():
+            names = self.config.namer.workspace_names(region, project)
+            ws = WorkspaceRef(self.sub, names.resource_group, names.workspace, region)
+            if ws.key not in existing:
+                continue
+            try:
+                items = list(self.session.arm.list(f"{ws.id}/marketplaceSubscriptions", ApiVersion.MACHINE_LEARNING,
+                                                   what=f"listing marketplace subscriptions in {ws.name}"))
+            except ArmError as exc:
+                if exc.exit_code == ExitCode.BAD_INPUT:
+                    raise
+                self.add(f"marketplace subscriptions {ws.name}", Status.FAIL, str(exc), exc.hint)
+                continue
+            by_model = {str((i.get("properties") or {}).get("modelId") or "").lower(): i for i in items}
+            for model in self.config.model_specs:
+                item = by_model.get(model.asset_id.lower())
+                if item is None:
+                    continue
+                status = str((item.get("properties") or {}).get("marketplaceSubscriptionStatus") or "")
+                label = f"marketplace subscription {item.get('name')} ({ws.name})"
+                if status.lower() == "subscribed":
+                    self.add(label, Status.PASS, f"{model.name} is Subscribed")
+                else:
+                    self.add(label, Status.FAIL,
+                             f"{model.name} is {status or 'in an unknown state'}: its endpoint cannot be called "
+                             "until the subscription is Subscribed again",
+                             "Suspended usually means Azure Marketplace could not bill it: settle the billing "
+                             "account's payment, or delete the marketplace subscription so `pulumi up` creates a "
+                             "new one")
+
     # ---------------------------------------------------------------- regions x models
     def check_regions(self) -> None:
         provider = self._providers.get(ML_NAMESPACE.lower())
@@ -390,9 +548,33 @@ class Preflight:
                          f"{', '.join(sorted(arm_locations & set(REGIONS))) or '(none)'}")
 
     # ---------------------------------------------------------------- endpoint names
+    def _other_subscriptions(self) -> tuple[list[str], int]:
+        """Other subscriptions this caller can read (at most MAX_NAME_SUBSCRIPTIONS), and how many
+        more were left out."""
+        from azure.core.exceptions import HttpResponseError
+
+        try:
+            subs = [str(s.subscription_id) for s in self.session.subscriptions().subscriptions.list()
+                    if str(s.subscription_id).lower() != self.sub.lower()]
+        except HttpResponseError:
+            return [], 0
+        return subs[:MAX_NAME_SUBSCRIPTIONS], max(0, len(subs) - MAX_NAME_SUBSCRIPTIONS)
+
     def check_endpoint_names(self, workspaces: Sequence[WorkspaceRef]) -> None:
+        """Endpoint names are unique per region across all of Azure, other customers included, and
+        ARM lists only what this caller can read: a name is never called free, only "not taken in
+        the subscriptions you can read"; the deploy-time refusal has its own line in errors.py."""
         regions = {r.lower() for r in self.config.regions}
         in_regions = [ws for ws in workspaces if ws.location in regions]
+        others, left_out = self._other_subscriptions()
+        unreadable = 0
+        for other in others:
+            try:
+                in_regions.extend(list_workspaces(self.session, other, regions))
+            except ArmError as exc:
+                if exc.exit_code == ExitCode.BAD_INPUT:
+                    raise
+                unreadable += 1
         listing = list_endpoints(self.session, in_regions)
         failed_regions: dict[str, list[str]] = {}
         for error in listing.errors:
@@ -402,14 +584,18 @@ class Preflight:
         counts: dict[str, int] = {}
         for e in listing.endpoints:
             counts[e.region] = counts.get(e.region, 0) + 1
+        searched = 1 + len(others) - unreadable
+        scope = f"the {searched} subscription(s) you can read"
+        if left_out:
+            scope += f" ({left_out} more not searched)"
         for region, project, model in self.config.endpoints():
             name = self.config.namer.endpoint(project, model)
             names = self.config.namer.workspace_names(region, project)
             label = f"endpoint name {name} ({region})"
             holder = taken.get((region, name.lower()))
             if holder is not None:
-                if (holder.resource_group.lower(), holder.workspace.lower()) == (
-                        names.resource_group.lower(), names.workspace.lower()):
+                if (holder.subscription.lower(), holder.resource_group.lower(), holder.workspace.lower()) == (
+                        self.sub.lower(), names.resource_group.lower(), names.workspace.lower()):
                     self.add(label, Status.PASS, f"exists in the planned workspace {names.workspace} "
                                                  f"({holder.model}, {holder.provisioning_state}); pulumi up keeps it")
                 else:
@@ -424,8 +610,14 @@ class Preflight:
                 self.add(label, Status.FAIL, f"not verified: {problems[0]}",
                          "grant read on the workspaces in this region (auditor persona / Reader), then rerun")
             else:
-                self.add(label, Status.PASS, f"free among {counts.get(region, 0)} serverless endpoint(s) in {region} "
-                                             "visible to you")
+                self.add(label, Status.PASS,
+                         f"not taken in {scope} ({counts.get(region, 0)} serverless endpoint(s) in {region}); names "
+                         "are unique per region across all of Azure, other tenants included, which no listing shows")
+
+
+def _answer_text(exc: ArmError) -> str:
+    """`HTTP 403 AuthorizationFailed`: what ARM answered, without the long message."""
+    return " ".join(part for part in (f"HTTP {exc.status}" if exc.status else "", exc.code) if part) or "no answer"
 
 
 def run_preflight(session: AzureSession, config: FleetConfig, subscription: ResolvedSubscription, *,

@@ -7,7 +7,8 @@ from rich.markup import escape
 from provisioning.operations.preflight import Check, PreflightReport, Status
 from provisioning.redact import REDACTOR
 
-_MARKS = {Status.PASS: "[green]✔ pass [/]", Status.FAIL: "[red]✘ fail [/]", Status.FIXED: "[yellow]✔ fixed[/]"}
+_MARKS = {Status.PASS: "[green]✔ pass [/]", Status.FAIL: "[red]✘ fail [/]", Status.FIXED: "[yellow]✔ fixed[/]",
+          Status.UNCHECKED: "[yellow]? could not check[/]"}
 
 
 def check_line(check: Check) -> str:
@@ -20,4 +21,7 @@ def check_line(check: Check) -> str:
 
 def counts_line(report: PreflightReport) -> str:
     counts = {s: sum(1 for c in report.checks if c.status is s) for s in Status}
-    return f"{counts[Status.PASS]} passed, {counts[Status.FIXED]} fixed, {counts[Status.FAIL]} failed"
+    line = f"{counts[Status.PASS]} passed, {counts[Status.FIXED]} fixed, {counts[Status.FAIL]} failed"
+    if counts[Status.UNCHECKED]:
+        line += f", {counts[Status.UNCHECKED]} could not be checked"
+    return line

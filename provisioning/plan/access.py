@@ -6,13 +6,27 @@ would really declare, not a restatement of what we meant it to declare.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from infra import catalog
+from infra.config import FleetConfig
 
-if TYPE_CHECKING:
-    from provisioning.plan.program import PlanResult
+
+class _Resource(Protocol):
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+
+
+class PlanResult(Protocol):
+    """What this module reads of a plan (program.PlanResult has it); a protocol, so the plan program
+    can put this digest into its JSON without the two modules importing each other."""
+
+    @property
+    def config(self) -> FleetConfig: ...
+
+    def of_type(self, suffix: str) -> Sequence[_Resource]: ...
 
 _BUILTIN_NAMES = {
     r.id: r.name

@@ -31,38 +31,15 @@ from pulumi.runtime.sync_await import _sync_await
 from infra.catalog import INFERENCE_HOST_SUFFIX
 from infra.config import FleetConfig
 from infra.fleet import FleetOutputs, build_fleet
+from infra.resource_types import RESOURCE_TYPES
 from policies.records import ResourceRecord, Severity, Violation
+from policies.sources.documents import SECRET_SIG, SIG_KEY
 
 PROJECT = "maas-fleet"
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_TENANT = "00000000-0000-0000-0000-00000000000a"
 PLACEHOLDER_OBJECT = "00000000-0000-0000-0000-00000000000b"
 SECRET_MARK = "[secret]"
-
-_SIG_KEY = "4dabf18193072939515e22adb298388d"  # Pulumi's wire signature marking special values
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-
-# type token -> (ARM id template, the input holding the Azure name)
-_ARM_PATHS: Mapping[str, tuple[str, str]] = {
-    "azure-native:resources:ResourceGroup": ("/subscriptions/{sub}/resourceGroups/{name}", "resourceGroupName"),
-    "azure-native:storage:StorageAccount": ("{rg}/providers/Microsoft.Storage/storageAccounts/{name}", "accountName"),
-    "azure-native:keyvault:Vault": ("{rg}/providers/Microsoft.KeyVault/vaults/{name}", "vaultName"),
-    "azure-native:keyvault:Secret": ("{rg}/providers/Microsoft.KeyVault/vaults/{vault}/secrets/{name}", "secretName"),
-    "azure-native:operationalinsights:Workspace": (
-        "{rg}/providers/Microsoft.OperationalInsights/workspaces/{name}", "workspaceName"),
-    "azure-native:applicationinsights:Component": ("{rg}/providers/Microsoft.Insights/components/{name}",
-                                                   "resourceName"),
-    "azure-native:machinelearningservices:Workspace": (
-        "{rg}/providers/Microsoft.MachineLearningServices/workspaces/{name}", "workspaceName"),
-    "azure-native:machinelearningservices:MarketplaceSubscription": (
-        "{ws}/marketplaceSubscriptions/{name}", "name"),
-    "azure-native:machinelearningservices:ServerlessEndpoint": ("{ws}/serverlessEndpoints/{name}", "name"),
-    "azure-native:authorization:RoleDefinition": (
-        "{scope}/providers/Microsoft.Authorization/roleDefinitions/{name}", "roleDefinitionId"),
-    "azure-native:authorization:RoleAssignment": (
-        "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}", "roleAssignmentName"),
-}
-
 
 @dataclass(frozen=True)
 class PlannedResource:
@@ -157,7 +134,7 @@ class PlanResult:
 def _unwrap_secrets(value: Any, path: str, found: list[str]) -> Any:
     """Return `value` with Pulumi secret wrappers removed, collecting the dotted paths of secrets."""
     if isinstance(value, dict):
-        if value.get(_SIG_KEY) == _SECRET_SIG:
+        if value.get(SIG_KEY) == SECRET_SIG:
             found.append(path)
             return _unwrap_secrets(value.get("value"), path, [])
         return {k: _unwrap_secrets(v, f"{path}.{k}" if path else k, found) for k, v in value.items()}
@@ -197,16 +174,11 @@ class PlanMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("maas-fleet:"):
             return None, {}
         state = dict(inputs)
-        arm = _ARM_PATHS.get(args.typ)
-        if arm is None:
+        kind = RESOURCE_TYPES.get(args.typ)
+        if kind is None or not kind.id_template:
             return f"{args.name}-id", state
-        template, name_key = arm
-        name = str(inputs.get(name_key) or args.name)
-        sub = self.subscription_id
-        rg = f"/subscriptions/{sub}/resourceGroups/{inputs.get('resourceGroupName', '')}"
-        ws = f"{rg}/providers/Microsoft.MachineLearningServices/workspaces/{inputs.get('workspaceName', '')}"
-        arm_id = template.format(sub=sub, rg=rg, ws=ws, name=name, vault=inputs.get("vaultName", ""),
-                                 scope=inputs.get("scope", f"/subscriptions/{sub}"))
+        name = str(inputs.get(kind.name_input) or args.name)
+        arm_id = kind.arm_id(self.subscription_id, name, inputs)
         state["name"] = name
         props = dict(state.get("properties") or {})
         if args.typ.endswith(":Vault"):

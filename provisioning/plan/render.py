@@ -15,6 +15,7 @@ from rich.table import Table
 from infra.catalog import TAG_PROJECT, model_for_asset_id
 from provisioning.plan.access import access_rows
 from provisioning.plan.program import PlannedResource, PlanResult
+from provisioning.ui.markdown import md, md_table
 
 
 def _endpoint_rows(plan: PlanResult) -> list[list[str]]:
@@ -88,20 +89,11 @@ def print_table(plan: PlanResult, console: Console) -> None:
         console.print("[green]No policy violations.[/green]")
 
 
-def _md_table(headers: Sequence[str], rows: list[list[str]]) -> str:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def to_markdown(plan: PlanResult) -> str:
-    parts = [f"## {_headline(plan)}", "", "### Endpoints", "", _md_table(_ENDPOINT_HEADERS, _endpoint_rows(plan)),
-             "", "### Resources by type", "", _md_table(["Type", "Count"], _types(plan.resources)), ""]
+    parts = [f"## {md(_headline(plan))}", "", "### Endpoints", "", md_table(_ENDPOINT_HEADERS, _endpoint_rows(plan)),
+             "", "### Resources by type", "", md_table(["Type", "Count"], _types(plan.resources)), ""]
     access = _access(plan)
-    parts += ["### Access", "", _md_table(_ACCESS_HEADERS, access) if access else "_No principals configured._", ""]
+    parts += ["### Access", "", md_table(_ACCESS_HEADERS, access) if access else "_No principals configured._", ""]
     parts += ["### Policy violations", ""]
-    parts += [_md_table(_VIOLATION_HEADERS, _violations(plan)) if plan.violations else "_None._", ""]
+    parts += [md_table(_VIOLATION_HEADERS, _violations(plan)) if plan.violations else "_None._", ""]
     return "\n".join(parts)

@@ -1,0 +1,2 @@
+"""Where output goes and how it looks: the console streams (results on stdout, everything else on
+stderr, all scrubbed)."""

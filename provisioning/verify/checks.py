@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from infra.catalog import Capability, Route
 from provisioning.inputs.inventory import InventoryEndpoint
 from provisioning.verify.classify import category_for_status, excerpt, parse_json, readable_message
-from provisioning.verify.dialects import DialectSpec, GenerationRequest, SchemaProblem
+from provisioning.verify.dialects import SAFETY_PROBE_PROMPT, DialectSpec, GenerationRequest, SchemaProblem
 from provisioning.verify.imaging import ImageProblem, Inspections, probe_image_base64
 from provisioning.verify.options import VerifyOptions, route_option
 from provisioning.verify.results import Category, CheckName, CheckResult, CheckStatus, EndpointResult, Thumbnail
@@ -41,7 +41,7 @@ class Target:
     dialect: DialectSpec
 
 
-def plan_checks(target: Target) -> tuple[CheckName, ...]:
+def plan_checks(target: Target, options: VerifyOptions | None = None) -> tuple[CheckName, ...]:
     d, model = target.dialect, target.endpoint.model
     names = [CheckName.ROUTE, CheckName.AUTH, CheckName.TEXT_TO_IMAGE, CheckName.IMAGE]
     if d.supports(model, Capability.IMAGE_TO_IMAGE):
@@ -49,13 +49,16 @@ def plan_checks(target: Target) -> tuple[CheckName, ...]:
     names.append(CheckName.INVALID_SIZE)
     if d.name == "azure" and not d.supports(model, Capability.IMAGE_TO_IMAGE):
         names.append(CheckName.CAPABILITY_MISMATCH)
+    if options is not None and options.content_safety_probe:
+        names.append(CheckName.CONTENT_SAFETY)
     return tuple(names)
 
 
 def expected_images(target: Target, options: VerifyOptions) -> list[float]:
     """Prices of the images a healthy endpoint generates for the suite (the cost guard's input)."""
-    planned = plan_checks(target)
-    billable = [CheckName.TEXT_TO_IMAGE, CheckName.IMAGE_TO_IMAGE]
+    planned = plan_checks(target, options)
+    # The content-safety probe is billed only if the filter fails to refuse it: counted, to be safe.
+    billable = [CheckName.TEXT_TO_IMAGE, CheckName.IMAGE_TO_IMAGE, CheckName.CONTENT_SAFETY]
     price = target.dialect.price_usd(target.endpoint.model, options.size)
     return [price for name in billable if name in planned]
 
@@ -145,6 +148,8 @@ class Suite:
         later.append(self._guarded(CheckName.INVALID_SIZE, lambda: self._invalid_size(route)))
         if CheckName.CAPABILITY_MISMATCH in planned:
             later.append(self._guarded(CheckName.CAPABILITY_MISMATCH, lambda: self._mismatch(route)))
+        if CheckName.CONTENT_SAFETY in planned:
+            later.append(self._guarded(CheckName.CONTENT_SAFETY, lambda: self._content_safety(route)))
         await asyncio.gather(*later)
 
     async def _discover(self) -> tuple[Route | None, Awaitable[None] | None]:
@@ -186,7 +191,7 @@ class Suite:
             image_b64, verdict = self._judge_generation(CheckName.TEXT_TO_IMAGE, answer)
             self._record(verdict)
             if image_b64 is None:
-                why = "was content-filtered" if verdict.status is CheckStatus.FILTERED else "returned no image"
+                why = "was content-filtered" if verdict.category is Category.CONTENT_FILTER else "returned no image"
                 self._record(CheckResult.skipped(CheckName.IMAGE, f"not run: text-to-image {why}"))
                 return route, None
             check = functools.partial(self._judge_image, CheckName.IMAGE, image_b64, request, None)
@@ -273,6 +278,25 @@ class Suite:
         )
         answer = await self._send(request)
         return self._judge_rejection(CheckName.CAPABILITY_MISMATCH, answer, "an image prompt for a text-only model")
+
+    async def _content_safety(self, route: Route) -> CheckResult:
+        """The one check where a content-filter answer is the good outcome: it proves the filter is on."""
+        name = CheckName.CONTENT_SAFETY
+        request = self.dialect.text_to_image(
+            route, self.options.size, self.options.output_format, self._seed(), SAFETY_PROBE_PROMPT
+        )
+        answer = await self._send(request)
+        category = category_for_status(answer.status, answer.body)
+        if category is Category.CONTENT_FILTER:
+            return CheckResult.passed(name, f"HTTP {answer.status} content_filter: content safety refused the "
+                                            "probe prompt, as it must", answer.latency_ms)
+        if answer.ok:
+            detail = (f"HTTP {answer.status}: generated an image for a prompt content safety must refuse; "
+                      f"the endpoint's content filter is not working{_rid(answer)}")
+            return CheckResult.failed(name, Category.CONTENT_FILTER, detail, answer.latency_ms)
+        assert category is not None
+        return CheckResult.failed(name, category, f"expected a content_filter refusal, got {_http(answer)}",
+                                  answer.latency_ms)
 
     def _judge_rejection(self, name: CheckName, answer: Answer, what: str) -> CheckResult:
         """A request the contract says to refuse: 4xx with a message a person can read."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from infra.catalog import DEFAULT_OUTPUT_FORMAT, DEFAULT_SIZE, OUTPUT_FORMATS, REQUESTS_PER_MINUTE, SIZES, Route, Size
-from provisioning.cli.option_errors import validation_lines
 from provisioning.errors import BadInput
 from provisioning.inputs.inventory import Dialect
+from provisioning.ui.option_errors import validation_lines
+from provisioning.ui.option_names import OPTION_NAMES
 
 MiB = 1024 * 1024
 # The Azure dialect's two spellings of the generation route (DESIGN §6): the one tried first is
@@ -35,14 +36,11 @@ def route_for_option(value: str) -> Route:
     allowed = ", ".join(route_option(r) for r in AZURE_ROUTES)
     raise BadInput(f"--route: {value!r} is not a route (allowed: {allowed})")
 
-# Fields `maas verify` sets from its options, by the option's name: errors name what the user typed.
-CLI_OPTIONS = {
-    "max_images": "--max-images",
-    "concurrency": "--concurrency",
-    "timeout_s": "--timeout",
-    "deadline_s": "--deadline",
-    "dialect": "--dialect",
-    "route": "--route",
+# Options whose values the catalog lists, with what a bad value is told.
+_CATALOG_VALUES: dict[str, tuple[tuple[object, ...], str]] = {
+    "output_format": (tuple(OUTPUT_FORMATS), f"must be one of {', '.join(OUTPUT_FORMATS)}"),
+    "route": (AZURE_ROUTES, f"must be one of {', '.join(AZURE_ROUTES)} (the hosted dialect has its own route)"),
+    "size": (tuple(SIZES), f"must be a catalog size ({', '.join(str(s) for s in SIZES)})"),
 }
 
 
@@ -67,26 +65,16 @@ class VerifyOptions(BaseModel):
     max_error_body_bytes: Annotated[int, Field(ge=256)] = 64 * 1024  # kept of an error body
     created_tolerance_s: Annotated[float, Field(gt=0)] = 900.0  # `created` vs our clock
     seed: int | None = None  # jitter and request seeds; None = fresh randomness
+    # Send one prompt the content filter must refuse (a filtered answer passes, an image fails).
+    # Off by default: it is one more request per endpoint, billed if the filter lets it through.
+    content_safety_probe: bool = False
 
-    @field_validator("output_format")
+    @field_validator("output_format", "route", "size")
     @classmethod
-    def _known_format(cls, value: str) -> str:
-        if value not in OUTPUT_FORMATS:
-            raise ValueError(f"must be one of {', '.join(OUTPUT_FORMATS)}")
-        return value
-
-    @field_validator("route")
-    @classmethod
-    def _azure_route(cls, value: Route) -> Route:
-        if value not in AZURE_ROUTES:
-            raise ValueError(f"must be one of {', '.join(AZURE_ROUTES)} (the hosted dialect has its own route)")
-        return value
-
-    @field_validator("size")
-    @classmethod
-    def _catalog_size(cls, value: Size) -> Size:
-        if value not in SIZES:
-            raise ValueError(f"must be a catalog size ({', '.join(str(s) for s in SIZES)})")
+    def _catalog_value(cls, value: object, info: ValidationInfo) -> object:
+        allowed, message = _CATALOG_VALUES[info.field_name or ""]
+        if value not in allowed:
+            raise ValueError(message)
         return value
 
     @classmethod
@@ -96,4 +84,4 @@ class VerifyOptions(BaseModel):
         try:
             return cls.model_validate({k: v for k, v in values.items() if v is not None})
         except ValidationError as exc:
-            raise BadInput(validation_lines(exc, CLI_OPTIONS, what="verifier")) from None
+            raise BadInput(validation_lines(exc, OPTION_NAMES, what="verifier")) from None

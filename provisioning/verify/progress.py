@@ -9,17 +9,28 @@ from types import TracebackType
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import MofNCompleteColumn, TextColumn
 from rich.table import Table
 
 from provisioning.redact import REDACTOR
-from provisioning.verify.reports.common import STATUS_ICON, checks_line, facts_line, main_latency, ms, ordered, problems
+from provisioning.ui.progress import stderr_progress
+from provisioning.verify.reports.common import (
+    FILTERED,
+    checks_line,
+    facts_line,
+    main_latency,
+    ms,
+    ordered,
+    problems,
+    shown_status,
+    status_label,
+)
 from provisioning.verify.results import CheckResult, CheckStatus, EndpointResult, VerifyReport
 
-STATUS_STYLE = {
+STATUS_STYLE: dict[str, str] = {
     CheckStatus.PASS: "green",
     CheckStatus.FAIL: "red",
-    CheckStatus.FILTERED: "yellow",
+    FILTERED: "red",
     CheckStatus.SKIP: "dim",
 }
 
@@ -36,17 +47,7 @@ class RichObserver:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("checks"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        )
+        self.progress = stderr_progress(MofNCompleteColumn(), TextColumn("checks"), console=console)
         self._task = self.progress.add_task("verifying", total=None)
         self._endpoints = 0
         self._done = 0
@@ -76,29 +77,32 @@ class RichObserver:
         if result.status is CheckStatus.FAIL:
             self._failed += 1
         self.progress.update(self._task, description=self._describe())
-        style = STATUS_STYLE[result.status]
+        shown = shown_status(result)
+        style = STATUS_STYLE[shown]
         first = problems(result)
         why = f"  {first[0].name}: {first[0].category}" if first else ""
         self.progress.console.print(
-            f"[{style}]{STATUS_ICON[result.status]} {result.status}[/] {_safe(result.label)}  "
+            f"[{style}]{status_label(shown)}[/] {_safe(result.label)}  "
             f"{checks_line(result)}  {ms(main_latency(result))}{_safe(why)}",
             highlight=False,
         )
 
 
 def summary_table(report: VerifyReport) -> Table:
-    table = Table(title="maas verify", title_justify="left", caption=_safe(facts_line(report)), caption_justify="left")
+    title = "maas verify" + (" (emulated)" if report.emulated else "")
+    table = Table(title=title, title_justify="left", caption=_safe(facts_line(report)), caption_justify="left")
     for column in ("Region", "Model", "Endpoint", "Status", "Checks", "Text-to-image", "First problem"):
         table.add_column(column, overflow="fold")
     for e in ordered(report):
         first = problems(e)
         why = f"{first[0].name} · {first[0].category}: {first[0].detail}" if first else ""
-        style = STATUS_STYLE[e.status]
+        shown = shown_status(e)
+        style = STATUS_STYLE[shown]
         table.add_row(
             _safe(e.endpoint.region),
             _safe(e.model_display),
             _safe(e.endpoint.name),
-            f"[{style}]{e.status}[/]",
+            f"[{style}]{status_label(shown)}[/]",
             checks_line(e),
             ms(main_latency(e)),
             _safe(why, 160),

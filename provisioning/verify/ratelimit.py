@@ -1,8 +1,8 @@
 """Per-endpoint request pacing: never more than the catalog's requests per minute, and a shared
 pause when the endpoint says `Retry-After`.
 
-A sliding-window log (not a token bucket) because the promise is absolute: in *any* window of
-`period` seconds at most `limit` requests leave for one deployment, retries included.
+The window itself is provisioning.sliding_window's (the emulator enforces the same cap with it): in
+*any* window of `period` seconds at most `limit` requests leave for one deployment, retries included.
 
 Two ways to take a slot: `acquire()` waits and takes (FIFO); `ready()` + `try_acquire()` lets a
 caller wait for the pacing first, then take another resource (the global in-flight bound), then
@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
-Clock = Callable[[], float]
+from provisioning.sliding_window import Clock, SlidingWindow
+
 Sleep = Callable[[float], Awaitable[None]]
 
 
 class SlidingWindowLimiter:
+    """The shared sliding window, plus what a client needs on top: waiting (async) and a pause
+    every caller honours when the endpoint says `Retry-After`."""
+
     def __init__(
         self,
         limit: int,
@@ -29,13 +32,11 @@ class SlidingWindowLimiter:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if limit < 1 or period_s <= 0:
-            raise ValueError("limit must be >= 1 and period positive")
+        self._window = SlidingWindow(limit, period_s, clock=clock)
         self.limit = limit
         self.period_s = period_s
         self._clock = clock
         self._sleep = sleep
-        self._sent: deque[float] = deque()
         self._lock = asyncio.Lock()
         self._resume_at = 0.0
 
@@ -46,12 +47,7 @@ class SlidingWindowLimiter:
 
     def _wait_s(self, now: float) -> float:
         """Seconds until a request may leave (<= 0: now)."""
-        while self._sent and now - self._sent[0] >= self.period_s:
-            self._sent.popleft()
-        wait = self._resume_at - now
-        if len(self._sent) >= self.limit:
-            wait = max(wait, self._sent[0] + self.period_s - now)
-        return wait
+        return max(self._resume_at - now, self._window.wait_s(now))
 
     async def ready(self) -> None:
         """Wait until a slot is free and no pause holds, without taking the slot."""
@@ -63,7 +59,7 @@ class SlidingWindowLimiter:
         now = self._clock()
         if self._wait_s(now) > 0:
             return False
-        self._sent.append(now)
+        self._window.record(now)
         return True
 
     async def acquire(self) -> None:
@@ -73,5 +69,4 @@ class SlidingWindowLimiter:
                 await self.ready()
 
     def sent_in_window(self) -> int:
-        now = self._clock()
-        return sum(1 for t in self._sent if now - t < self.period_s)
+        return self._window.in_window()

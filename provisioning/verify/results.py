@@ -3,12 +3,11 @@
 One vocabulary for every output (console table, report.json, JUnit, Markdown, contact sheet), so a
 category or status cannot mean one thing in the JSON and another in the pipeline summary.
 
-Check status decision (DESIGN §6 leaves it open): a content-filter answer proves the endpoint is
-reachable, authenticated and filtering as Azure promises, but it is no evidence that the endpoint
-produces images. It is therefore neither `pass` nor `fail` but `filtered` (category
-`content_filter`), and it does not fail the endpoint: an endpoint is `fail` exactly when one of its
-checks is `fail`, otherwise `pass` (the report's endpoint status keeps the DESIGN §10 contract).
-Checks that could not run because an earlier one made them meaningless are `skip` with the reason.
+A content-filter answer to the suite's benign prompt is a failure (category `content_filter`): the
+endpoint did not produce the image a client would have asked for, whatever the reason. Only the
+opt-in content-safety probe, which sends a prompt the filter must refuse, passes when filtered.
+An endpoint is `fail` exactly when one of its checks is `fail`, otherwise `pass`. Checks that could
+not run because an earlier one made them meaningless are `skip` with the reason.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ MAX_DETAIL_CHARS = 400
 class CheckStatus(StrEnum):
     PASS = "pass"  # noqa: S105 - a status, not a password
     FAIL = "fail"
-    FILTERED = "filtered"  # content filter answered; see the module docstring
     SKIP = "skip"  # not run: an earlier check made it meaningless
 
 
@@ -55,6 +53,7 @@ class CheckName(StrEnum):
     IMAGE_TO_IMAGE = "image-to-image"
     INVALID_SIZE = "invalid-size"
     CAPABILITY_MISMATCH = "capability-mismatch"
+    CONTENT_SAFETY = "content-safety"  # opt-in: a prompt the content filter must refuse
 
 
 def clean_detail(text: str) -> str:
@@ -86,8 +85,6 @@ class CheckResult:
 
     @classmethod
     def failed(cls, name: CheckName, category: Category, detail: str, latency_ms: float | None) -> CheckResult:
-        if category is Category.CONTENT_FILTER:
-            return cls(name, CheckStatus.FILTERED, category, detail, latency_ms)
         return cls(name, CheckStatus.FAIL, category, detail, latency_ms)
 
     @classmethod
@@ -198,6 +195,11 @@ class VerifyReport:
     def ok(self) -> bool:
         return self.failed == 0
 
+    @property
+    def emulated(self) -> bool:
+        """Whether any endpoint was the local emulator's: every report must say so."""
+        return any(e.endpoint.emulated for e in self.endpoints)
+
     def count(self, status: CheckStatus) -> int:
         return sum(1 for e in self.endpoints for c in e.checks.values() if c.status is status)
 
@@ -211,6 +213,7 @@ class VerifyReport:
             "images": self.images,
             "estimated_cost_usd": round(self.cost_usd, 6),
             "wall_s": round(self.wall_s, 3),
+            "emulated": self.emulated,
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -50,7 +50,7 @@ class VerifyRun:
         self.targets = list(targets)
         self.options = options
         self.observer: Observer = observer or _Silent()
-        self.results = [EndpointResult(t.endpoint, t.dialect.name, plan_checks(t)) for t in self.targets]
+        self.results = [EndpointResult(t.endpoint, t.dialect.name, plan_checks(t, options)) for t in self.targets]
         self._finished: set[int] = set()
         self._started = time.monotonic()
         self._started_wall = time.time()

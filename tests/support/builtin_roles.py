@@ -61,3 +61,13 @@ RBAC_ADMINISTRATOR: dict[str, Any] = {
                 "*/read", "Microsoft.Support/*"],
     "notActions": [],
 }
+
+# 4633458b-17de-408a-b874-0445c86b69e6: data actions only, so it reads secret values on the data plane
+# and nothing through ARM.
+KEY_VAULT_SECRETS_USER: dict[str, Any] = {
+    "actions": [],
+    "notActions": [],
+    "dataActions": ["Microsoft.KeyVault/vaults/secrets/getSecret/action",
+                    "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+    "notDataActions": [],
+}

@@ -23,6 +23,15 @@ Faults and behaviour:
     arm.route("POST", r"^/providers/Microsoft.ResourceGraph/resources$")(handler)  -> extend
     arm.graph.mode = "forbidden" | "unregistered" | "absent"   -> Resource Graph 403 / 409 / 404
     arm.graph.max_page_size = 2; arm.graph.index_marketplace = False  -> paging; unindexed child type
+Azure's rules a first deployment meets (sources cited next to each behaviour):
+    GET /providers/Microsoft.Authorization/providerOperations/{ns} from tests/support/provider_operations.json
+    (a snapshot of the published list); arm.absent_namespace_mode = "empty" | "not_found" for others
+    role definitions: PUT validated against it (400 InvalidActionOrNotAction); arm.role_definition_lag = N
+    reads/assignments answer RoleDefinitionDoesNotExist after a create
+    arm.take_name_elsewhere(region, name)                           -> endpoint PUT refused (UserError)
+    arm.principal_token(oid), arm.set_principal_permissions(oid, scope, roles) -> another principal, e.g.
+    a workspace identity (403 without a role; /keyvault/{vault}/secrets/{name} is the vault's data plane)
+    arm.add_private_store("enabled"), arm.private_store_mode, arm.billing_policies[sub] = [...] | None
 Observation: arm.requests (RecordedRequest: method, path, query, body, at, status), arm.calls(...),
     arm.resource_rows() (Resource Graph `resources` rows of everything, to answer a Graph route).
 
@@ -180,6 +189,7 @@ class Workspace:
     location: str
     key_vault_id: str
     tags: dict[str, str] = field(default_factory=dict)
+    principal_id: str = field(default_factory=lambda: str(uuid.uuid4()))  # its system-assigned identity
 
     @property
     def id(self) -> str:
@@ -194,7 +204,7 @@ class Workspace:
             "type": WORKSPACE_TYPE,
             "location": self.location,
             "tags": self.tags,
-            "identity": {"type": "SystemAssigned", "principalId": str(uuid.uuid4()), "tenantId": TENANT},
+            "identity": {"type": "SystemAssigned", "principalId": self.principal_id, "tenantId": TENANT},
             "sku": {"name": "Basic", "tier": "Basic"},
             "properties": {
                 "friendlyName": self.name,
@@ -381,22 +391,75 @@ class GraphSettings:
 # --------------------------------------------------------------------------------------------------
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if ch == "*" else re.escape(ch) for ch in pattern.lower()) + r"\Z")
+# ---- RBAC evaluation, written from Azure's documentation of role definitions -------------------
+# Source: learn.microsoft.com/azure/role-based-access-control/role-definitions ("Actions",
+# "NotActions", "Wildcard permissions"):
+#  - an operation string may carry the wildcard `*` anywhere (`Microsoft.Compute/*`, `*/read`,
+#    `Microsoft.Network/*/write`); `*` stands for any run of characters, `/` included;
+#  - a role grants an operation its `actions` match unless its own `notActions` match it: "NotActions
+#    is not a deny rule", so another role assigned to the same principal can still grant it;
+#  - the caller's rights at a scope are the union over the role assignments at that scope and above.
+# Case: Azure's own generated operations list spells one resource type both `onlineEndpoints` and
+# `onlineendpoints` (permissions/ai-machine-learning.md), so operation names compare case-insensitively.
+
+
+def _wildcard_match(pattern: str, operation: str) -> bool:
+    """Does `pattern` (with `*` wildcards) match `operation` entirely? Greedy two-pointer scan with
+    backtracking to the last `*` seen: linear in practice, no regular expressions."""
+    p, o = pattern.lower(), operation.lower()
+    i = j = 0
+    star, mark = -1, 0
+    while j < len(o):
+        if i < len(p) and p[i] == o[j] and p[i] != "*":
+            i, j = i + 1, j + 1
+        elif i < len(p) and p[i] == "*":
+            star, mark = i, j
+            i += 1
+        elif star >= 0:
+            i, mark = star + 1, mark + 1
+            j = mark
+        else:
+            return False
+    while i < len(p) and p[i] == "*":
+        i += 1
+    return i == len(p)
+
+
+def _role_grants(role: dict[str, Any], operation: str) -> bool:
+    granted = any(_wildcard_match(a, operation) for a in role.get("actions") or ())
+    return granted and not any(_wildcard_match(n, operation) for n in role.get("notActions") or ())
 
 
 def _allowed(action: str, entries: list[dict[str, Any]]) -> bool:
-    action = action.lower()
-    for entry in entries:
-        if any(_glob(a).match(action) for a in entry.get("actions", [])) and not any(
-            _glob(n).match(action) for n in entry.get("notActions", [])
-        ):
-            return True
-    return False
+    """Is `action` granted by any one of the roles in effect (each role's actions minus its own notActions)?"""
+    return any(_role_grants(entry, action) for entry in entries)
 
 
 def arm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+PROVIDER_OPERATIONS_SNAPSHOT = Path(__file__).with_name("provider_operations.json")
+
+
+@dataclass(frozen=True)
+class NamespaceOperations:
+    """One namespace of the published operations snapshot (tests/support/provider_operations.json)."""
+
+    namespace: str
+    display_name: str
+    operations: tuple[str, ...]  # control-plane operations: what role `actions` are checked against
+    data_actions: tuple[str, ...]
+
+
+def load_provider_operations() -> dict[str, NamespaceOperations]:
+    """lower-case namespace -> its operations, from the checked-in snapshot (source and date inside)."""
+    document = json.loads(PROVIDER_OPERATIONS_SNAPSHOT.read_text(encoding="utf-8"))
+    return {
+        ns.lower(): NamespaceOperations(ns, entry["displayName"], tuple(entry["operations"]),
+                                        tuple(entry.get("dataActions") or ()))
+        for ns, entry in document["namespaces"].items()
+    }
 
 
 class FakeArm:
@@ -431,6 +494,7 @@ class FakeArm:
             self.requests: list[RecordedRequest] = []
             self.enforce_rbac = True
             self.graph = GraphSettings()
+            self.reset_azure_rules()
 
     def add_subscription(self, sub: str, name: str = "", *, quota_id: str = PAYG_QUOTA, state: str = "Enabled",
                          grant_all: bool = True, providers_registered: bool = True) -> Subscription:
@@ -582,6 +646,63 @@ class FakeArm:
         with self._lock:
             return [r for r in self.requests if (method is None or r.method == method) and rx.search(r.path)]
 
+    # ---------------------------------------------------------------- Azure's rules a first deployment meets
+    # Operations list, role-definition validation, endpoint names unique per region across tenants,
+    # other principals (workspace identities) with their own grants, private marketplace, billing policy.
+    def reset_azure_rules(self) -> None:
+        self.provider_operations = load_provider_operations()
+        # A namespace the snapshot lacks: "empty" answers 200 with no operations, "not_found" a 404.
+        self.absent_namespace_mode = "empty"
+        self.role_definitions: dict[str, dict[str, Any]] = {}  # lower-case definition id -> body
+        self.role_definition_reads_left: dict[str, int] = {}  # definition id -> reads still answered 404
+        self.role_definition_lag = 0  # reads after a PUT that do not see the new definition yet
+        self.role_assignments: dict[str, dict[str, Any]] = {}
+        self.names_taken_elsewhere: set[tuple[str, str]] = set()  # (region, endpoint name) held by other tenants
+        self.token_principals: dict[str, str] = {}  # token -> object id of a principal other than the caller
+        self.principal_permissions: dict[str, dict[str, list[dict[str, Any]]]] = {}  # oid -> scope -> roles
+        self.private_stores: list[dict[str, Any]] = []
+        self.private_store_mode = "ok"  # ok | forbidden | absent
+        self.billing_policies: dict[str, list[dict[str, str]] | None] = {}  # sub -> policies (None: 404)
+
+    def take_name_elsewhere(self, region: str, name: str) -> None:
+        """An endpoint of this name exists in `region` in a subscription of another tenant: invisible
+        to every listing the caller can make, yet ARM refuses the name."""
+        self.names_taken_elsewhere.add((region.lower(), name.lower()))
+
+    def principal_token(self, object_id: str) -> str:
+        """A token for another principal (e.g. a workspace's system-assigned identity)."""
+        token = default_token(oid=object_id, upn=None, name=None, idtyp="app", appid=str(uuid.uuid4()))
+        with self._lock:
+            self.accepted_tokens.add(token)
+            self.token_principals[token] = object_id
+        return token
+
+    def set_principal_permissions(self, object_id: str, scope: str, entries: list[dict[str, Any]]) -> None:
+        """Roles another principal holds at `scope`: actions/notActions (ARM) and dataActions/
+        notDataActions (data planes such as Key Vault secrets), as role definitions spell them."""
+        with self._lock:
+            self.principal_permissions.setdefault(object_id, {})[_lower(scope)] = [
+                {key: list(e.get(key, [])) for key in ("actions", "notActions", "dataActions", "notDataActions")}
+                for e in entries
+            ]
+
+    def principal_effective_permissions(self, object_id: str, scope: str) -> list[dict[str, Any]]:
+        scope = _lower(scope)
+        grants = self.principal_permissions.get(object_id, {})
+        return [e for granted, entries in grants.items()
+                if scope == granted or scope.startswith(granted + "/") for e in entries]
+
+    def add_private_store(self, availability: str = "enabled", store_id: str | None = None) -> dict[str, Any]:
+        """A tenant's private Azure Marketplace, shaped as PrivateStore_Get in the Marketplace
+        2023-01-01 spec (examples/GetPrivateStore.json)."""
+        store_id = store_id or str(uuid.uuid4())
+        store = {"id": f"/providers/Microsoft.Marketplace/privateStores/{store_id}",
+                 "type": "Microsoft.Marketplace/privateStores", "name": store_id,
+                 "properties": {"privateStoreId": store_id, "availability": availability, "tenantId": TENANT,
+                                "isGov": False, "collectionIds": []}}
+        self.private_stores.append(store)
+        return store
+
     # ---------------------------------------------------------------- helpers
     def effective_permissions(self, scope: str) -> list[dict[str, Any]]:
         scope = _lower(scope)
@@ -661,24 +782,28 @@ class FakeArm:
             match = pattern.match(path)
             if match:
                 groups = {k: v for k, v in match.groupdict().items() if v is not None}
-                denied = self._check_rbac(method, path, groups)
+                denied = self._check_rbac(method, path, groups, self.token_principals.get(token))
                 if denied is not None:
                     return denied
                 return await handler(self, request, groups, body)
         return arm_error(404, "InvalidResourceType", f"The resource type could not be found for path '{path}'.")
 
-    def _check_rbac(self, method: str, path: str, groups: dict[str, str]) -> Response | None:
+    def _check_rbac(self, method: str, path: str, groups: dict[str, str],
+                    principal: str | None = None) -> Response | None:
         if not self.enforce_rbac:
             return None
         action, scope = required_action(method, path)
         if action is None:
             return None
         with self._lock:
-            ok = _allowed(action, self.effective_permissions(scope))
+            held = (self.effective_permissions(scope) if principal is None else
+                    self.principal_effective_permissions(principal, scope))
+            ok = _allowed(action, held)
         if ok:
             return None
+        client = "deployer@contoso.example" if principal is None else principal
         return arm_error(403, "AuthorizationFailed",
-                         f"The client 'deployer@contoso.example' with object id '{CALLER_OID}' does not have "
+                         f"The client '{client}' with object id '{principal or CALLER_OID}' does not have "
                          f"authorization to perform action '{action}' over scope '{scope}' or the scope is "
                          "invalid. If access was recently granted, please refresh your credentials.")
 
@@ -692,6 +817,12 @@ def required_action(method: str, path: str) -> tuple[str | None, str]:
         return None, path
     if lowered.startswith("/providers/microsoft.resourcegraph/"):
         return None, path  # Resource Graph filters its rows by the caller's read permission instead
+    if lowered.startswith(("/providers/microsoft.authorization/provideroperations",
+                           "/providers/microsoft.marketplace/privatestores")):
+        # Tenant-level metadata: the specs put both under /providers with no subscription, so no
+        # subscription or resource-group role assignment applies; the fake answers any signed-in
+        # caller (private-store reads can be turned into a 403 with arm.private_store_mode).
+        return None, path
     parts = path.strip("/").split("/")
     if len(parts) < 2:
         return None, path
@@ -945,6 +1076,9 @@ async def _put_endpoint(arm: FakeArm, request: Request, g: dict[str, str], body:
     if spec is not None and location not in spec.regions:
         return arm_error(400, "ServerlessModelNotAvailableInRegion",
                          f"Model {spec.name} is not available in region {location}.")
+    conflict = endpoint_name_conflict(arm, ws, g["name"], location)
+    if conflict is not None:
+        return conflict
     key = _lower(f"{ws.id}/serverlessEndpoints/{g['name']}")
     existed = key in arm.endpoints
     ep = arm.endpoints.get(key) or Endpoint(ws, g["name"], model_id, location)
@@ -1118,6 +1252,245 @@ async def _put_secret(arm: FakeArm, request: Request, g: dict[str, str], body: A
     secret.content_type = (body or {}).get("properties", {}).get("contentType", secret.content_type) or ""
     secret.tags = dict((body or {}).get("tags") or secret.tags)
     return JSONResponse(secret.body(), status_code=201 if created else 200)
+
+
+# --------------------------------------------------------------------------------------------------
+# Azure's rules a first deployment meets
+# --------------------------------------------------------------------------------------------------
+
+# GET /providers/Microsoft.Authorization/providerOperations/{ns}?api-version=2022-04-01&$expand=resourceTypes
+# Shape: the ProviderOperationsMetadata definition of the 2022-04-01 spec
+# (authorization-ProviderOperationsCalls.json; examples/GetProviderOperationsRP.json): {id, name, type,
+# displayName, operations[], resourceTypes[{name, displayName, operations[]}]}, each operation
+# {name, displayName, description, origin, isDataAction}. `$expand` defaults to resourceTypes.
+# The published reference lists operations flat; here the namespace's own operations
+# (`{ns}/register/action`, `{ns}/operations/read`) stay at the top and the rest are grouped by the
+# resource type their name spells (`{ns}/{type...}/{verb}` or `{ns}/{type...}/{name}/action`).
+
+
+def _resource_type_of(namespace: str, operation: str) -> str:
+    segments = operation[len(namespace) + 1:].split("/")
+    segments = segments[:-2] if segments[-1].lower() == "action" else segments[:-1]
+    return "/".join(segments)
+
+
+def _operation_body(name: str, data: bool) -> dict[str, Any]:
+    return {"name": name, "displayName": name.rsplit("/", 1)[-1], "description": "", "origin": "user,system",
+            "properties": None, "isDataAction": data}
+
+
+@_route("GET", r"/providers/microsoft\.authorization/provideroperations/(?P<ns>[^/]+)")
+async def _provider_operations(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    found = arm.provider_operations.get(g["ns"].lower())
+    if found is None:
+        if arm.absent_namespace_mode == "not_found":
+            return arm_error(404, "InvalidResourceNamespace", f"The resource namespace '{g['ns']}' is invalid.")
+        found = NamespaceOperations(g["ns"], g["ns"], (), ())
+    top: list[dict[str, Any]] = []
+    types: dict[str, list[dict[str, Any]]] = {}
+    for names, data in ((found.operations, False), (found.data_actions, True)):
+        for name in names:
+            kind = _resource_type_of(found.namespace, name)
+            (types.setdefault(kind, []) if kind else top).append(_operation_body(name, data))
+    answer: dict[str, Any] = {
+        "id": f"/providers/Microsoft.Authorization/providerOperations/{found.namespace}",
+        "name": found.namespace, "type": "Microsoft.Authorization/providerOperations",
+        "displayName": found.display_name, "operations": top}
+    if request.query_params.get("$expand", "resourceTypes").lower() == "resourcetypes":
+        answer["resourceTypes"] = [{"name": kind, "displayName": kind, "operations": ops}
+                                   for kind, ops in sorted(types.items())]
+    return JSONResponse(answer)
+
+
+def _unknown_actions(arm: FakeArm, patterns: list[str]) -> list[str]:
+    """Role actions (or notActions) that match no operation Azure lists for their namespace. ARM
+    rejects the whole definition over any one of them (InvalidActionOrNotAction: hashicorp/
+    terraform-provider-azurerm#4594, MicrosoftDocs/azure-docs#102571, LeanerCloud/CUDly#1800, which
+    also shows a wildcard must match at least one listed operation). Namespaces the snapshot does not
+    hold are not judged: absent from the snapshot is not absent from Azure."""
+    unknown = []
+    for pattern in patterns:
+        namespace = pattern.split("/", 1)[0]
+        if "*" in namespace:
+            continue  # `*`, `*/read`: span every namespace
+        listed = arm.provider_operations.get(namespace.lower())
+        if listed is not None and not any(_wildcard_match(pattern, op) for op in listed.operations):
+            unknown.append(pattern)
+    return unknown
+
+
+_ROLE_DEF = r"(?P<scope>.*)/providers/microsoft\.authorization/roledefinitions/(?P<id>[^/]+)"
+
+
+@_route("PUT", _ROLE_DEF)
+async def _put_role_definition(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    # Request and answer shape: PutRoleDefinition.json (Authorization 2022-04-01).
+    props = (body or {}).get("properties") or {}
+    permissions = props.get("permissions") or []
+    patterns = [a for perm in permissions for key in ("actions", "notActions") for a in perm.get(key) or []]
+    unknown = _unknown_actions(arm, patterns)
+    if unknown:
+        # Message as ARM words it (terraform-provider-azurerm#4594, CUDly#1800): the first offender.
+        return arm_error(400, "InvalidActionOrNotAction",
+                         f"'{unknown[0]}' does not match any of the actions supported by the providers.")
+    definition_id = f"{g['scope']}/providers/Microsoft.Authorization/roleDefinitions/{g['id']}"
+    answer = {"id": definition_id, "type": "Microsoft.Authorization/roleDefinitions", "name": g["id"],
+              "properties": {**props, "type": "CustomRole"}}
+    with arm._lock:
+        created = _lower(definition_id) not in arm.role_definitions
+        arm.role_definitions[_lower(definition_id)] = answer
+        if created:
+            arm.role_definition_reads_left[g["id"].lower()] = arm.role_definition_lag
+    return JSONResponse(answer, status_code=201 if created else 200)
+
+
+def _definition_visible(arm: FakeArm, definition_id: str) -> bool:
+    """A new custom role is not visible everywhere at once: for a while reads and assignments
+    answer RoleDefinitionDoesNotExist (Azure/terraform-azurerm-caf-enterprise-scale wiki
+    "Troubleshooting": "a transient error which may occur when the Resource Provider in ARM is yet to
+    complete replication of the newly created Role Definition"; hashicorp/terraform-provider-azurerm
+    #10442). Modelled by count, not time: the first `role_definition_lag` uses fail."""
+    guid = definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+    known = any(k.endswith("/" + guid) for k in arm.role_definitions)
+    left = arm.role_definition_reads_left.get(guid, 0)
+    if known and left > 0:
+        arm.role_definition_reads_left[guid] = left - 1
+        return False
+    return known
+
+
+def _no_definition(definition_id: str) -> JSONResponse:
+    guid = definition_id.rstrip("/").rsplit("/", 1)[-1]
+    return arm_error(404, "RoleDefinitionDoesNotExist", f"The specified role definition with ID '{guid}' does not "
+                                                        "exist.")
+
+
+@_route("GET", _ROLE_DEF)
+async def _get_role_definition(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    definition_id = f"{g['scope']}/providers/Microsoft.Authorization/roleDefinitions/{g['id']}"
+    with arm._lock:
+        if not _definition_visible(arm, definition_id):
+            return _no_definition(definition_id)
+        return JSONResponse(arm.role_definitions[_lower(definition_id)])
+
+
+@_route("PUT", r"(?P<scope>.*)/providers/microsoft\.authorization/roleassignments/(?P<id>[^/]+)")
+async def _put_role_assignment(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    # Shape: RoleAssignments_CreateForSubscription.json (Authorization 2022-04-01).
+    props = (body or {}).get("properties") or {}
+    definition_id = str(props.get("roleDefinitionId") or "")
+    with arm._lock:
+        builtin = definition_id.rstrip("/").rsplit("/", 1)[-1].lower() in _BUILTIN_ROLE_IDS
+        if not builtin and not _definition_visible(arm, definition_id):
+            guid = definition_id.rstrip("/").rsplit("/", 1)[-1]
+            return arm_error(400, "RoleDefinitionDoesNotExist",
+                             f"The specified role definition with ID '{guid}' does not exist.")
+        assignment_id = f"{g['scope']}/providers/Microsoft.Authorization/roleAssignments/{g['id']}"
+        answer = {"id": assignment_id, "type": "Microsoft.Authorization/roleAssignments", "name": g["id"],
+                  "properties": {**props, "scope": g["scope"]}}
+        arm.role_assignments[_lower(assignment_id)] = answer
+    return JSONResponse(answer, status_code=201)
+
+
+_BUILTIN_ROLE_IDS = frozenset({
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7", "4633458b-17de-408a-b874-0445c86b69e6",
+    "f6c7c914-8db3-469d-8ca1-694a8f32e121", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+})  # Reader, Key Vault Secrets User, AzureML Data Scientist, Owner, Contributor, User Access Administrator
+
+
+# Endpoint names are part of a public host name (`<name>-<5 letters>.<region>.models.ai.azure.com`) and
+# must be unique per region across all of Azure, other customers included ("This URL must be unique in
+# each Azure region": Azure ML how-to, Deploy models as serverless APIs). A taken name is refused with
+# the ML service's UserError, worded as in Azure-Samples/azureai-foundry-finetuning-raft#45 (a
+# serverless endpoint, surfaced by azd): "Serverless endpoint name '<name>' is not available. Please
+# select a different name." The HTTP status is not shown there; 400 (a client error) is assumed.
+def endpoint_name_taken(name: str) -> str:
+    return f"Serverless endpoint name '{name}' is not available. Please select a different name."
+
+
+def endpoint_name_conflict(arm: FakeArm, ws: Workspace, name: str, location: str) -> Response | None:
+    own = _lower(f"{ws.id}/serverlessEndpoints/{name}")
+    taken_here = any(k != own and e.name.lower() == name.lower() and e.location.lower() == location.lower()
+                     for k, e in arm.endpoints.items())
+    if not taken_here and (location.lower(), name.lower()) not in arm.names_taken_elsewhere:
+        return None
+    return arm_error(400, "UserError", endpoint_name_taken(name))
+
+
+# Key Vault's data plane for an RBAC vault, served here under `/keyvault/{vault}` because the fake has
+# one host (Azure serves it at https://{vault}.vault.azure.net/secrets/{name}?api-version=7.4). Reading a
+# secret needs the data action `Microsoft.KeyVault/vaults/secrets/getSecret/action` (Key Vault Secrets
+# User grants it; control-plane roles such as Owner do not). Without it Key Vault answers 403 with
+# code Forbidden, innererror ForbiddenByRbac and the message shape quoted in
+# piyushsachdeva/Terraform_AKS#2 and hashicorp/terraform-provider-azurerm#27817.
+KEY_VAULT_GET_SECRET = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+
+
+def _data_allowed(action: str, roles: list[dict[str, Any]]) -> bool:
+    return any(any(_wildcard_match(a, action) for a in r.get("dataActions") or ())
+               and not any(_wildcard_match(n, action) for n in r.get("notDataActions") or ()) for r in roles)
+
+
+@_route("GET", r"/keyvault/(?P<vault>[^/]+)/secrets/(?P<name>[^/]+)")
+async def _data_plane_get_secret(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    vault = next((v for v in arm.vaults.values() if v.name.lower() == g["vault"].lower()), None)
+    if vault is None:
+        return arm_error(404, "VaultNotFound", f"Vault {g['vault']} was not found.")
+    auth = request.headers.get("authorization", "")
+    principal = arm.token_principals.get(auth[7:]) or CALLER_OID
+    resource = f"{_lower(vault.id)}/secrets/{g['name'].lower()}"
+    with arm._lock:
+        roles = (arm.principal_effective_permissions(principal, resource) if principal != CALLER_OID else
+                 arm.effective_permissions(resource))
+        secret = arm.secret(vault.id, g["name"])
+    if not _data_allowed(KEY_VAULT_GET_SECRET, roles):
+        message = ("Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments "
+                   "or role definitions were changed recently, please observe propagation time.\r\n"
+                   f"Caller: oid={principal};iss=https://sts.windows.net/{TENANT}/\r\n"
+                   f"Action: '{KEY_VAULT_GET_SECRET}'\r\nResource: '{resource}'\r\nAssignment: (not found)\r\n"
+                   "DenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\n"
+                   f"Vault: {vault.name};location={vault.location}\r\n")
+        return JSONResponse({"error": {"code": "Forbidden", "message": message,
+                                       "innererror": {"code": "ForbiddenByRbac"}}}, status_code=403)
+    if secret is None:
+        return arm_error(404, "SecretNotFound", f"A secret with (name/id) {g['name']} was not found in this key vault.")
+    uri = f"https://{vault.name}.vault.azure.net/secrets/{secret.name}/{secret.version}"
+    return JSONResponse({"value": secret.value, "id": uri,
+                         "attributes": {"enabled": True, "created": secret.updated, "updated": secret.updated}})
+
+
+# The tenant's private Azure Marketplace: PrivateStore_List (GET /providers/Microsoft.Marketplace/
+# privateStores, Marketplace 2023-01-01 spec) answers {value: [PrivateStore], nextLink}; a store
+# with properties.availability "enabled" restricts purchases to the items its admins approved.
+@_route("GET", r"/providers/microsoft\.marketplace/privatestores")
+async def _private_stores(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    if arm.private_store_mode == "forbidden":
+        return arm_error(403, "AuthorizationFailed",
+                         f"The client 'deployer@contoso.example' with object id '{CALLER_OID}' does not have "
+                         "authorization to perform action 'Microsoft.Marketplace/privateStores/read' over scope "
+                         "'/providers/Microsoft.Marketplace/privateStores' or the scope is invalid.")
+    if arm.private_store_mode == "absent":
+        return arm_error(404, "InvalidResourceType", "The resource type 'privateStores' could not be found in the "
+                                                     "namespace 'Microsoft.Marketplace'.")
+    return arm.page(request, list(arm.private_stores))
+
+
+# Billing policies of a subscription: Policies_GetBySubscription (Microsoft.Billing 2024-04-01,
+# examples/policiesGetBySubscription.json): {id, name: "default", type, properties: {policies: [{name,
+# value, policyType, scope}]}}; "supported for Microsoft Online Services Program, Microsoft Customer
+# Agreement and Microsoft Partner Agreement" (the spec's description) -- EA subscriptions get a 404 here.
+@_route("GET", _SUB + r"/providers/microsoft\.billing/policies/default")
+async def _billing_policies(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    # Unset: what the spec's example answers, a subscription whose policies say nothing about Marketplace.
+    example = [{"name": "ViewCharges", "value": "Allowed", "policyType": "SystemControlled",
+                "scope": f"/subscriptions/{g['sub']}"}]
+    policies = arm.billing_policies.get(g["sub"].lower(), example)
+    if policies is None:
+        return arm_error(404, "NotFound", "Billing policies are not available for this subscription's agreement type.")
+    return JSONResponse({"id": f"/subscriptions/{g['sub']}/providers/Microsoft.Billing/policies/default",
+                         "name": "default", "type": "Microsoft.Billing/policies",
+                         "properties": {"policies": policies}})
 
 
 # --------------------------------------------------------------------------------------------------

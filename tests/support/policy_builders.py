@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from infra import resource_types as t
 from infra.catalog import (
     CONTENT_SAFETY_ENABLED,
     ENDPOINT_AUTH_MODE,
@@ -27,7 +28,6 @@ from infra.catalog import (
     Scope,
 )
 from infra.naming import Namer, deterministic_guid, endpoint_id, unit_id
-from policies import props as t
 from policies.records import ResourceRecord
 
 SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"

@@ -6,7 +6,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +46,36 @@ def test_make_demo_as_written_in_a_temporary_clone(tmp_path: Path) -> None:
     assert "Plan for stack dev" in result.stdout
     reports = clone / "reports" / "demo"
     assert {p.name for p in reports.iterdir()} >= {"report.json", "junit.xml", "summary.md", "index.html"}
+
+
+def first_deployment_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme.split("## Your first real deployment", 1)[1].split("\n## ", 1)[0]
+
+
+def test_first_deployment_steps_are_in_order_and_exist(capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The five steps in the documented order, every `maas` command and option of the section a real
+    one (`maas <cmd> --help` lists it), and the policy pack the pulumi steps name on disk."""
+    from provisioning.cli import main
+
+    section = first_deployment_section()
+    steps = re.findall(r"^\| (\d) \| `([^`]+)` \|", section, re.M)
+    assert [(n, c.split()[0] + " " + c.split()[1]) for n, c in steps] == [
+        ("1", "maas preflight"), ("2", "pulumi preview"), ("3", "pulumi up"), ("4", "maas verify"), ("5", "maas audit")]
+    assert all("--policy-pack policies" in c for n, c in steps if n in ("2", "3"))
+    assert (ROOT / "policies" / "PulumiPolicy.yaml").is_file()
+    for command in sorted({c for c in re.findall(r"`(maas [^`]+)`", section)}):
+        words = command.split()
+        name = words[1]
+        options = [w for w in words[2:] if w.startswith("--")]
+        monkeypatch.setattr(sys, "argv", ["maas", name, "--help"])
+        with pytest.raises(SystemExit) as done:
+            main()
+        out = capsys.readouterr().out
+        assert done.value.code == 0, command
+        for option in options:
+            assert option in out, f"{command}: {option} is not an option of maas {name}"
 
 
 def test_the_access_model_lists_every_action_key_rotation_checks() -> None:

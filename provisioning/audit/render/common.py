@@ -67,6 +67,13 @@ def verify_failed(cell: Cell) -> bool:
     return cell.verify is not None and cell.verify.status == "fail"
 
 
+def drift_what(cell: Cell, sep: str = "; ") -> str:
+    """What drifted, with a failed verification appended: the drift list's "what" column."""
+    if verify_failed(cell):
+        return (cell.message + sep if cell.message else "") + verify_text(cell)
+    return cell.message
+
+
 def drift_label(cell: Cell) -> str:
     """The status as the drift list shows it: an `ok` cell is only there when --verify failed."""
     label = LOOKS[cell.status].label

@@ -1,27 +1,13 @@
-"""The pipeline step summary: headline, one region x model table per subscription and project, the
+"""The pipeline step summary: view.headline, one region x model table per subscription and project, the
 drift list. Every value is escaped: a name with `|`, `<` or a backtick must not break the table or
 inject HTML into a job summary."""
 
 from __future__ import annotations
 
 from provisioning.audit.model import AuditReport, Cell
-from provisioning.audit.render.common import (
-    LOOKS,
-    drift_label,
-    headline,
-    matrices,
-    model_label,
-    project_label,
-    provenance,
-    verify_text,
-)
-
-_MD_ESCAPES = str.maketrans({"|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;", "`": "\\`", "*": "\\*",
-                             "_": "\\_", "[": "\\[", "]": "\\]", "\n": " ", "\r": " "})
-
-
-def md(text: str) -> str:
-    return text.translate(_MD_ESCAPES)
+from provisioning.audit.render import common as view
+from provisioning.audit.render.common import LOOKS
+from provisioning.ui.markdown import md, md_table
 
 
 def _cell(cells: list[Cell]) -> str:
@@ -31,7 +17,7 @@ def _cell(cells: list[Cell]) -> str:
     for cell in cells:
         look = LOOKS[cell.status]
         text = f"{look.emoji} {look.label}<br>{md(cell.endpoint)}"
-        extra = verify_text(cell)
+        extra = view.verify_text(cell)
         if extra:
             text += f"<br>{md(extra)}"
         parts.append(text)
@@ -40,15 +26,15 @@ def _cell(cells: list[Cell]) -> str:
 
 def to_markdown(report: AuditReport) -> str:
     icon = "❌" if report.exit_code else "✅"
-    lines = [f"## {icon} maas audit: {md(headline(report))}", "", f"_{md(provenance(report))}_", ""]
+    lines = [f"## {icon} maas audit: {md(view.headline(report))}", "", f"_{md(view.provenance(report))}_", ""]
     current = None
-    for matrix in matrices(report):
+    for matrix in view.matrices(report):
         if matrix.subscription != current:
             current = matrix.subscription
             lines += [f"### Subscription {md(report.subscription_label(current))}", ""]
         owner = f"stack {matrix.stack}" if matrix.stack else "no audited stack"
-        lines += [f"**Project {md(project_label(matrix.project))}** ({md(owner)})", ""]
-        lines.append("| region | " + " | ".join(md(model_label(m)) for m in matrix.models) + " |")
+        lines += [f"**Project {md(view.project_label(matrix.project))}** ({md(owner)})", ""]
+        lines.append("| region | " + " | ".join(md(view.model_label(m)) for m in matrix.models) + " |")
         lines.append("|---|" + "---|" * len(matrix.models))
         for region in matrix.regions:
             lines.append(f"| {md(region)} | " + " | ".join(_cell(matrix.at(region, m)) for m in matrix.models) + " |")
@@ -58,16 +44,10 @@ def to_markdown(report: AuditReport) -> str:
     if not drift:
         lines += ["Everything matches the stacks.", ""]
     else:
-        lines += ["| status | subscription | region | project | model | endpoint | what | fix |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for cell in drift:
-            look = LOOKS[cell.status]
-            what = cell.message
-            if cell.verify is not None and cell.verify.status == "fail":
-                what = (what + "; " if what else "") + verify_text(cell)
-            lines.append(f"| {look.emoji} {drift_label(cell)} | {md(cell.subscription)} | {md(cell.region)} | "
-                         f"{md(project_label(cell.project))} | {md(model_label(cell.model))} | {md(cell.endpoint)} | "
-                         f"{md(what)} | {md(cell.fix)} |")
+        headers = ["status", "subscription", "region", "project", "model", "endpoint", "what", "fix"]
+        lines.append(md_table(headers, [
+            [f"{LOOKS[c.status].emoji} {view.drift_label(c)}", c.subscription, c.region, view.project_label(c.project),
+             view.model_label(c.model), c.endpoint, view.drift_what(c), c.fix] for c in drift]))
         lines.append("")
     if report.errors:
         lines += ["### Errors", ""] + [f"- {md(e)}" for e in report.errors] + [""]

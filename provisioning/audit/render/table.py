@@ -14,6 +14,7 @@ from provisioning.audit.render.common import (
     LOOKS,
     Matrix,
     drift_label,
+    drift_what,
     headline,
     matrices,
     model_label,
@@ -49,9 +50,7 @@ def _drift_table(cells: list[Cell]) -> Table:
     for cell in cells:
         look = LOOKS[cell.status]
         where = f"{cell.region} · {project_label(cell.project)}\n{model_label(cell.model)}\n{cell.endpoint}"
-        what = cell.message
-        if cell.verify is not None and cell.verify.status == "fail":
-            what = (what + "\n" if what else "") + verify_text(cell)
+        what = drift_what(cell, "\n")
         table.add_row(Text(drift_label(cell), style=look.rich), where, what, cell.fix)
     return table
 

@@ -8,10 +8,10 @@ from types import MappingProxyType
 import pytest
 
 from infra import catalog
+from infra import resource_types as t
 from infra.catalog import (
     MODELS,
 )
-from policies import props as t
 from policies.engine import RuleScope
 from policies.rules import RULES, evaluate
 from tests.support.policy_asserts import assert_violation

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from infra import resource_types as t
 from infra.catalog import (
     REQUIRED_TAGS,
 )
-from policies import props as t
 from tests.support.policy_asserts import assert_no_violation, assert_violation
 from tests.support.policy_builders import (
     record,

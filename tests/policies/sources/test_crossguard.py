@@ -26,8 +26,8 @@ from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY, deser
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from infra import resource_types as t
 from infra.catalog import MODELS, OWNER
-from policies import props as t
 from policies.engine import RuleScope
 from policies.records import ResourceRecord
 from policies.rules import RULES

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from policies import props as t
+from infra import resource_types as t
 from policies.sources.documents import COMPUTED, SECRET_SIG, SIG_KEY, DocumentKind, record_from_state
 from provisioning.cli import app
 from provisioning.errors import BadInput

@@ -46,7 +46,8 @@ def test_the_request_is_the_spec_shape(arm: FakeArm, session: AzureSession) -> N
     (call,) = arm.calls("POST", "resourcegraph")
     assert call.path == GRAPH_PATH and call.query["api-version"] == GRAPH_API_VERSION
     assert call.body["subscriptions"] == [SUB]
-    assert call.body["options"] == {"resultFormat": "objectArray", "$top": PAGE_SIZE}
+    # allowPartialScopes: false is the spec's default, which the SDK's QueryRequestOptions writes out
+    assert call.body["options"] == {"resultFormat": "objectArray", "$top": PAGE_SIZE, "allowPartialScopes": False}
     query = call.body["query"]
     assert query == build_query()
     assert "type in~ ('microsoft.machinelearningservices/workspaces', " \

@@ -253,3 +253,57 @@ def test_fake_resource_graph_rows_cover_everything(arm: FakeArm) -> None:
     endpoint = next(r for r in rows if r["name"] == "ep-00")
     assert endpoint["resourceGroup"] == "rg-a" and endpoint["properties"]["contentSafety"]["contentSafetyStatus"]
     assert arm.resource_rows(["00000000-0000-0000-0000-000000000000"]) == []
+
+
+@pytest.mark.parametrize("header", ["Azure-AsyncOperation", "Location"])
+def test_an_operation_link_to_another_host_is_refused_while_polling(arm: FakeArm, header: str) -> None:
+    path = _endpoints_path(arm, 1)
+    with AzureSession() as session:
+        answer = ArmResponse(202, {header: "https://evil.example/operations/1?api-version=1"}, None,
+                             f"{session.settings.arm_endpoint}{path}/ep-00/regenerateKeys")
+        with pytest.raises(ArmError, match="refusing to send the token to https://evil.example"):
+            session.arm.wait(answer, method="POST", what="regenerating", timeout=10)
+    assert not any("evil" in c.path or "operations/1" in c.path for c in arm.requests)
+
+
+def test_a_large_retry_after_does_not_outlive_the_deadline(arm: FakeArm) -> None:
+    _endpoints_path(arm, 1)
+    arm.async_regenerate(polls=10_000)
+    arm.fail(200, method="GET", path="mfeOperationsStatus", times=None, headers={"Retry-After": "3600"},
+             body={"status": "InProgress"})
+    with AzureSession() as session, pytest.raises(ArmError) as err:
+        _regenerate(session, arm, timeout=0.3)
+    assert "did not finish within 0.3 s" in str(err.value)
+    assert len(arm.calls("GET", "mfeOperationsStatus")) >= 1
+
+
+def test_polls_and_pages_count_as_calls(arm: FakeArm) -> None:
+    path = _endpoints_path(arm, 3)
+    arm.page_size = 1
+    arm.async_regenerate(polls=2)
+    with AzureSession() as session:
+        assert len(list(session.arm.list(path, ApiVersion.MACHINE_LEARNING, what="listing"))) == 3
+        assert session.arm.calls == 3
+        _regenerate(session, arm)
+        assert session.arm.calls == 3 + 1 + 2 + 1  # the POST, two status polls, the result
+
+
+def test_resource_ids_of_every_depth_round_trip() -> None:
+    for raw in ("/subscriptions/s", "/subscriptions/s/resourceGroups/rg",
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv/secrets/x"):
+        assert str(ArmId.parse(raw)) == raw
+    assert ArmId.parse("/subscriptions/s/resourceGroups/rg").name == "rg"
+    with pytest.raises(ValueError):
+        ArmId.parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults")
+
+
+def test_a_put_whose_body_says_creating_is_polled_on_the_resource(arm: FakeArm) -> None:
+    path = _endpoints_path(arm, 1)
+    with AzureSession() as session:
+        answer = ArmResponse(201, {}, {"properties": {"provisioningState": "Creating"}},
+                             f"{session.settings.arm_endpoint}{path}/ep-00")
+        final = session.arm.wait(answer, method="PUT", what="creating", timeout=10,
+                                 api_version=ApiVersion.MACHINE_LEARNING)
+    assert final is not None and final.body["properties"]["provisioningState"] == "Succeeded"
+    (poll,) = arm.calls("GET", "/serverlessEndpoints/ep-00$")
+    assert poll.query.get("api-version") == ApiVersion.MACHINE_LEARNING

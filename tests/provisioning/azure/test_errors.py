@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from provisioning.azure.errors import from_response, hint_for, parse_error_body
@@ -34,6 +36,23 @@ CASES = [
      ["azureml://registries/azureml-stabilityai/models/"], ExitCode.FAILED),
     (400, "UserError", "The marketplace offer stability-ai.sd3-offer has been deprecated.",
      ["registry model id"], ExitCode.FAILED),
+    # What a first `pulumi up` can meet (the fake ARM answers these shapes; sources cited there).
+    (400, "UserError", "Serverless endpoint name 'meta-llama-2-7b-chat' is not available. Please select a "
+     "different name.", ["another Azure customer", "maas-fleet:prefix", "maas preflight"], ExitCode.FAILED),
+    (400, "UserError", "The specified endpoint name 'endpoint-command' is not available. Endpoint names must be "
+     "unique within the region. Please choose a different name and try again.",
+     ["another Azure customer"], ExitCode.FAILED),
+    (400, "BadRequest", json.dumps({"errors": {"": ["There is already an endpoint with this name, Endpoint name "
+                                                    "needs to be unique within a region. Try some other name."]},
+                                    "title": "One or more validation errors occurred.", "status": 400}),
+     ["another Azure customer", "maas-fleet:prefix", "maas preflight"], ExitCode.FAILED),
+    (400, "InvalidActionOrNotAction", "'Microsoft.MachineLearningServices/workspaces/marketplaceModelSubscriptions/*' "
+     "does not match any of the actions supported by the providers.",
+     ["maas preflight", "infra/catalog.py PERMISSIONS"], ExitCode.FAILED),
+    (400, "RoleDefinitionDoesNotExist", "The specified role definition with ID 'abc' does not exist.",
+     ["wait a minute", "pulumi up"], ExitCode.FAILED),
+    (400, "PrincipalNotFound", "Principal 1234 does not exist in the directory 5678.",
+     ["wait a minute", "principalType"], ExitCode.FAILED),
     (404, "ResourceNotFound", "The Resource 'Microsoft.MachineLearningServices/workspaces/x' was not found.",
      ["does not exist", "pulumi up"], ExitCode.FAILED),
     (404, "ResourceGroupNotFound", "Resource group 'rg' could not be found.", ["--resource-group"], ExitCode.FAILED),

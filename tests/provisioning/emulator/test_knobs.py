@@ -13,9 +13,9 @@ import pytest
 
 from infra.catalog import Route
 from provisioning.emulator import Emulator, EmulatorSettings, running_emulator
-from provisioning.emulator.app import MinuteWindow
 from provisioning.emulator.server import bind_socket
 from provisioning.errors import BadInput
+from provisioning.sliding_window import SlidingWindow
 from tests.support.emulator_calls import TIMEOUT, bearer, decode, key_of
 
 ONE = {"regions": ("eastus",), "models": ("stable-image-core",), "hosted": False}
@@ -80,7 +80,7 @@ def test_per_minute_cap_answers_429_until_the_window_frees() -> None:
 
 def test_minute_window_frees_slots_after_sixty_seconds() -> None:
     now = [1000.0]
-    window = MinuteWindow(2, clock=lambda: now[0])
+    window = SlidingWindow(2, 60.0, clock=lambda: now[0])
     assert window.admit() is None and window.admit() is None
     now[0] += 20
     assert window.admit() == pytest.approx(40)

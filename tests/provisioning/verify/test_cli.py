@@ -66,6 +66,38 @@ def test_any_failure_exits_1(
     helpers.no_key(out, err, *reports.values())
 
 
+@pytest.mark.parametrize("mode", ["content_filter_flat", "content_filter_wrapped"])
+def test_a_content_filtered_benign_prompt_exits_1(
+    mode: str, inventory_file: Path, hostile: Any, tmp_path: Path, capsys: Any, monkeypatch: Any, helpers: Any
+) -> None:
+    """An endpoint that answers the harmless suite prompt with content_filter produced no image: fail."""
+    hostile.set(mode)
+    code, out, err = maas(["verify", "--inventory", str(inventory_file), *fast(tmp_path)], capsys, monkeypatch)
+    assert code == 1, err
+    doc = json.loads(read_reports(tmp_path)["report.json"])
+    assert doc["summary"]["failed"] == 2 and doc["summary"]["passed"] == 0
+    for endpoint in doc["endpoints"]:
+        checks = {c["name"]: c for c in endpoint["checks"]}
+        assert endpoint["status"] == "fail"
+        assert (checks["text-to-image"]["status"], checks["text-to-image"]["category"]) == ("fail", "content_filter")
+    helpers.no_key(out, err, *read_reports(tmp_path).values())
+
+
+def test_content_safety_probe_option_fails_an_endpoint_that_draws_the_probe(
+    inventory_file: Path, tmp_path: Path, capsys: Any, monkeypatch: Any, helpers: Any
+) -> None:
+    """The test server draws whatever it is asked: the probe's prompt included, so content safety is off."""
+    args = ["verify", "--inventory", str(inventory_file), "--content-safety-probe", *fast(tmp_path)]
+    code, out, err = maas(args, capsys, monkeypatch)
+    assert code == 1, err
+    assert "5 billable image(s)" in err  # the probe is counted by the cost guard
+    doc = json.loads(read_reports(tmp_path)["report.json"])
+    for endpoint in doc["endpoints"]:
+        probe = {c["name"]: c for c in endpoint["checks"]}["content-safety"]
+        assert (probe["status"], probe["category"]) == ("fail", "content_filter")
+        assert {c["name"]: c for c in endpoint["checks"]}["text-to-image"]["status"] == "pass"
+
+
 def test_cost_guard_refuses_before_any_request(
     inventory_file: Path, hostile: Any, tmp_path: Path, capsys: Any, monkeypatch: Any
 ) -> None:

@@ -17,7 +17,7 @@ from provisioning.inputs.inventory import InventoryEndpoint
 from provisioning.verify.checks import Target
 from provisioning.verify.dialects import DIALECTS
 from provisioning.verify.reports import REPORT_FILES
-from provisioning.verify.results import VerifyReport
+from provisioning.verify.results import Category, CheckName, CheckStatus, VerifyReport
 from provisioning.verify.runner import VerifyRun
 
 ONE_REGION = {"regions": ("eastus",)}
@@ -55,6 +55,11 @@ def test_verify_emulate_is_the_credential_free_default(
     assert report["summary"]["images"] == 9
     html = (tmp_path / "demo" / "index.html").read_text()
     assert html.count("data:image/jpeg;base64,") == 9  # every generated image on the contact sheet
+    # every report of an emulated run says so
+    assert report["summary"]["emulated"] is True
+    assert '<p class="emulated">Emulated:' in html
+    assert "Emulated:" in (tmp_path / "demo" / "summary.md").read_text()
+    assert '<property name="emulated" value="true"' in (tmp_path / "demo" / "junit.xml").read_text()
     assert "maas-emu-hosted-sd35l" in out
 
 
@@ -106,12 +111,41 @@ async def test_throttling_is_retried_then_classified(helpers: Any) -> None:
     assert all(counts.get(429) == 9 for counts in statuses.values()), statuses
 
 
-async def test_content_filter_is_not_an_endpoint_failure(helpers: Any) -> None:
+async def test_a_content_filtered_benign_prompt_fails_the_endpoint(helpers: Any) -> None:
+    """The suite's prompt is harmless: an endpoint that filters it produced no image for a client."""
     report, _ = await verify_emulated(EmulatorSettings(**ONE_REGION, content_filter_word="apple"), helpers)
-    assert report.ok  # filtered is its own status; no endpoint fails for it
+    assert not report.ok and report.failed == len(report.endpoints)
     for checks in by_name(report).values():
-        assert checks["text-to-image"] == ("filtered", "content_filter")
+        assert checks["text-to-image"] == ("fail", "content_filter")
         assert checks["image"] == ("skip", None)
+
+
+async def test_the_content_safety_probe_passes_when_filtered(helpers: Any) -> None:
+    """The opt-in probe sends a prompt the filter must refuse: a refusal proves content safety is on,
+    and the benign checks still pass."""
+    settings = EmulatorSettings(**ONE_REGION, content_filter_word="gory", hosted=False)
+    report, _ = await verify_emulated(settings, helpers, content_safety_probe=True)
+    assert report.ok
+    for checks in by_name(report).values():
+        assert checks["content-safety"] == ("pass", None)
+        assert checks["text-to-image"] == ("pass", None)
+
+
+async def test_the_content_safety_probe_fails_when_the_endpoint_draws_it(helpers: Any) -> None:
+    settings = EmulatorSettings(**ONE_REGION, content_filter_word="", hosted=False)
+    report, _ = await verify_emulated(settings, helpers, content_safety_probe=True)
+    assert report.failed == len(report.endpoints)
+    for result in report.endpoints:
+        probe = result.checks[CheckName.CONTENT_SAFETY]
+        assert (probe.status, probe.category) == (CheckStatus.FAIL, Category.CONTENT_FILTER)
+        assert "content filter is not working" in probe.detail
+        assert result.images == len([n for n in result.planned if n in (
+            CheckName.TEXT_TO_IMAGE, CheckName.IMAGE_TO_IMAGE, CheckName.CONTENT_SAFETY)])
+
+
+async def test_without_the_option_no_probe_is_sent(helpers: Any) -> None:
+    report, _ = await verify_emulated(EmulatorSettings(**ONE_REGION, hosted=False), helpers)
+    assert all(CheckName.CONTENT_SAFETY not in e.planned for e in report.endpoints)
 
 
 async def test_wrong_key_and_timeouts(helpers: Any) -> None:

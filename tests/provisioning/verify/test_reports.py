@@ -84,6 +84,7 @@ def test_report_json_has_exactly_the_contract_shape(report: VerifyReport, tmp_pa
         "images": 1,
         "estimated_cost_usd": 0.04,
         "wall_s": 1.234,
+        "emulated": False,
     }
     for e in doc["endpoints"]:
         assert set(e) == {"name", "region", "model", "uri", "status", "checks"}
@@ -93,7 +94,7 @@ def test_report_json_has_exactly_the_contract_shape(report: VerifyReport, tmp_pa
     statuses = {e["name"]: e["status"] for e in doc["endpoints"]}
     assert statuses == {"sd35l-wus": "fail", "core-eus": "pass", "hosted-eus": "fail"}
     filtered = doc["endpoints"][0]["checks"][3]
-    assert filtered["status"] == "filtered" and filtered["category"] == "content_filter"
+    assert filtered["status"] == "fail" and filtered["category"] == "content_filter"  # benign prompt filtered
     helpers.no_key(*files.values())
     assert "****" in files["report.json"]
 
@@ -125,7 +126,7 @@ def test_junit_is_well_formed_and_counts_add_up(report: VerifyReport, tmp_path: 
         failures,
         skipped,
     )
-    assert (total, failures, skipped) == (8, 2, 2)
+    assert (total, failures, skipped) == (8, 3, 1)  # the content-filtered check is a failure, not a skip
     failure = root.find(".//testcase[@name='text-to-image']/failure")
     assert failure is not None and failure.get("type") == "schema"
     classnames = {c.get("classname") for c in root.iter("testcase")}
@@ -175,9 +176,10 @@ def test_contact_sheet_is_self_contained(report: VerifyReport, tmp_path: Path, h
     assert tags.images[0].startswith(prefix)
     thumb = Image.open(io.BytesIO(base64.b64decode(tags.images[0][len(prefix) :])))
     assert thumb.format == "JPEG" and max(thumb.size) <= 192
-    # region rows in catalog order, model columns in catalog order, the hosted variant its own column
-    assert text.index("<th>eastus</th>") < text.index("<th>westus</th>")
-    assert text.index("Stable Diffusion 3.5 Large</th>") < text.index("Stable Image Core</th>")
+    # region sections in catalog order, cards in catalog model order, the hosted variant its own card
+    assert text.index('<h2 class="region">eastus</h2>') < text.index('<h2 class="region">westus</h2>')
+    eastus = text[text.index('<h2 class="region">eastus</h2>'):text.index('<h2 class="region">westus</h2>')]
+    assert eastus.index("Stable Diffusion 3.5 Large (hosted)</h3>") < eastus.index("Stable Image Core</h3>")
     assert "&lt;script&gt;" in text
     helpers.no_key(text)
 
@@ -192,3 +194,48 @@ def test_unwritable_report_dir_is_bad_input(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(BadInput, match="--report-dir"):
         prepare_report_dir(blocker / "reports")
+
+
+def test_failures_come_first_in_summary_and_contact_sheet(report: VerifyReport, tmp_path: Path, helpers: Any) -> None:
+    files = helpers.reports(report, tmp_path)
+    summary, page = files["summary.md"], files["index.html"]
+    assert summary.index("### Failed and content-filtered checks") < summary.index("### All endpoints")
+    attention = page[page.index('<section class="attention">'):page.index('<section class="region">')]
+    # both failing endpoints are listed above the grid, the westus one although its region comes last
+    assert "sd35l-wus" in attention and "hosted-eus" in attention and "core-eus" not in attention
+    assert "❌ fail" in attention and "schema" in attention
+    assert "Emulated" not in summary and 'class="emulated"' not in page  # a real run claims nothing
+
+
+def test_every_status_has_its_word_and_filtered_is_not_pass(tmp_path: Path, helpers: Any) -> None:
+    filtered = EndpointResult(
+        endpoint("eastus", "stable-image-core", "core-eus", helpers.key), "azure", (CheckName.TEXT_TO_IMAGE,)
+    )
+    filtered.record(CheckResult.failed(CheckName.TEXT_TO_IMAGE, Category.CONTENT_FILTER, "filtered", 3.0))
+    files = helpers.reports(VerifyReport([filtered], wall_s=0.1), tmp_path)
+    summary, page = files["summary.md"], files["index.html"]
+    row = next(line for line in summary.splitlines() if line.startswith("| eastus"))
+    assert row.split(" | ")[3] == "🛡️ fail: content-filtered"
+    assert "content-filtered" in summary.splitlines()[0]  # the headline does not say "all pass"
+    card = page[page.index('<div class="card '):]
+    assert card.startswith('<div class="card filtered">') and "🛡️ fail: content-filtered</span>" in card
+    assert '<section class="attention filtered-only">' in page
+    for icon in ("✅", "❌", "🛡️", "⏭️"):  # no icon without its word
+        for text in (summary, page):
+            for at in [i for i in range(len(text)) if text.startswith(icon, i)]:
+                assert text[at + len(icon):at + len(icon) + 2].strip(), f"{icon} alone in {text[at - 40:at + 40]}"
+
+
+def test_emulated_endpoints_are_labelled_in_every_report(tmp_path: Path, helpers: Any) -> None:
+    emulated = EndpointResult(
+        endpoint("eastus", "stable-image-core", "core-eus", helpers.key).model_copy(update={"emulated": True}),
+        "azure",
+        (CheckName.ROUTE,),
+    )
+    emulated.record(CheckResult.passed(CheckName.ROUTE, "ok", 5.0))
+    files = helpers.reports(VerifyReport([emulated], wall_s=0.1), tmp_path)
+    assert json.loads(files["report.json"])["summary"]["emulated"] is True
+    assert "Emulated:" in files["summary.md"] and "(emulated)" in files["summary.md"].splitlines()[0]
+    root = ET.fromstring(files["junit.xml"].encode())  # noqa: S314 - our own output
+    assert {p.get("name"): p.get("value") for p in root.iter("property")}["emulated"] == "true"
+    assert '<p class="emulated">Emulated:' in files["index.html"]
