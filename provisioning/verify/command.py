@@ -20,7 +20,7 @@ from provisioning.ui import console
 from provisioning.verify.cost import enforce, estimate
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.progress import RichObserver, summary_table
-from provisioning.verify.reports import prepare_report_dir, write_reports
+from provisioning.verify.reports import check_report_dir, prepare_report_dir, write_reports
 from provisioning.verify.runner import VerifyRun
 from provisioning.verify.sources import from_file, from_stack, targets_for
 from provisioning.verify.transport import describe
@@ -49,18 +49,20 @@ def run_verify_command(
     if len(chosen) != 1:
         said = f"got {' and '.join(chosen)}" if chosen else "got none"
         raise BadInput(f"choose exactly one of --inventory FILE, --stack NAME or --emulate ({said})")
-    out_dir = prepare_report_dir(report_dir)
+    check_report_dir(report_dir)  # unwritable: refused now; created only once the inventory is valid
     if emulate:
         with emulated_endpoints() as endpoints:
-            return _verify(endpoints, options, out_dir, note=" (emulated: nothing is billed)")
+            return _verify(endpoints, options, report_dir, note=" (emulated: nothing is billed)")
     endpoints = from_file(inventory) if inventory is not None else from_stack(str(stack))
-    return _verify(endpoints, options, out_dir)
+    return _verify(endpoints, options, report_dir)
 
 
-def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, out_dir: Path, note: str = "") -> ExitCode:
+def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, report_dir: Path,
+            note: str = "") -> ExitCode:
     targets = targets_for(endpoints, options)
     cost = estimate(targets, options)
     enforce(cost, options.max_images)
+    out_dir = prepare_report_dir(report_dir)
     console.stderr.print(f"maas verify: {cost.line()}{note}", markup=False, highlight=False)
     with RichObserver(console.stderr) as observer:
         run = VerifyRun(targets, options, observer)
