@@ -24,10 +24,17 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "maas-fleet needs Python 3.11 or newer on PATH" >&2; exit 2; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "make install: creating $(VENV) and installing maas-fleet with its dev tools (about a minute the first time)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "make install: [1/2] upgrading pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "make install: [2/2] installing maas-fleet and its dependencies (pip lists each package as it goes)"
+	@{ $(BIN)/python -m pip install --progress-bar off -e '.[dev]' 2>&1; echo $$? > $(VENV)/.pip-status; } \
+		| grep --line-buffered -E '^(Collecting|Successfully installed|ERROR)' \
+		| sed -u -e 's/^Collecting /  fetching /' -e 's/^Successfully installed .*/  installed/'; \
+		exit $$(cat $(VENV)/.pip-status)
+	@touch $(STAMP)
+	@echo "make install: done ($(BIN)/maas)"
 
 lock: $(STAMP)
 	$(PIP_COMPILE) --upgrade --output-file requirements/runtime.lock pyproject.toml
@@ -48,9 +55,22 @@ install-deploy:
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/runtime.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation .
 
+# One story: plan the dev stack, then serve exactly the endpoints that plan declares from the local
+# emulator and verify them (the verify table names the endpoints the plan showed).
 demo: $(STAMP)
 	$(BIN)/maas plan --stack dev
-	$(BIN)/maas verify --emulate --report-dir $(REPORTS)/demo
+	$(BIN)/maas verify --emulate --stack dev --report-dir $(REPORTS)/demo
+	@# The audit page against a SIMULATED control plane for the dev stack (no Azure): started in the
+	@# background, its exports sourced from --env-out, stopped when the page is written.
+	@mkdir -p $(REPORTS)/demo && rm -f $(REPORTS)/demo/simulated.env
+	@unset AZURE_SUBSCRIPTION_ID ARM_SUBSCRIPTION_ID MAAS_ARM_ENDPOINT MAAS_ACCESS_TOKEN; \
+	$(BIN)/maas emulate --control-plane --stack dev --env-out $(abspath $(REPORTS))/demo/simulated.env >/dev/null & pid=$$!; \
+	i=0; while [ ! -f $(abspath $(REPORTS))/demo/simulated.env ]; do \
+		kill -0 $$pid 2>/dev/null || exit 1; i=$$((i+1)); [ $$i -lt 300 ] || { kill $$pid; exit 1; }; sleep 0.1; done; \
+	. $(abspath $(REPORTS))/demo/simulated.env && \
+	$(BIN)/maas audit --stack dev --format html --out $(REPORTS)/demo/audit.html; rc=$$?; \
+	kill $$pid; wait $$pid; \
+	[ $$rc -eq 0 ] && echo "audit page (against the SIMULATED control plane): $(REPORTS)/demo/audit.html"; exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -41,6 +41,7 @@ from infra.catalog import (
 from infra.stack_yaml import StackYamlRefused, read_stack_yaml
 
 NAMESPACE: Final = "maas-fleet"
+SURVIVE_CHOICES: Final = ("none", "region")  # capacity targets: carry the load as is, or after losing a region
 _TAG_FORBIDDEN: Final = set('<>%&\\?/')
 
 
@@ -94,6 +95,17 @@ class AccessEntry(BaseModel):
         return value.strip().lower()
 
 
+class CapacityTarget(BaseModel):
+    """The load one model must carry: requests per minute, optionally still after losing a region."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    # Values are checked with the rest of the config's semantics (`_capacity_problems`), so a wrong
+    # number, a wrong `survive` and an unknown model each get their line in one run.
+    requests_per_minute: int
+    survive: str = "none"
+
+
 class FleetConfig(BaseModel):
     """What one stack deploys. Field names are the camelCase keys of `maas-fleet:*`."""
 
@@ -138,6 +150,11 @@ class FleetConfig(BaseModel):
         default="",
         description="1-4 lower-case letters/digits added to soft-deleting names (Key Vault, workspaces) "
         "after a destroy",
+    )
+    capacity: dict[str, CapacityTarget] = Field(
+        default_factory=dict,
+        description="per model slug the load it must carry: `{requestsPerMinute: N, survive: none|region}` "
+        "(`region`: still after losing the region with the most deployments)",
     )
 
     # Set by the loader from the provider's namespace, not by users under maas-fleet:*.
@@ -197,7 +214,7 @@ class FleetConfig(BaseModel):
 _FIELDS: Final = {
     (f.alias or name): name for name, f in FleetConfig.model_fields.items() if not f.exclude
 }
-_STRUCTURED: Final = {"regions", "models", "projects", "access", "tags", "includeDeployingIdentity"}
+_STRUCTURED: Final = {"regions", "models", "projects", "access", "tags", "capacity", "includeDeployingIdentity"}
 
 
 def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str = "") -> FleetConfig:
@@ -232,7 +249,7 @@ def parse_stack_config(raw: Mapping[str, Any], stack: str = "dev", source: str =
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                if name in ("access", "tags"):
+                if name in ("access", "tags", "capacity"):
                     problems.append(Problem(name, value, "is not valid JSON/YAML for a structured value"))
                     continue
         ours[name] = value
@@ -354,6 +371,8 @@ def semantic_problems(config: FleetConfig, check_names: bool = True) -> list[Pro
             add(Problem(f"access[{i}]", entry.principal_id, f"already has persona {entry.persona!s}"))
         seen_access.add(pair)
 
+    problems.extend(_capacity_problems(config))
+
     reserved = set(REQUIRED_TAGS)
     for key, value in config.tags.items():
         if key in reserved:
@@ -365,6 +384,29 @@ def semantic_problems(config: FleetConfig, check_names: bool = True) -> list[Pro
 
     if check_names and not problems:  # names are only meaningful once their parts are valid
         problems.extend(_name_problems(config))
+    return problems
+
+
+def _capacity_problems(config: FleetConfig) -> list[Problem]:
+    """A target must name a model this stack deploys, and surviving a region needs a second one."""
+    problems: list[Problem] = []
+    for slug, target in config.capacity.items():
+        if slug not in MODELS:
+            close = difflib.get_close_matches(slug.lower(), list(MODELS), n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(Problem(f"capacity.{slug}", _MISSING, f"is not a known model{hint}", ", ".join(MODELS)))
+        elif slug not in config.models:
+            problems.append(Problem(f"capacity.{slug}", _MISSING, "targets a model this stack does not deploy; "
+                                    "add it to maas-fleet:models", ", ".join(config.models)))
+        if target.requests_per_minute < 1:
+            problems.append(Problem(f"capacity.{slug}.requestsPerMinute", target.requests_per_minute,
+                                    "must be a positive whole number of requests per minute"))
+        if target.survive not in SURVIVE_CHOICES:
+            problems.append(Problem(f"capacity.{slug}.survive", target.survive, "is not a survive mode",
+                                    ", ".join(SURVIVE_CHOICES)))
+        elif target.survive == "region" and len(config.regions) < 2:
+            problems.append(Problem(f"capacity.{slug}.survive", target.survive, "needs at least two regions "
+                                    f"(this stack has {len(config.regions)}); add a region or use survive: none"))
     return problems
 
 

@@ -22,12 +22,17 @@ class MaasError(Exception):
 
     exit_code: ExitCode = ExitCode.FAILED
 
-    def __init__(self, problems: str | Iterable[str]) -> None:
+    def __init__(self, problems: str | Iterable[str], fix: str = "") -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
+        self.fix = fix  # what to do next, when there is one thing to do
+        lines = list(self.problems)
+        if fix and lines:
+            lines[-1] = f"{lines[-1]} -> {fix}"
+        super().__init__("\n".join(lines))
 
     def lines(self) -> list[str]:
-        return list(self.problems)
+        return str(self).split("\n") if self.problems else []
+
 
 
 class BadInput(MaasError):

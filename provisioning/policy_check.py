@@ -28,6 +28,7 @@ from policies.sources.documents import DocumentError, DocumentKind, load_documen
 from provisioning.errors import BadInput, ExitCode
 from provisioning.redact import REDACTOR
 from provisioning.ui.markdown import md, md_table
+from provisioning.ui.plural import count
 
 
 @dataclass
@@ -104,7 +105,7 @@ def violation_rows(violations: Sequence[Violation]) -> list[tuple[str, str, str,
 def summary_line(report: PolicyReport) -> str:
     s = report.summary()
     return (
-        f"{s['resources']} resources, {s['endpoints']} endpoints in {s['regions']} regions: "
+        f"{count(s['resources'], 'resource')}, {count(s['endpoints'], 'endpoint')} in {count(s['regions'], 'region')}: "
         f"{s['mandatory']} mandatory, {s['advisory']} advisory violations"
     )
 

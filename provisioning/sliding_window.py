@@ -40,6 +40,11 @@ class SlidingWindow:
     def record(self, now: float | None = None) -> None:
         self._times.append(self._clock() if now is None else now)
 
+    def forget_latest(self) -> None:
+        """Drop the most recent event: it turned out not to count (the other side refused it)."""
+        if self._times:
+            self._times.pop()
+
     def admit(self) -> float | None:
         """Record an event if it fits: None when admitted, else the seconds until one would."""
         now = self._clock()

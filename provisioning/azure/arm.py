@@ -317,7 +317,8 @@ class translated:
         what = self.what
         if isinstance(exc, WaitTimeout):
             raise ArmError(what, None, "Timeout", str(exc),
-                           "it may still finish on Azure's side: check again later, or raise --timeout") from None
+                           "it may still finish on Azure's side: check again later, or allow more time "
+                           "(--regenerate-timeout, --fix-timeout)") from None
         if isinstance(exc, ClientAuthenticationError) and getattr(exc, "status_code", None) is None:
             raise credential_error(exc) from None
         if isinstance(exc, HttpResponseError) and isinstance(exc.__cause__, OperationFailed):

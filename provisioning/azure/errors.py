@@ -58,9 +58,7 @@ class ArmError(MaasError):
         self.exit_code = exit_code
         status_text = f"HTTP {status} " if status else ""
         line = f"{what}: {status_text}{code}: {message}" if code else f"{what}: {status_text}{message}"
-        if hint:
-            line += f" -> {hint}"
-        super().__init__(REDACTOR.scrub(line))
+        super().__init__(REDACTOR.scrub(line), fix=REDACTOR.scrub(hint))
 
     @property
     def not_found(self) -> bool:
@@ -175,7 +173,11 @@ def from_response(what: str, status: int, body: Any, headers: Mapping[str, str] 
 
 
 def from_sdk_error(exc: Exception, what: str) -> ArmError:
-    """An azure-core HttpResponseError (SDK clients, MLClient) -> ArmError."""
+    """An azure-core HttpResponseError (SDK clients, MLClient) -> ArmError.
+
+    A credential that could not get a token also arrives here (ClientAuthenticationError is an
+    HttpResponseError without a status): that is raised as the sign-in CredentialError, never
+    returned as a network problem."""
     status = getattr(exc, "status_code", None)
     response = getattr(exc, "response", None)
     body: Any = None
@@ -190,6 +192,8 @@ def from_sdk_error(exc: Exception, what: str) -> ArmError:
         code, message = str(getattr(error, "code", "") or ""), str(getattr(error, "message", "") or "")
     if not message:
         message = str(getattr(exc, "message", "") or exc).splitlines()[0]
+    if status is None and _raised_by_credential(exc):
+        raise credential_error(exc)
     if status is None:
         return ArmError(what, None, code, _clean(message), hint_for(None, code, message) or
                         "check --arm-endpoint / MAAS_ARM_ENDPOINT and the network", ExitCode.BAD_INPUT)
@@ -197,13 +201,48 @@ def from_sdk_error(exc: Exception, what: str) -> ArmError:
     return from_response(what, int(status), {"error": {"code": code, "message": message}}, headers)
 
 
+def _raised_by_credential(exc: Exception) -> bool:
+    """A credential's failure to get a token (no HTTP answer from ARM): a sign-in problem, not the network's."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    return isinstance(exc, ClientAuthenticationError) and getattr(exc, "status_code", None) is None
+
+
+SIGN_IN_FIX: Final = (
+    "run `az login` (and `az account set --subscription ID`), or set AZURE_CLIENT_ID/AZURE_TENANT_ID/"
+    "AZURE_CLIENT_SECRET for a service principal (AZURE_FEDERATED_TOKEN_FILE instead of the secret for "
+    f"workload identity), use a managed identity, or set {ENV_ACCESS_TOKEN} to a token you already hold")
+
+# DefaultAzureCredential reports each credential it tried on a line `\t<Name>Credential: <reason>`,
+# followed by links to troubleshooting guides. The reasons are what the user can act on.
+_ATTEMPT = re.compile(r"^\s*(\w+Credential):\s*(.+)$")
+_GUIDE = re.compile(r"\s*(Visit|See the troubleshooting guide|To mitigate this issue)\b.*$", re.I)
+_UNCONFIGURED = ("not fully configured", "not configured", "environment variables are not")
+
+
+def credential_attempts(message: str) -> list[tuple[str, str]]:
+    """(credential, reason) for each credential of the chain, from DefaultAzureCredential's message."""
+    attempts: list[tuple[str, str]] = []
+    for line in message.splitlines():
+        found = _ATTEMPT.match(line)
+        if found:
+            reason = _GUIDE.sub("", found.group(2)).strip().rstrip(".")
+            attempts.append((found.group(1), reason))
+    return attempts
+
+
 def credential_error(exc: Exception) -> CredentialError:
-    """A credential that cannot give us a token: exit 2 with the ways to sign in."""
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    return CredentialError(
-        f"no usable Azure credential: {REDACTOR.scrub(first)[:300]} -> run `az login` (and `az account set`), "
-        f"use a managed identity or GitHub OIDC workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, "
-        f"AZURE_FEDERATED_TOKEN_FILE), or set {ENV_ACCESS_TOKEN}")
+    """No token: what each credential said (the actionable part, whole), and how to sign in."""
+    text = REDACTOR.scrub(str(exc).strip())
+    attempts = credential_attempts(text)
+    if attempts:
+        # Credentials that are simply not set up here say so at length; the others say what went wrong.
+        telling = [a for a in attempts if not any(word in a[1].lower() for word in _UNCONFIGURED)] or attempts
+        detail = "; ".join(f"{name}: {' '.join(reason.split())}" for name, reason in telling)
+    else:
+        first = text.splitlines()[0] if text else exc.__class__.__name__
+        detail = " ".join(_GUIDE.sub("", first).split())
+    return CredentialError(f"not signed in to Azure: no credential could get a token ({detail})", fix=SIGN_IN_FIX)
 
 
 @contextmanager

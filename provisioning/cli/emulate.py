@@ -8,6 +8,9 @@ from typing import Annotated
 import typer
 
 from provisioning.cli.app import app
+from provisioning.cli.option_errors import reject
+from provisioning.cli.options import Config, Stack, TableOrJson, output_file_problem, parse_rate_limit
+from provisioning.errors import BadInput
 
 _LIST_HELP = "Repeat the option or separate values with commas"
 
@@ -71,23 +74,85 @@ def emulate(
             help="Per-endpoint request cap (429 beyond it; default: the catalog's 1000).",
         ),
     ] = None,
+    rate_limit: Annotated[
+        str | None,
+        typer.Option("--rate-limit", metavar="N/SECONDS", help="Per-endpoint cap in any SECONDS (e.g. 10/1 for tests); "
+                     "instead of --requests-per-minute."),
+    ] = None,
+    fail_region: Annotated[
+        list[str] | None,
+        typer.Option("--fail-region", metavar="REGION", help=f"Every endpoint of it answers 503. {_LIST_HELP}."),
+    ] = None,
+    stack: Stack = None,
+    config_file: Config = None,
     seed: Annotated[
         int, typer.Option("--seed", metavar="N", help="Seed for the random knobs (throttle, errors, jitter).")
     ] = 0,
-    no_hosted: Annotated[
-        bool, typer.Option("--no-hosted", help="Do not serve the hosted-dialect SD 3.5 Large endpoint.")
-    ] = False,
+    hosted: Annotated[
+        bool | None, typer.Option("--hosted/--no-hosted", help=(
+            "Serve (or not) the hosted-dialect SD 3.5 Large endpoint. Default: served unless --models is "
+            "given (then only with --hosted)."))
+    ] = None,
     inventory_out: Annotated[
         Path | None,
         typer.Option(
             "--inventory-out", metavar="FILE", help="Write the endpoint inventory with working keys here (mode 0600)."
         ),
     ] = None,
+    control_plane: Annotated[bool, typer.Option("--control-plane", help=(
+        "Instead of the image API, serve a SIMULATED Azure control plane (endpoints, keys, workspaces, "
+        "marketplace subscriptions, Key Vault secrets, Resource Graph, permissions) for the fleet of --stack / "
+        "--config over HTTPS, and print the MAAS_ARM_ENDPOINT, MAAS_ACCESS_TOKEN and REQUESTS_CA_BUNDLE to "
+        "export so that maas endpoints, keys, preflight and audit run against it."))] = False,
+    env_out: Annotated[Path | None, typer.Option("--env-out", metavar="FILE", dir_okay=False, help=(
+        "With --control-plane: also write the export lines here (mode 0600) once it answers."))] = None,
+    output_format: TableOrJson = "table",
 ) -> None:
-    """Serve the Azure image API for fake endpoints on 127.0.0.1 until Ctrl-C or SIGTERM."""
+    """Serve the Azure image API for fake endpoints on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+    With --stack/--config: exactly the endpoints that stack's plan declares (names, regions, projects).
+    With --control-plane: a SIMULATED Azure control plane for that stack's fleet instead.
+    """
     from provisioning.emulator.command import serve, settings_from_options
 
+    if control_plane:
+        from provisioning.emulator.control_plane.command import serve_control_plane
+        from provisioning.inputs.stacks import load_config
+
+        if inventory_out is not None:
+            reject("--inventory-out is for the image API emulator; with --control-plane use --env-out FILE")
+        if env_out is not None:
+            problem = output_file_problem(env_out, "--env-out", regular=True)
+            if problem:
+                reject(problem)
+        fleet = load_config(stack, config_file)
+        raise typer.Exit(int(serve_control_plane(fleet, port, env_out, as_json=output_format == "json")))
+    if env_out:
+        reject("--env-out goes with --control-plane")
+
+    problems: list[str] = []
+    window = None
+    if rate_limit is not None:
+        try:
+            requests_per_minute_given = requests_per_minute
+            requests_per_minute, window = parse_rate_limit(rate_limit)
+            if requests_per_minute_given is not None:
+                problems.append("--rate-limit and --requests-per-minute: give one of them")
+        except BadInput as exc:
+            problems.extend(exc.lines())
+    if hosted is False and (stack or config_file):
+        problems.append("--no-hosted: a stack's fleet has no hosted endpoint anyway; drop it")
+    config = None
+    if stack or config_file:
+        from provisioning.inputs.stacks import load_config
+
+        config = load_config(stack, config_file)
+    if problems:
+        raise BadInput(problems)
     settings = settings_from_options(
+        config=config,
+        rate_window_s=window,
+        failing_regions=tuple(fail_region) if fail_region else None,
         regions=regions,
         models=models,
         projects=projects,
@@ -100,6 +165,11 @@ def emulate(
         content_filter_word=content_filter_word,
         requests_per_minute=requests_per_minute,
         seed=seed,
-        hosted=not no_hosted,
+        hosted=(not models) if hosted is None else hosted,
     )
-    raise typer.Exit(int(serve(settings, inventory_out)))
+    endpoints = None
+    if config is not None:
+        from provisioning.emulator.fleet import planned_fleet
+
+        endpoints = planned_fleet(config)
+    raise typer.Exit(int(serve(settings, inventory_out, endpoints, as_json=output_format == "json")))

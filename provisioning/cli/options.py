@@ -67,12 +67,18 @@ ArmEndpoint = Annotated[str | None, typer.Option("--arm-endpoint", metavar="URL"
 ReportDir = Annotated[Path, typer.Option(
     "--report-dir", metavar="DIR", help="Gets report.json, junit.xml, summary.md, index.html.")]
 
-# `maas keys show|rotate` address one endpoint the same way.
-EndpointName = Annotated[str, typer.Argument(metavar="NAME", help="Serverless endpoint name.")]
-ResourceGroup = Annotated[str, typer.Option(
-    "--resource-group", "-g", metavar="NAME", help="Resource group of the workspace.")]
-Workspace = Annotated[str, typer.Option(
-    "--workspace", "-w", metavar="NAME", help="Azure ML workspace holding the endpoint.")]
+# `maas keys show|rotate` address one endpoint the same way: from the stack that declares it, or
+# by its resource group and workspace.
+EndpointName = Annotated[str, typer.Argument(metavar="ENDPOINT", help="Serverless endpoint name.")]
+ResourceGroup = Annotated[str | None, typer.Option(
+    "--resource-group", "-g", metavar="NAME",
+    help="Resource group of the workspace (default: from --stack / --config).")]
+Workspace = Annotated[str | None, typer.Option(
+    "--workspace", "-w", metavar="NAME",
+    help="Azure ML workspace holding the endpoint (default: from --stack / --config).")]
+Region = Annotated[str | None, typer.Option(
+    "--region", metavar="REGION", help="With --stack / --config: the endpoint's region, when the stack deploys "
+    "that name in several.")]
 
 
 def output_file_problem(path: Path, option: str, *, create_parents: bool = False, regular: bool = False) -> str | None:
@@ -105,3 +111,16 @@ def write_failed(path: Path, option: str, exc: OSError, lost: str) -> BadInput:
     """One line for a write that failed after the work was done (never the content: it may hold keys)."""
     reason = exc.strerror or exc.__class__.__name__
     return BadInput(f"{option} {path}: cannot write it ({reason}); {lost}")
+
+
+def parse_rate_limit(text: str) -> tuple[int, float]:
+    """`--rate-limit N/SECONDS` (maas emulate, maas loadtest) -> (N, SECONDS): at most N requests per
+    endpoint in any SECONDS; Azure's is 1000/60, tests and load benchmarks shrink the window."""
+    count, sep, seconds = text.partition("/")
+    try:
+        limit, window = int(count), float(seconds)
+    except ValueError:
+        limit, window = 0, 0.0
+    if not sep or limit < 1 or not window > 0 or window > 3600:
+        raise BadInput(f"--rate-limit {text!r}: write N/SECONDS with N >= 1 and 0 < SECONDS <= 3600, e.g. 1000/60")
+    return limit, window

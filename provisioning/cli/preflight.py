@@ -18,8 +18,8 @@ def preflight_command(
     subscription: Subscription = None,
     arm_endpoint: ArmEndpoint = None,
     fix: Annotated[bool, typer.Option("--fix", help="Register missing resource providers and wait for them.")] = False,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", min=1, metavar="SECONDS", help="Seconds to wait for registration.")] = 300.0,
+    fix_timeout: Annotated[float, typer.Option(
+        "--fix-timeout", min=1, metavar="SECONDS", help="With --fix: seconds to wait for the registration.")] = 300.0,
     output: TableOrJson = "table",
 ) -> None:
     """Check credential, subscription, providers, permissions, regions and endpoint names before `pulumi up`."""
@@ -37,7 +37,7 @@ def preflight_command(
         resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
         if resolved.note:
             say(resolved.note)
-        report = run_preflight(session, fleet, resolved, fix=fix, timeout=timeout,
+        report = run_preflight(session, fleet, resolved, fix=fix, timeout=fix_timeout,
                                on_check=live if output == "table" else None)
     if output == "json":
         emit_json(report.document())

@@ -7,6 +7,8 @@ real endpoints: `maas verify --emulate` runs against this, credential-free.
     with running_emulator(EmulatorSettings(regions=("eastus2",), latency_ms=50)) as emu:
         emu.base_url     # http://127.0.0.1:PORT (127.0.0.1 only, ever)
         emu.inventory    # list[InventoryEndpoint] with working keys
+    # A stack's planned endpoints (the names `maas plan` shows), 10 requests per 1 s each:
+    running_emulator(settings_for_config(config, requests_per_minute=10, rate_window_s=1), planned_fleet(config))
 
 The contract it serves (one port; each endpoint under its own prefix `/<region>/<endpoint-name>`,
 which is the endpoint's `uri`; names from infra.naming, e.g. `maas-emu-main-sd35l`):
@@ -46,8 +48,10 @@ Hosted dialect (dialect="hosted", project "hosted", one SD 3.5 Large endpoint in
   invalid_parameter, unknown_parameter, content_filter (all 400).
 
 Both dialects: a route of the other dialect or an unknown endpoint -> 404 wrapped NotFound; GET -> 405.
-Per endpoint, at most `requests_per_minute` admitted requests in any 60 s (catalog: 1,000) -> 429
-wrapped too_many_requests with `Retry-After` (seconds until a slot frees) and `retry-after-ms`;
+Per endpoint, at most `requests_per_minute` admitted requests in any `rate_window_s` (default 60 s;
+catalog: 1,000 per minute) -> 429 wrapped too_many_requests with `Retry-After` (whole seconds until a
+slot frees) and `retry-after-ms` (the precise wait); every endpoint of a region in `failing_regions`
+answers 503 wrapped ServiceUnavailable (a regional outage), right after routing;
 `throttle_rate` answers 429 at random with `Retry-After: retry_after_s`; `error_rate` answers 500
 internal_server_error at random, half flat, half wrapped. `latency_ms` + uniform(0, `jitter_ms`) is
 added to every request that reaches the model (valid, not content-filtered): its 500 and 200 answers.
@@ -61,7 +65,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from provisioning.emulator.fleet import FakeEndpoint, build_fleet
+    from provisioning.emulator.fleet import FakeEndpoint, build_fleet, planned_fleet, settings_for_config
     from provisioning.emulator.server import Emulator, EmulatorError, running_emulator
     from provisioning.emulator.settings import EmulatorSettings, settings_problems
 
@@ -73,6 +77,8 @@ _WHERE = {
     "running_emulator": "server",
     "FakeEndpoint": "fleet",
     "build_fleet": "fleet",
+    "planned_fleet": "fleet",
+    "settings_for_config": "fleet",
     "EmulatorSettings": "settings",
     "settings_problems": "settings",
 }
@@ -83,7 +89,9 @@ __all__ = [
     "EmulatorSettings",
     "FakeEndpoint",
     "build_fleet",
+    "planned_fleet",
     "running_emulator",
+    "settings_for_config",
     "settings_problems",
 ]
 

@@ -1,9 +1,10 @@
 """The emulator's ASGI application (Starlette): routing, auth, limits, fault knobs, image answers.
 
 Order of decisions for one request, as a gateway in front of a model would take them:
-route -> endpoint exists and speaks this dialect (404) -> key (401) -> body read with a running cap
-(413) and a deadline (408) -> per-minute cap (429) -> random throttle (429) -> JSON (400) -> parameters
-(400/422) -> content filter (400) -> latency + jitter -> random server error (500) -> image (200).
+route -> endpoint exists and speaks this dialect (404) -> region outage (503) -> key (401) -> body read
+with a running cap (413) and a deadline (408) -> per-window cap (429) -> random throttle (429) -> JSON
+(400) -> parameters (400/422) -> content filter (400) -> latency + jitter -> random server error (500)
+-> image (200).
 
 The key is checked from the headers alone, before a byte of the body is read: an unauthenticated
 client never gets the server to hold its body. What is left of a body after an early answer is read
@@ -45,6 +46,7 @@ from provisioning.emulator.wire import (
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
     REQUEST_TIMEOUT,
+    SERVICE_UNAVAILABLE,
     TOO_LARGE,
     TOO_MANY_REQUESTS,
     UNAUTHORIZED,
@@ -76,7 +78,7 @@ class EndpointRuntime:
     """Per-endpoint state: its key check, request window, seeded knobs and answer counts."""
 
     endpoint: FakeEndpoint
-    window: SlidingWindow  # the documented per-deployment request cap, per minute
+    window: SlidingWindow  # the documented per-deployment request cap, per minute (or a shorter window)
     throttle_rng: random.Random
     error_rng: random.Random
     jitter_rng: random.Random
@@ -111,7 +113,7 @@ class EmulatorState:
             seed = f"{settings.seed}|{ep.region}|{ep.name}"
             self.runtimes[(ep.region, ep.name)] = EndpointRuntime(
                 endpoint=ep,
-                window=SlidingWindow(settings.requests_per_minute, WINDOW_S),
+                window=SlidingWindow(settings.requests_per_minute, settings.rate_window_s),
                 throttle_rng=random.Random(f"{seed}|throttle"),
                 error_rng=random.Random(f"{seed}|error"),
                 jitter_rng=random.Random(f"{seed}|jitter"),
@@ -255,6 +257,10 @@ class ImageApi:
                 404, NOT_FOUND, f"{endpoint.name} speaks the {endpoint.dialect} dialect: POST {routes} under its target"
             )
         shape: Shape = "flat" if endpoint.dialect == "azure" else "wrapped"
+        if endpoint.region in settings.failing_regions:
+            message = f"The service in {endpoint.region} is temporarily unavailable."
+            raise _gateway_error(503, SERVICE_UNAVAILABLE, message)
+
         authorised = runtime.authorised(request)
         if not authorised:
             problem = "No endpoint key was sent" if authorised is None else "The endpoint key is not valid"
@@ -271,9 +277,10 @@ class ImageApi:
         headers["x-ratelimit-remaining-requests"] = str(runtime.window.remaining)
         if wait is not None:
             seconds = max(1, math.ceil(wait))
+            per = "minute" if runtime.window.period_s == WINDOW_S else f"{runtime.window.period_s:g} seconds"
             raise self._throttled(
-                seconds, f"Requests to this endpoint exceed {runtime.window.limit} per minute. "
-                f"Try again in {seconds} seconds."
+                seconds, f"Requests to this endpoint exceed {runtime.window.limit} per {per}. "
+                f"Try again in {seconds} seconds.", retry_ms=max(1, math.ceil(wait * 1000)),
             )
         if settings.throttle_rate and runtime.throttle_rng.random() < settings.throttle_rate:
             raise self._throttled(
@@ -316,12 +323,13 @@ class ImageApi:
         return Response(answer, 200, headers, "application/json")
 
     @staticmethod
-    def _throttled(seconds: int, message: str) -> ApiError:
+    def _throttled(seconds: int, message: str, retry_ms: int | None = None) -> ApiError:
+        # retry-after-ms carries the precise wait (Azure sends it next to the whole-second Retry-After).
         return _gateway_error(
             429,
             TOO_MANY_REQUESTS,
             message,
-            {"Retry-After": str(seconds), "retry-after-ms": str(seconds * 1000)},
+            {"Retry-After": str(seconds), "retry-after-ms": str(seconds * 1000 if retry_ms is None else retry_ms)},
         )
 
     async def _job(self, body: Any, request: Request, endpoint: FakeEndpoint) -> tuple[ImageJob, dict[str, Any]]:

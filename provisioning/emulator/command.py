@@ -13,11 +13,12 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from rich.table import Table
 
+from provisioning.emulator.fleet import FakeEndpoint
 from provisioning.emulator.server import Emulator
 from provisioning.emulator.settings import EmulatorSettings, settings_problems
 from provisioning.errors import BadInput, ExitCode
@@ -26,6 +27,9 @@ from provisioning.private_files import private_file_problem
 from provisioning.redact import mask
 from provisioning.ui import console
 from provisioning.ui.option_names import OPTION_NAMES
+
+if TYPE_CHECKING:
+    from infra.config import FleetConfig
 
 
 def _split(values: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -40,12 +44,23 @@ def settings_from_options(
     regions: Sequence[str] | None,
     models: Sequence[str] | None,
     projects: Sequence[str] | None = None,
+    config: FleetConfig | None = None,
     **knobs: Any,
 ) -> EmulatorSettings:
-    """Build settings from CLI options; BadInput with one line per problem."""
+    """Build settings from CLI options; BadInput with one line per problem. With a stack `config`, its
+    regions, models and projects are the fleet's (and no hosted endpoint: a stack deploys none)."""
     fields: dict[str, Any] = {k: v for k, v in knobs.items() if v is not None}
     problems: list[str] = []
-    for name, given in (("regions", regions), ("models", models), ("projects", projects)):
+    lists: tuple[tuple[str, Sequence[str] | None], ...] = (
+        ("regions", regions), ("models", models), ("projects", projects)
+    )
+    if config is not None:
+        named = [OPTION_NAMES[n] for n, v in lists if v]
+        if named:
+            problems.append(f"{', '.join(named)}: the stack decides what is served; drop them or --stack/--config")
+        lists = ()
+        fields.update(regions=config.regions, models=config.models, projects=config.projects, hosted=False)
+    for name, given in lists:
         values = _split(given)
         if given and values is None:
             problems.append(f"{OPTION_NAMES[name]}: name at least one value")
@@ -85,8 +100,14 @@ def endpoint_table(emulator: Emulator) -> Table:
     return table
 
 
-def serve(settings: EmulatorSettings, inventory_out: Path | None) -> ExitCode:
-    """Start, publish, block until SIGINT/SIGTERM, stop. Returns the exit code."""
+def serve(
+    settings: EmulatorSettings,
+    inventory_out: Path | None,
+    endpoints: tuple[FakeEndpoint, ...] | None = None,
+    as_json: bool = False,
+) -> ExitCode:
+    """Start, publish, block until SIGINT/SIGTERM, stop. Returns the exit code. `endpoints` (a stack's
+    planned fleet) replaces the fleet the settings would build."""
     check_inventory_path(inventory_out)
     stop = threading.Event()
 
@@ -95,12 +116,16 @@ def serve(settings: EmulatorSettings, inventory_out: Path | None) -> ExitCode:
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        emulator = Emulator(settings)
+        emulator = Emulator(settings, endpoints)
         emulator.start()
         try:
             if inventory_out is not None:
                 publish_inventory(inventory_out, emulator.inventory)
-            console.stdout.print(endpoint_table(emulator))
+            if as_json:  # never a key: the inventory file is where the working keys go
+                console.emit_json({"baseUrl": emulator.base_url,
+                                   "endpoints": [e.public_dict() for e in emulator.inventory]})
+            else:
+                console.stdout.print(endpoint_table(emulator))
             where = f"; inventory with working keys: {inventory_out} (0600)" if inventory_out else (
                 "; add --inventory-out FILE to get the working keys"
             )

@@ -11,12 +11,16 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from infra.catalog import HOSTED_SD35_LARGE, MODELS, ModelSpec
 from infra.naming import Namer
 from provisioning.emulator.settings import HOSTED_PROJECT, EmulatorSettings
 from provisioning.inputs.inventory import Dialect, InventoryEndpoint
 from provisioning.redact import REDACTOR
+
+if TYPE_CHECKING:
+    from infra.config import FleetConfig
 
 NAMER = Namer(prefix="maas", environment="emu")
 _KEY_ALPHABET = string.ascii_letters + string.digits
@@ -68,9 +72,10 @@ class FakeEndpoint:
         )
 
 
-def _azure_endpoint(region: str, project: str, model: ModelSpec) -> FakeEndpoint:
-    names = NAMER.workspace_names(region, project)
-    name = NAMER.endpoint(project, model)
+def _azure_endpoint(region: str, project: str, model: ModelSpec, namer: Namer = NAMER,
+                    subscription_id: str = "") -> FakeEndpoint:
+    names = namer.workspace_names(region, project, subscription_id)
+    name = namer.endpoint(project, model)
     return FakeEndpoint(
         region=region,
         project=project,
@@ -79,7 +84,7 @@ def _azure_endpoint(region: str, project: str, model: ModelSpec) -> FakeEndpoint
         dialect="azure",
         workspace=names.workspace,
         resource_group=names.resource_group,
-        key_secret_uri=f"https://{names.key_vault}.vault.azure.net/secrets/{NAMER.key_secret(name)}",
+        key_secret_uri=f"https://{names.key_vault}.vault.azure.net/secrets/{namer.key_secret(name)}",
         key=new_key(),
     )
 
@@ -113,3 +118,21 @@ def build_fleet(settings: EmulatorSettings) -> tuple[FakeEndpoint, ...]:
     if settings.hosted:
         fleet.append(_hosted_endpoint(settings.regions[0]))
     return tuple(fleet)
+
+
+def planned_fleet(config: FleetConfig) -> tuple[FakeEndpoint, ...]:
+    """The endpoints a stack config deploys, named exactly as the Pulumi program names them (the
+    config's own Namer, in the program's region x project x model order): what `maas plan` shows is
+    what the emulator serves, so a demo or a load test runs against the planned fleet."""
+    return tuple(
+        _azure_endpoint(region, project, model, config.namer, config.subscription_id or "")
+        for region, project, model in config.endpoints()
+    )
+
+
+def settings_for_config(config: FleetConfig, **knobs: object) -> EmulatorSettings:
+    """Emulator settings whose regions, projects and models are the config's (no hosted endpoint:
+    a stack deploys none); `knobs` set the fault and pacing fields."""
+    return EmulatorSettings.model_validate(
+        {"regions": config.regions, "projects": config.projects, "models": config.models, "hosted": False, **knobs}
+    )

@@ -59,9 +59,12 @@ def bind_socket(port: int) -> socket.socket:
 class Emulator:
     """One emulated fleet on one port. Use `running_emulator(settings)` or `with Emulator(settings):`."""
 
-    def __init__(self, settings: EmulatorSettings | None = None) -> None:
+    def __init__(
+        self, settings: EmulatorSettings | None = None, endpoints: tuple[FakeEndpoint, ...] | None = None
+    ) -> None:
+        """`endpoints` (e.g. `fleet.planned_fleet(config)`) replaces the fleet the settings would build."""
         self.settings = settings or EmulatorSettings()
-        self.endpoints: tuple[FakeEndpoint, ...] = build_fleet(self.settings)
+        self.endpoints: tuple[FakeEndpoint, ...] = build_fleet(self.settings) if endpoints is None else endpoints
         self.state = EmulatorState(self.endpoints, self.settings)
         self.app = build_app(self.state)
         self._server: Any = None
@@ -175,9 +178,11 @@ class Emulator:
 
 
 @contextmanager
-def running_emulator(settings: EmulatorSettings | None = None) -> Iterator[Emulator]:
+def running_emulator(
+    settings: EmulatorSettings | None = None, endpoints: tuple[FakeEndpoint, ...] | None = None
+) -> Iterator[Emulator]:
     """Start the emulator, wait until it answers, yield it, stop it cleanly (also on errors)."""
-    emulator = Emulator(settings)
+    emulator = Emulator(settings, endpoints)
     emulator.start()
     try:
         yield emulator

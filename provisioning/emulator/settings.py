@@ -71,6 +71,11 @@ class EmulatorSettings(BaseModel):
     # connection is closed (head) / answered 408 (body): slow clients cannot hold connections open.
     header_timeout_s: float = Field(default=10.0, gt=0, le=600)
     body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    # The cap's window: Azure's is a minute; tests and load benchmarks shrink it (10 per 1 s) so a
+    # run that saturates the cap takes seconds, not minutes. `requests_per_minute` is counted per window.
+    rate_window_s: float = Field(default=60.0, gt=0, le=3600)
+    # Regions whose every endpoint answers 503, as during a regional outage: what fail-over is for.
+    failing_regions: tuple[str, ...] = ()
     seed: int = 0
 
     @field_validator("regions", mode="before")
@@ -100,6 +105,16 @@ class EmulatorSettings(BaseModel):
         if info.data.get("hosted", True) and HOSTED_PROJECT in value:
             raise ValueError(f"project {HOSTED_PROJECT!r} names the hosted-dialect endpoint; choose another name")
         return _dedupe(value)
+
+    @field_validator("failing_regions", mode="before")
+    @classmethod
+    def _split_failing(cls, value: Any) -> Any:
+        return _as_tuple(value)
+
+    @field_validator("failing_regions")
+    @classmethod
+    def _failing_known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return cls._known_regions(value) if value else value
 
     @field_validator("regions")
     @classmethod
@@ -148,6 +163,11 @@ class EmulatorSettings(BaseModel):
     def _some_endpoint(self) -> EmulatorSettings:
         if not any(r in MODELS[m].regions for r in self.regions for m in self.models):
             raise ValueError("none of the chosen models is offered in any of the chosen regions")
+        strangers = [r for r in self.failing_regions if r not in self.regions]
+        if strangers:
+            raise ValueError(
+                f"failing region {', '.join(strangers)} is not one of the emulated regions ({', '.join(self.regions)})"
+            )
         return self
 
 

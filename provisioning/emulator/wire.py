@@ -33,6 +33,7 @@ NOT_FOUND: Final = "NotFound"
 METHOD_NOT_ALLOWED: Final = "MethodNotAllowed"
 TOO_MANY_REQUESTS: Final = "too_many_requests"
 INTERNAL_ERROR: Final = "internal_server_error"
+SERVICE_UNAVAILABLE: Final = "ServiceUnavailable"
 # The hosted dialect's own codes (wrapped bodies with `param`).
 HOSTED_MISSING: Final = "missing_parameter"
 HOSTED_INVALID: Final = "invalid_parameter"

@@ -131,6 +131,13 @@ class InventoryEndpoint(BaseModel):
         return data
 
 
+def masked_keys_line(source: str, indexes: list[int]) -> str:
+    """One line for every masked key (a saved output without --show-secrets masks them all)."""
+    shown = ", ".join(f"endpoints[{i}].key" for i in indexes[:3]) + (", ..." if len(indexes) > 3 else "")
+    what = f"{shown} is masked" if len(indexes) == 1 else f"the keys of {len(indexes)} endpoints are masked ({shown})"
+    return f"{source}: {what}; save the stack output with `pulumi stack output --json --show-secrets`"
+
+
 def parse_inventory(document: Any, source: str = "inventory") -> list[InventoryEndpoint]:
     """Accept the `endpoints` list itself or an object holding it under `endpoints`
     (what `pulumi stack output --json --show-secrets` prints). One problem per line."""
@@ -141,6 +148,7 @@ def parse_inventory(document: Any, source: str = "inventory") -> list[InventoryE
     if not isinstance(document, list):
         raise BadInput(f"{source}: 'endpoints' must be a list of endpoint objects")
     problems: list[str] = []
+    masked: list[int] = []
     endpoints: list[InventoryEndpoint] = []
     for i, item in enumerate(document):
         if not isinstance(item, Mapping):
@@ -152,10 +160,15 @@ def parse_inventory(document: Any, source: str = "inventory") -> list[InventoryE
             for err in exc.errors(include_url=False):
                 field = ".".join(str(p) for p in err["loc"]) or "entry"
                 message = err["msg"].removeprefix("Value error, ")
+                if field == "key" and message.startswith("is masked"):
+                    masked.append(i)  # one line for all of them: the cause and the fix are the same
+                    continue
                 if err["type"] == "missing":
                     message = "is required"
                 problems.append(f"{source}: endpoints[{i}].{field} {message}")
-    if not problems and not endpoints:
+    if masked:
+        problems.append(masked_keys_line(source, masked))
+    if not problems and not endpoints and not masked:
         problems.append(f"{source}: the endpoints list is empty")
     if problems:
         raise BadInput(problems)

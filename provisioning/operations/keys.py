@@ -287,8 +287,8 @@ class Rotation:
 
     def _timed_out(self, what: str, why: str = "") -> RotationTimeout:
         because = f" ({why})" if why else ""
-        return RotationTimeout(f"{what}: not done within --timeout {self.timeout:g} s{because} -> "
-                               "raise --timeout, or run again when Azure is less busy")
+        return RotationTimeout(f"{what}: not done within --regenerate-timeout {self.timeout:g} s{because} -> "
+                               "raise --regenerate-timeout, or run again when Azure is less busy")
 
     # ---------------------------------------------------------------- preconditions
     def prepare(self) -> None:

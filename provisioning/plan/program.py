@@ -34,6 +34,7 @@ from infra.fleet import FleetOutputs, build_fleet
 from infra.resource_types import RESOURCE_TYPES
 from policies.records import ResourceRecord, Severity, Violation
 from policies.sources.documents import SECRET_SIG, SIG_KEY
+from provisioning.capacity.violations import capacity_violations
 
 PROJECT = "maas-fleet"
 PLACEHOLDER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
@@ -355,6 +356,7 @@ def plan(config: FleetConfig, evaluate: Callable[[Sequence[ResourceRecord]], lis
     stack_record = ResourceRecord(type="pulumi:pulumi:Stack", name=f"{PROJECT}-{config.stack}", properties=outputs,
                                   secret_paths=tuple(secret_outputs))
     violations = evaluate([*(r.record() for r in resources), stack_record])
+    violations = [*violations, *capacity_violations(config)]  # the target lives in config, not in records
     return PlanResult(config.stack, config, resources, list(violations), outputs, tuple(secret_outputs))
 
 

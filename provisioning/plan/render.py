@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
+from rich.markup import escape
 
 from infra.catalog import TAG_PROJECT, model_for_asset_id
 from provisioning.plan.access import access_rows
+from provisioning.plan.compare import Change, counts_line, short_type
+from provisioning.plan.notes import PlanNotes, plan_notes
 from provisioning.plan.program import PlannedResource, PlanResult
 from provisioning.ui.markdown import md, md_table
+from provisioning.ui.plural import count
+from provisioning.ui.tables import whole_word_table
 
 
 def _endpoint_rows(plan: PlanResult) -> list[list[str]]:
@@ -35,6 +39,7 @@ def _endpoint_rows(plan: PlanResult) -> list[list[str]]:
                 str(project),
                 spec.slug if spec else model_id,
                 str(ep.inputs.get("name")),
+                str(ep.inputs.get("resourceGroupName", "")),
                 ws,
                 "yes" if subscribed else "NO",
             ]
@@ -42,11 +47,13 @@ def _endpoint_rows(plan: PlanResult) -> list[list[str]]:
     return sorted(rows)
 
 
-_ENDPOINT_HEADERS = ["Region", "Project", "Model", "Endpoint", "Workspace", "Subscribed first"]
+_ENDPOINT_HEADERS = ["Region", "Project", "Model", "Endpoint", "Resource group", "Workspace", "Offer subscribed"]
 _ACCESS_HEADERS = ["Principal", "Type", "Persona", "Role", "Scope"]
 _VIOLATION_HEADERS = ["Severity", "Policy", "Resource", "Message", "Fix"]
-
-
+_COLUMN_NOTES = [
+    "Offer subscribed: yes = the endpoint waits for its model's Marketplace subscription in the same workspace "
+    "(Azure refuses a serverless endpoint for a model the workspace has not subscribed to); NO is a defect.",
+]
 def _access(plan: PlanResult) -> list[list[str]]:
     return sorted([r.principal, r.principal_type, r.persona, r.role, r.scope] for r in access_rows(plan))
 
@@ -62,25 +69,42 @@ def _violations(plan: PlanResult) -> list[list[str]]:
 
 def _headline(plan: PlanResult) -> str:
     s = plan.summary()
-    return (f"Plan for stack {plan.stack}: {s['resources']} resources, {s['endpoints']} endpoints in "
-            f"{s['regions']} regions, {s['violations']} policy violations")
+    return (f"Plan for stack {plan.stack}: {count(s['resources'], 'resource')}, {count(s['endpoints'], 'endpoint')} "
+            f"in {count(s['regions'], 'region')}, {count(s['violations'], 'policy violation')}")
 
 
-def print_table(plan: PlanResult, console: Console) -> None:
-    def table(title: str, headers: Sequence[str], rows: list[list[str]]) -> Table:
-        t = Table(title=title, title_justify="left", show_lines=False)
-        for h in headers:
-            t.add_column(h, overflow="fold")
-        for row in rows:
-            t.add_row(*row)
-        return t
+def _marked(rows: list[list[str]], notes: PlanNotes) -> list[list[str]]:
+    return [[notes.mark(cell) for cell in row] for row in rows]
 
-    console.print(f"[bold]{_headline(plan)}[/bold]")
-    console.print(table("Endpoints (region / project / model)", _ENDPOINT_HEADERS, _endpoint_rows(plan)))
+
+def _change_rows(changes: Sequence[Change]) -> list[list[str]]:
+    return [[c.op, short_type(c.type), c.name, ", ".join(c.fields)] for c in changes]
+
+
+_CHANGE_HEADERS = ["Op", "Type", "Name", "Changed inputs"]
+
+
+def print_table(plan: PlanResult, console: Console, changes: Sequence[Change] | None = None) -> None:
+    def table(title: str, headers: Sequence[str], rows: list[list[str]]) -> RenderableType:
+        return whole_word_table(title, headers, rows, console)
+
+    notes = plan_notes(plan)
+    console.print(f"[bold]{escape(_headline(plan))}[/bold]")
+    for line in notes.lines():
+        console.print(f"note: {escape(line)}", style="yellow")
+    if changes is not None:
+        console.print(f"Changes against the previous plan: {counts_line(list(changes))}")
+        if changes:
+            console.print(table("Changes (create / update in place / delete)", _CHANGE_HEADERS,
+                                _change_rows(changes)))
+    console.print(table("Endpoints (region / project / model)", _ENDPOINT_HEADERS,
+                        _marked(_endpoint_rows(plan), notes)))
+    for line in _COLUMN_NOTES:
+        console.print(escape(line), style="dim")
     console.print(table("Resources by type", ["Type", "Count"], _types(plan.resources)))
     access = _access(plan)
     if access:
-        console.print(table("Access (who gets what where)", _ACCESS_HEADERS, access))
+        console.print(table("Access (who gets what where)", _ACCESS_HEADERS, _marked(access, notes)))
     else:
         console.print("Access: no principals configured (maas-fleet:access is empty).")
     if plan.violations:
@@ -89,11 +113,22 @@ def print_table(plan: PlanResult, console: Console) -> None:
         console.print("[green]No policy violations.[/green]")
 
 
-def to_markdown(plan: PlanResult) -> str:
-    parts = [f"## {md(_headline(plan))}", "", "### Endpoints", "", md_table(_ENDPOINT_HEADERS, _endpoint_rows(plan)),
-             "", "### Resources by type", "", md_table(["Type", "Count"], _types(plan.resources)), ""]
+def to_markdown(plan: PlanResult, changes: Sequence[Change] | None = None) -> str:
+    notes = plan_notes(plan)
+    parts = [f"## {md(_headline(plan))}", ""]
+    parts += [f"> **Note:** {md(line)}" for line in notes.lines()]
+    if notes.lines():
+        parts.append("")
+    if changes is not None:
+        parts += ["### Changes", "", f"{counts_line(list(changes))}.", ""]
+        if changes:
+            parts += [md_table(_CHANGE_HEADERS, _change_rows(changes)), ""]
+    parts += ["### Endpoints", "", md_table(_ENDPOINT_HEADERS, _marked(_endpoint_rows(plan), notes)), "",
+              *(md(line) for line in _COLUMN_NOTES), "", "### Resources by type", "",
+              md_table(["Type", "Count"], _types(plan.resources)), ""]
     access = _access(plan)
-    parts += ["### Access", "", md_table(_ACCESS_HEADERS, access) if access else "_No principals configured._", ""]
+    parts += ["### Access", "", md_table(_ACCESS_HEADERS, _marked(access, notes)) if access
+              else "_No principals configured._", ""]
     parts += ["### Policy violations", ""]
     parts += [md_table(_VIOLATION_HEADERS, _violations(plan)) if plan.violations else "_None._", ""]
     return "\n".join(parts)

@@ -44,6 +44,7 @@ def emit_json(document: Any) -> None:
     text = json.dumps(document, indent=2, sort_keys=False, default=str)
     sys.stdout.write(REDACTOR.scrub(text) + "\n")
     sys.stdout.flush()
+    ERRORS.emitted = True
 
 
 def emit_text(text: str) -> None:
@@ -56,7 +57,35 @@ def error_lines(lines: list[str]) -> None:
         stderr.print(REDACTOR.scrub(line), markup=False, soft_wrap=True)  # one problem, one line
 
 
-def fail(lines: str | list[str], code: ExitCode = ExitCode.BAD_INPUT) -> NoReturn:
-    """Print one line per problem on stderr and exit with `code`, never a traceback."""
-    error_lines([lines] if isinstance(lines, str) else lines)
+class _ErrorMode:
+    """Whether this run promised JSON on stdout (`--format json`): then every failure also prints
+    `{"error": {"message", "fix"}}` there, so a pipeline that parses stdout never gets nothing."""
+
+    json = False
+    emitted = False  # a JSON document is already on stdout: a second one would break parsers
+
+
+ERRORS = _ErrorMode()
+
+
+def joined(problems: list[str]) -> str:
+    """Problem lines as one message: a heading ending in ':' runs into its first item."""
+    text = ""
+    for line in (p.strip() for p in problems if p.strip()):
+        text = line if not text else f"{text} {line}" if text.endswith(":") else f"{text}; {line}"
+    return text
+
+
+def error_document(message: str, fix: str = "") -> dict[str, dict[str, str]]:
+    return {"error": {"message": message, "fix": fix}}
+
+
+def fail(lines: str | list[str], code: ExitCode = ExitCode.BAD_INPUT, fix: str = "") -> NoReturn:
+    """Print one line per problem on stderr (and the JSON error when JSON was asked for) and exit
+    with `code`, never a traceback."""
+    problems = [lines] if isinstance(lines, str) else list(lines)
+    shown = [*problems[:-1], f"{problems[-1]} -> {fix}"] if fix and problems else problems
+    error_lines(shown)
+    if ERRORS.json and not ERRORS.emitted:
+        emit_json(error_document(joined(problems), fix))
     raise SystemExit(int(code))

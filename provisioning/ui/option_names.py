@@ -30,6 +30,8 @@ OPTION_NAMES: Final = {
     "error_rate": "--error-rate",
     "content_filter_word": "--content-filter-word",
     "requests_per_minute": "--requests-per-minute",
+    "rate_window_s": "--rate-limit",
+    "failing_regions": "--fail-region",
     "hosted": "--no-hosted",
     # both
     "seed": "--seed",

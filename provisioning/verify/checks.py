@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from infra.catalog import Capability, Route
 from provisioning.inputs.inventory import InventoryEndpoint
+from provisioning.ui.plural import count
 from provisioning.verify.classify import category_for_status, excerpt, parse_json, readable_message
 from provisioning.verify.dialects import SAFETY_PROBE_PROMPT, DialectSpec, GenerationRequest, SchemaProblem
 from provisioning.verify.imaging import ImageProblem, Inspections, probe_image_base64
@@ -217,7 +218,7 @@ class Suite:
             hint = " (milliseconds instead of seconds?)" if created > 10**11 else ""
             detail = f"`created` {created} is {skew:+.0f}s from now{hint}{_rid(answer)}"
             return image_b64, CheckResult.failed(name, Category.SCHEMA, detail, answer.latency_ms)
-        retries = f" after {answer.attempts - 1} retries" if answer.attempts > 1 else ""
+        retries = f" after {count(answer.attempts - 1, 'retry')}" if answer.attempts > 1 else ""
         return image_b64, CheckResult.passed(name, f"HTTP {answer.status}{retries}", answer.latency_ms)
 
     async def _judge_image(

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provisioning.errors import BadInput
+from provisioning.ui.plural import count
 from provisioning.verify.checks import Target, expected_images
 from provisioning.verify.options import VerifyOptions
+from provisioning.verify.selection import FILTER_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class CostEstimate:
 
     def line(self) -> str:
         return (
-            f"{self.endpoints} endpoint(s), {self.images} billable image(s), "
+            f"{count(self.endpoints, 'endpoint')}, {count(self.images, 'billable image')}, "
             f"about ${self.usd:.4f} at catalog list prices"
         )
 
@@ -34,5 +36,6 @@ def enforce(cost: CostEstimate, max_images: int) -> None:
     if cost.images > max_images:
         raise BadInput(
             f"refusing to run: {cost.line()} exceeds --max-images {max_images}; "
-            f"raise --max-images to at least {cost.images} or verify fewer endpoints"
+            f"raise --max-images to at least {cost.images}, or verify fewer endpoints ({FILTER_OPTIONS}; "
+            "`--dry-run` shows what a run would cost)"
         )

@@ -62,6 +62,12 @@ class SlidingWindowLimiter:
         self._window.record(now)
         return True
 
+    def refund(self) -> None:
+        """Give back the latest slot: the endpoint refused that request (429) without admitting it,
+        so it is not in the endpoint's own window either. Keeps the two windows alike; the pause the
+        endpoint asked for still holds."""
+        self._window.forget_latest()
+
     async def acquire(self) -> None:
         """Wait for a slot, then take it. FIFO through the lock, so nobody starves."""
         async with self._lock:

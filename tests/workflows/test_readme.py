@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -46,6 +47,14 @@ def test_make_demo_as_written_in_a_temporary_clone(tmp_path: Path) -> None:
     assert "Plan for stack dev" in result.stdout
     reports = clone / "reports" / "demo"
     assert {p.name for p in reports.iterdir()} >= {"report.json", "junit.xml", "summary.md", "index.html"}
+    # One story: the endpoints verified are the ones the dev stack's plan declares, by region and name.
+    from infra.config import load_stack_file
+
+    config = load_stack_file(clone / "Pulumi.dev.yaml")
+    planned = {(region, config.namer.endpoint(project, model)) for region, project, model in config.endpoints()}
+    report = json.loads((reports / "report.json").read_text())
+    assert {(e["region"], e["name"]) for e in report["endpoints"]} == planned
+    assert all(name in result.stdout for _, name in planned)
 
 
 def first_deployment_section() -> str:

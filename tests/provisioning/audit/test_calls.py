@@ -88,7 +88,9 @@ def test_forced_sources(arm, maas, build_fleet) -> None:  # type: ignore[no-unty
     assert calls == 1 + 1 + 2 * 2
     arm.graph.mode = "forbidden"
     _, doc, run = _audit(arm, maas, fleet, "--source", "resource-graph")
-    assert run.code == 1 and run.stdout == ""
+    assert run.code == 1  # the failure answers in JSON too, with what to do
+    error = json.loads(run.stdout)["error"]
+    assert "querying Azure Resource Graph" in error["message"] and "AuthorizationFailed" in error["message"]
     assert "querying Azure Resource Graph" in run.stderr and "AuthorizationFailed" in run.stderr
 
 

@@ -131,7 +131,7 @@ def test_rejected_credentials_exit_2(arm, maas, build_fleet, monkeypatch: pytest
     fleet = build_fleet(1, 5)
     arm.accepted_tokens.clear()
     run = maas("audit", *fleet.args(), "--format", "json")
-    assert run.code == 2 and run.stdout == ""
+    assert run.code == 2 and "az login" in json.loads(run.stdout)["error"]["fix"]
     assert "credential was rejected" in run.stderr and "Traceback" not in run.output
 
 
@@ -154,7 +154,9 @@ def test_every_bad_stack_is_reported_at_once(arm, maas, tmp_path: Path, monkeypa
     bad = write_stack(tmp_path, "dev", SUBS[0], regions=["atlantis"])
     monkeypatch.chdir(tmp_path)
     run = maas("audit", "--config", str(bad), "--stack", "nosuch", "--format", "json")
-    assert run.code == 2 and run.stdout == ""
+    assert run.code == 2
+    message = json.loads(run.stdout)["error"]["message"]  # every problem in the JSON error too
+    assert "--stack nosuch" in message and "'atlantis' is not a region" in message
     assert "--stack nosuch: no Pulumi.nosuch.yaml" in run.stderr
     assert "maas-fleet:regions[0]: 'atlantis' is not a region" in run.stderr
     assert not arm.requests

@@ -90,7 +90,7 @@ def test_verify_shows_in_every_format(arm, maas, emulated_fleet, tmp_path: Path)
 def test_the_cost_guard_refuses_before_anything_is_sent(arm, maas, emulated_fleet) -> None:  # type: ignore[no-untyped-def]
     fleet, _ = emulated_fleet
     run = maas("audit", *fleet.args(), "--format", "json", "--verify", "--max-images", "1")
-    assert run.code == 2 and run.stdout == ""
+    assert run.code == 2 and "refusing to run" in json.loads(run.stdout)["error"]["message"]
     assert "refusing to run" in run.stderr and "exceeds --max-images 1" in run.stderr
 
 

@@ -110,7 +110,7 @@ def test_an_operation_that_never_ends_times_out(arm: FakeArm) -> None:
     arm.async_regenerate(polls=10_000)
     with AzureSession() as session, pytest.raises(ArmError) as err:
         _regenerate(session, arm, timeout=0.3)
-    assert "did not finish within 0.3 s" in str(err.value) and "--timeout" in str(err.value)
+    assert "did not finish within 0.3 s" in str(err.value) and "--regenerate-timeout" in str(err.value)
 
 
 def test_location_only_operations_are_polled(arm: FakeArm) -> None:

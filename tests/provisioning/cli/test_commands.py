@@ -26,6 +26,11 @@ FORMAT_COMMANDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("keys", "show"): ("ep", "-g", "rg", "-w", "ws"),
     ("keys", "rotate"): ("ep", "-g", "rg", "-w", "ws"),
     ("audit",): (),
+    ("capacity",): (),
+    ("routes",): (),
+    ("loadtest",): ("--model", "stable-image-core", "--rps", "1", "--duration", "1"),
+    ("verify",): (),
+    ("emulate",): (),
 }
 
 
@@ -44,7 +49,8 @@ def test_every_command_module_is_listed_and_registers_its_command() -> None:
     on_disk = {p.stem for p in Path(provisioning.cli.__file__).parent.glob("*.py")} - SHARED
     assert set(COMMAND_MODULES) == on_disk
     group = typer.main.get_command(app)
-    assert list(group.commands) == ["plan", "preflight", "endpoints", "emulate", "verify", "audit", "policy", "keys"]
+    assert list(group.commands) == ["plan", "preflight", "endpoints", "emulate", "verify", "audit", "capacity",
+                                    "routes", "loadtest", "policy", "keys"]
     for name in COMMAND_MODULES:
         module = sys.modules[f"provisioning.cli.{name}"]
         callbacks = {c.callback for c in _commands(group).values()}

@@ -14,8 +14,11 @@ import typer.main
 from provisioning.cli import app, main
 from tests.infra.test_stack_yaml import ALIAS_BOMB, DEEP_FLOW
 
-# Each command that takes --config, with what else it needs (nothing, today).
-STACK_FILE_COMMANDS: dict[str, tuple[str, ...]] = {"plan": (), "preflight": (), "endpoints": (), "audit": ()}
+# Each command that takes --config, with what else it needs.
+STACK_FILE_COMMANDS: dict[str, tuple[str, ...]] = {
+    "plan": (), "preflight": (), "endpoints": (), "audit": (), "emulate": (), "verify": (), "capacity": (),
+    "routes": (), "loadtest": ("--emulate", "--model", "stable-image-core", "--rps", "1", "--duration", "1"),
+}
 
 
 def test_the_list_above_names_every_command_that_takes_a_stack_file() -> None:

@@ -96,3 +96,21 @@ def test_port_in_use_exits_2_with_one_line() -> None:
                                 cwd=ROOT, timeout=30)
     assert result.returncode == 2
     assert result.stderr.strip() == f"--port {port}: 127.0.0.1:{port} is already in use"
+
+
+def test_models_without_hosted_do_not_serve_the_hosted_endpoint(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    import provisioning.emulator.command as command
+    from provisioning.cli import app
+
+    seen = []
+    monkeypatch.setattr(command, "serve",
+                        lambda settings, inventory_out, endpoints=None, as_json=False: seen.append(settings) or 0)
+    runner = CliRunner()
+    for args, hosted in ((["--models", "stable-image-core"], False),
+                         (["--models", "stable-image-core", "--hosted"], True),
+                         ([], True), (["--no-hosted"], False)):
+        result = runner.invoke(app, ["emulate", *args])
+        assert result.exit_code == 0, result.output
+        assert seen.pop().hosted is hosted, args

@@ -321,16 +321,16 @@ def test_bad_grace_is_one_line_exit_2_before_any_call(arm: FakeArm, maas: Maas, 
 
 def test_timeout_is_a_deadline_even_against_retry_after(arm: FakeArm, maas: Maas, tmp_path: Path,
                                                         fake_time: FakeTime) -> None:
-    """`--timeout 5` against `Retry-After: 10` on every regenerateKeys: one attempt, no 10 s pause, nothing
+    """`--regenerate-timeout 5` against `Retry-After: 10` on every regenerateKeys: one attempt, no 10 s pause, nothing
     changed, one line (azure-core's own retries would have slept 10 s three times)."""
     endpoint, secret = deployed(arm, tmp_path)
     before = (endpoint.primary_key, endpoint.secondary_key, secret.value)
     arm.fail(429, "TooManyRequests", "slow down", method="POST", path="/regenerateKeys$", times=None,
              headers={"Retry-After": "10"})
-    run = maas("keys", "rotate", *where(endpoint), "--both", "--timeout", "5")
+    run = maas("keys", "rotate", *where(endpoint), "--both", "--regenerate-timeout", "5")
     assert run.code == 1, run.output
     assert len(arm.calls("POST", "/regenerateKeys$")) == 1 and fake_time.slept == []
-    assert (f"regenerating the secondary key of endpoint {endpoint.name}: not done within --timeout 5 s "
+    assert (f"regenerating the secondary key of endpoint {endpoint.name}: not done within --regenerate-timeout 5 s "
             "(HTTP 429, Azure asked to retry after 10 s)") in run.stderr
     assert (endpoint.primary_key, endpoint.secondary_key, secret.value) == before
     assert "Traceback" not in run.output
@@ -341,7 +341,7 @@ def test_short_retry_afters_are_waited_inside_the_deadline(arm: FakeArm, maas: M
     endpoint, secret = deployed(arm, tmp_path)
     arm.fail(429, "TooManyRequests", "slow down", method="POST", path="/regenerateKeys$", times=2,
              headers={"Retry-After": "2"})
-    run = maas("keys", "rotate", *where(endpoint), "--both", "--no-grace", "--timeout", "60")
+    run = maas("keys", "rotate", *where(endpoint), "--both", "--no-grace", "--regenerate-timeout", "60")
     assert run.code == 0, run.output
     assert fake_time.slept == [2.0, 2.0] and secret.value == endpoint.primary_key
 
@@ -363,7 +363,7 @@ def test_a_deadline_half_way_names_the_finishing_command(arm: FakeArm, maas: Maa
         return JSONResponse(endpoint.keys())
 
     try:
-        run = maas("keys", "rotate", *where(endpoint), "--both", "--timeout", "30", "--no-grace")
+        run = maas("keys", "rotate", *where(endpoint), "--both", "--regenerate-timeout", "30", "--no-grace")
     finally:
         arm._extra_routes.clear()
     assert run.code == 1

@@ -133,7 +133,7 @@ def test_no_credential_at_all_exits_2(arm: FakeArm, maas: Maas, tmp_path: Path,
     run, found = preflight_json(maas, tmp_path)
     assert run.code == 2
     assert found["credential"]["status"] == "fail"
-    assert "no usable Azure credential" in found["credential"]["detail"]
+    assert "not signed in to Azure" in found["credential"]["detail"]
     assert "az login" in found["credential"]["fix"]
     assert not arm.requests  # nothing was sent without a token
 
@@ -165,7 +165,7 @@ def test_fix_registers_and_waits_until_registered(arm: FakeArm, maas: Maas, tmp_
 def test_fix_gives_up_at_the_timeout(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     arm.add_subscription(SUB)
     arm.set_provider(SUB, "Microsoft.SaaS", "NotRegistered", registers_after=10_000)
-    run, found = preflight_json(maas, tmp_path, "--fix", "--timeout", "1")
+    run, found = preflight_json(maas, tmp_path, "--fix", "--fix-timeout", "1")
     assert run.code == 1
     check = found["provider Microsoft.SaaS"]
     assert check["status"] == "fail" and "still Registering after 1 s" in check["detail"]

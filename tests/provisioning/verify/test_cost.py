@@ -43,7 +43,7 @@ def test_estimate_uses_catalog_prices_per_capability(helpers: Any) -> None:
     )
     assert cost.endpoints == 4 and cost.images == 5
     assert cost.usd == pytest.approx(expected)
-    assert "5 billable image(s)" in cost.line()
+    assert "5 billable images" in cost.line()
 
 
 def test_guard_refuses_above_max_images(helpers: Any) -> None:
