@@ -216,3 +216,22 @@ def test_the_pulumi_cli_version_is_pinned_once() -> None:
     script = (ROOT / "pipelines" / "install-pulumi.sh").read_text()
     assert ".pulumi-version" in script and "sha256sum --check" in script
 
+
+
+def test_the_locks_cover_every_declared_dependency() -> None:
+    """A dependency added to pyproject.toml without `make lock` would be missing from CI and deploys."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    def locked(lock: str) -> set[str]:
+        text = (ROOT / "requirements" / lock).read_text()
+        return {canonicalize_name(n) for n in re.findall(r"^([A-Za-z0-9_.-]+)==", text, re.M)}
+
+    runtime = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
+    dev = {canonicalize_name(Requirement(r).name) for r in project["optional-dependencies"]["dev"]}
+    assert runtime - locked("runtime.lock") == set()
+    assert (runtime | dev) - locked("dev.lock") == set()
