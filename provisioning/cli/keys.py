@@ -123,31 +123,43 @@ def keys_rotate_command(
     subscription: Subscription = None,
     arm_endpoint: ArmEndpoint = None,
     regenerate_timeout: Annotated[float, typer.Option(
-        "--regenerate-timeout", min=1, metavar="SECONDS", help="Seconds to wait for each key regeneration.")] = 300.0,
-    grace: Annotated[float, typer.Option(
-        "--grace", min=0, metavar="SECONDS",
-        help="Seconds to wait after moving Key Vault to the other key, for consumers.")] = 0.0,
+        "--regenerate-timeout", min=1, metavar="SECONDS",
+        help="Deadline for the rotation's Azure calls: regenerations, their polling, retries and Retry-After "
+             "pauses (the grace wait is not counted).")] = 300.0,
+    grace: Annotated[str | None, typer.Option(
+        "--grace", metavar="DURATION",
+        help="Wait after moving Key Vault to the other key, before regenerating the key consumers held "
+             "(e.g. 90s, 10m, 1h; default 6m: one consumer refresh interval of 5 minutes plus a minute).")] = None,
+    no_grace: Annotated[bool, typer.Option(
+        "--no-grace", help="Do not wait: consumers still holding the old key are cut off at once.")] = False,
     output: TableOrJson = "table",
 ) -> None:
     """Regenerate endpoint keys and update the Key Vault secret the program created. The endpoint is found
     from --stack / --config, or from --resource-group and --workspace."""
-    from provisioning.operations.keys import KeyKind, Rotation, rotate_keys
+    from provisioning.operations.keys import DEFAULT_GRACE_S, KeyKind, Rotation, parse_duration, rotate_keys
     from provisioning.operations.keys_render import print_rotation
     from provisioning.ui.console import emit_json, stdout
 
     if key is not None and key.lower() not in ("primary", "secondary"):
         reject(f"--key {key!r} is not one of: primary, secondary")
+    if grace is not None and no_grace:
+        reject("use either --grace DURATION or --no-grace, not both")
+    grace_s = 0.0 if no_grace else (DEFAULT_GRACE_S if grace is None else parse_duration(grace))
     kind = KeyKind(key.lower()) if key else None
     rg, ws, fleet = _address(name, resource_group, workspace, stack, config, region)
     with azure_session(arm_endpoint) as session:
         ref = _endpoint_ref(name, rg, ws, subscription, fleet, session)
         if dry_run:
-            rotation = Rotation(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace, say=say)
-            rotation.prepare()  # reads only: endpoint, workspace, Key Vault secret, permissions
+            rotation = Rotation(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace_s,
+                                say=say)
+            try:
+                rotation.prepare()  # reads only: your permissions, workspace, Key Vault secret, endpoint
+            finally:
+                rotation.close()
             steps = rotation.plan()
             _print_dry_run(name, steps, rotation.result, as_json=output == "json")
             return
-        result = rotate_keys(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace, say=say)
+        result = rotate_keys(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace_s, say=say)
     if output == "json":
         emit_json(result.document())
     else:
