@@ -9,7 +9,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.maas-fleet-installed
 REPORTS ?= reports
 
-.PHONY: demo test lint typecheck unit bench clean install docs
+.PHONY: demo test lint typecheck unit bench clean install docs lock install-locked install-deploy
+
+# Hash-pinned dependency sets for CI and the deploy pipelines (pip install --require-hashes): the
+# runtime set (what `pulumi up`, preflight, verify and audit need) and the runtime + dev set (tests).
+# `make lock` refreshes both from pyproject.toml against PyPI itself (no local mirrors or wheel
+# caches, whose files may differ); the quickstart keeps installing from pyproject.toml, so a fresh
+# clone works with any Python 3.11+.
+LOCK_ENV := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null
+PIP_COMPILE := $(LOCK_ENV) $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-find-links --no-emit-index-url --resolver=backtracking
 
 install: $(STAMP)
 
@@ -26,6 +35,25 @@ $(STAMP): pyproject.toml
 		exit $$(cat $(VENV)/.pip-status)
 	@touch $(STAMP)
 	@echo "make install: done ($(BIN)/maas)"
+
+lock: $(STAMP)
+	$(PIP_COMPILE) --upgrade --output-file requirements/runtime.lock pyproject.toml
+	$(PIP_COMPILE) --upgrade --extra dev --output-file requirements/dev.lock pyproject.toml
+
+# CI: the locked runtime + dev set, every file checked against its hash, then the project itself.
+install-locked:
+	@test -n "$(PYTHON)" || { echo "maas-fleet needs Python 3.11 or newer on PATH" >&2; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# Deploy pipelines: the locked runtime set only (no test tools on the machine that holds the keys).
+install-deploy:
+	@test -n "$(PYTHON)" || { echo "maas-fleet needs Python 3.11 or newer on PATH" >&2; exit 2; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/runtime.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation .
 
 # One story: plan the dev stack, then serve exactly the endpoints that plan declares from the local
 # emulator and verify them (the verify table names the endpoints the plan showed).

@@ -364,6 +364,18 @@ KEY_ROTATION_ACTIONS: Final = (
     "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints/regenerateKeys/action",
 )
 KEY_VAULT_SECRET_WRITE: Final = "Microsoft.KeyVault/vaults/secrets/write"  # noqa: S105 - an action name
+# Everything `maas keys rotate` calls, by the scope it is checked at before the first call that needs
+# it (Azure's operations reference for Microsoft.MachineLearningServices and Microsoft.KeyVault): it
+# reads the workspace to find its vault, reads the endpoint (auth mode), lists and regenerates its keys,
+# and reads and writes the endpoint's secret through the Key Vault control plane (metadata read, value
+# write: the vault's data plane is never used, so no Key Vault data action is needed).
+KEY_ROTATION_PERMISSIONS: Final = MappingProxyType(
+    {
+        "workspace": ("Microsoft.MachineLearningServices/workspaces/read",),
+        "endpoint": KEY_ROTATION_ACTIONS,
+        "keys vault": ("Microsoft.KeyVault/vaults/secrets/read", KEY_VAULT_SECRET_WRITE),
+    }
+)
 
 # What each wildcard of PERMISSIONS stands for in practice: the known operations (ACTION_SOURCES) it
 # matches. A caller holds a wildcard when every one of these is allowed by the union of its roles

@@ -44,6 +44,7 @@ from infra.catalog import (
 )
 from infra.catalog import model_id as catalog_model_id
 from infra.options import BudgetOptions, NetworkOptions, network_problems
+from infra.stack_yaml import StackYamlRefused, read_stack_yaml
 
 NAMESPACE: Final = "maas-fleet"
 SURVIVE_CHOICES: Final = ("none", "region")  # capacity targets: carry the load as is, or after losing a region
@@ -379,11 +380,13 @@ def load_stack_file(path: str | Path) -> FleetConfig:
     path = Path(path)
     source = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = read_stack_yaml(path)
     except FileNotFoundError:
         raise ConfigError([Problem("file", source, "does not exist")], source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem("file", source, f"cannot be read ({exc.__class__.__name__})")], source) from None
+    except StackYamlRefused as exc:
+        raise ConfigError([Problem("file", source, str(exc))], source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -2,14 +2,23 @@
 
 Masking happens in one place so output, logs, reports and exception text all go through the
 same scrubber: register each secret as soon as it is read, scrub every string before it leaves.
+
+A secret is rarely echoed verbatim by a hostile or careless server: it comes back HTML-escaped in
+an error page, percent-encoded in a URL, JSON-escaped inside a string, and our own renderers
+(JSON, JUnit XML, HTML) escape it once more. So each secret is registered together with the forms
+those encodings give it, and every form is masked.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "****"
 _MIN_SECRET_LEN = 6  # shorter strings would mask innocent text and are not real keys anyway
@@ -25,8 +34,32 @@ def mask(secret: str | None, visible: int = 4) -> str:
     return f"{MASK}{secret[-visible:]}"
 
 
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
+def _html_forms(text: str) -> set[str]:
+    """Python's html.escape (`&quot;`, `&#x27;`) and markupsafe/Jinja's (`&#34;`, `&#39;`)."""
+    escaped = html.escape(text, quote=True)
+    return {escaped, html.escape(text, quote=False),
+            escaped.replace("&quot;", "&#34;").replace("&#x27;", "&#39;")}
+
+
+def encoded_forms(secret: str) -> set[str]:
+    """The secret and what the common encodings turn it into (HTML/XML escaping, percent-encoding in
+    upper and lower case, JSON string escaping with and without `\\/`), one level deep and HTML of JSON."""
+    percent = {quote(secret, safe=""), quote(secret, safe="/"), quote_plus(secret)}
+    percent |= {_PERCENT_ESCAPE.sub(lambda m: m.group(0).lower(), p) for p in percent}
+    in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    in_json |= {j.replace("/", "\\/") for j in in_json}
+    forms = {secret, *percent, *in_json, *_html_forms(secret)}
+    for j in in_json:
+        forms |= _html_forms(j)
+    return forms
+
+
 class Redactor:
-    """Remembers secrets and removes them from any text; thread-safe, process-wide by default."""
+    """Remembers secrets and removes them from any text; thread-safe, process-wide by default.
+    Each secret is remembered in every encoded form `encoded_forms` gives it."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
@@ -36,8 +69,9 @@ class Redactor:
 
     def add(self, secret: str | None) -> None:
         if secret and len(secret) >= _MIN_SECRET_LEN:
+            forms = encoded_forms(secret)
             with self._lock:
-                self._secrets.add(secret)
+                self._secrets |= forms
 
     def scrub(self, text: str) -> str:
         with self._lock:

@@ -183,7 +183,9 @@ def build_credential(environ: Mapping[str, str] | None = None) -> TokenCredentia
         return StaticTokenCredential(token)
     from azure.identity import DefaultAzureCredential
 
-    return DefaultAzureCredential(exclude_interactive_browser_credential=True)
+    from provisioning.azure.registered_credential import RegisteredCredential
+
+    return RegisteredCredential(DefaultAzureCredential(exclude_interactive_browser_credential=True))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -29,10 +29,12 @@ def endpoints_command(
     from provisioning.inputs.inventory import write_inventory
     from provisioning.operations.endpoints import list_endpoints, list_workspaces, stack_workspaces, to_inventory
     from provisioning.operations.endpoints_render import endpoints_table, missing_workspaces_line
+    from provisioning.private_files import private_file_problem
     from provisioning.ui.console import emit_json, stdout
 
     if inventory_out is not None:
-        problem = output_file_problem(inventory_out, "--inventory-out", regular=True)
+        problem = (output_file_problem(inventory_out, "--inventory-out", regular=True)
+                   or private_file_problem(inventory_out, "--inventory-out"))
         if problem:
             raise BadInput(problem)
     fleet = stack_config(stack, config, required=False)
@@ -57,12 +59,9 @@ def endpoints_command(
     for line in skipped:
         say(f"not in the inventory: {line}")
     if inventory_out is not None:
-        existed = inventory_out.exists()
         try:
-            write_inventory(inventory_out, entries)
+            write_inventory(inventory_out, entries)  # whole or not at all: nothing to clean up on failure
         except OSError as exc:
-            if not existed:  # no half-written file of keys left behind
-                inventory_out.unlink(missing_ok=True)
             raise write_failed(inventory_out, "--inventory-out", exc, "the endpoints above were listed, no "
                                "inventory was written") from None
         say(f"wrote {len(entries)} endpoint(s) with keys to {inventory_out} (mode 0600)")

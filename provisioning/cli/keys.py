@@ -126,20 +126,29 @@ def keys_rotate_command(
     subscription: Subscription = None,
     arm_endpoint: ArmEndpoint = None,
     regenerate_timeout: Annotated[float, typer.Option(
-        "--regenerate-timeout", min=1, metavar="SECONDS", help="Seconds to wait for each key regeneration.")] = 300.0,
-    grace: Annotated[str, typer.Option(
+        "--regenerate-timeout", min=1, metavar="SECONDS",
+        help="Deadline for the rotation's Azure calls: regenerations, their polling, retries and Retry-After "
+             "pauses (the grace wait is not counted).")] = 300.0,
+    grace: Annotated[str | None, typer.Option(
         "--grace", metavar="DURATION",
-        help="Wait after moving Key Vault to the other key, for consumers: seconds, or 90s, 10m, 1h.")] = "0",
+        help="Wait after moving Key Vault to the other key, before regenerating the key consumers held "
+             "(e.g. 90s, 10m, 1h; default 6m: one consumer refresh interval of 5 minutes plus a minute).")] = None,
+    no_grace: Annotated[bool, typer.Option(
+        "--no-grace", help="Do not wait: consumers still holding the old key are cut off at once.")] = False,
     output: TableOrJson = "table",
 ) -> None:
     """Regenerate endpoint keys and update the Key Vault secret the program created. The endpoint is found
     from --stack / --config, or from --resource-group and --workspace. With --stack / --config and --all,
     every endpoint of the stack (exit 1 when any did not finish; the report says where each one stopped)."""
-    from provisioning.operations.keys import KeyKind, Rotation
+    from provisioning.operations.keys import DEFAULT_GRACE_S, KeyKind, Rotation, parse_duration
     from provisioning.operations.keys_render import print_rotation
     from provisioning.ui.console import emit_json, stdout
 
-    grace_s = parse_duration(grace, "--grace")
+    if key is not None and key.lower() not in ("primary", "secondary"):
+        reject(f"--key {key!r} is not one of: primary, secondary")
+    if grace is not None and no_grace:
+        reject("use either --grace DURATION or --no-grace, not both")
+    grace_s = 0.0 if no_grace else (DEFAULT_GRACE_S if grace is None else parse_duration(grace))
     if all_endpoints:
         given = [what for what, value in (("ENDPOINT", name), ("--region", region),
                                           ("--resource-group", resource_group), ("--workspace", workspace),
@@ -151,20 +160,23 @@ def keys_rotate_command(
     if name is None:
         reject("name the endpoint (ENDPOINT with --stack NAME, or with --resource-group and --workspace), or "
                "rotate every endpoint of a stack with --stack NAME --all")
-    if key is not None and key.lower() not in ("primary", "secondary"):
-        reject(f"--key {key!r} is not one of: primary, secondary")
     kind = KeyKind(key.lower()) if key else None
     rg, ws, fleet = _address(name, resource_group, workspace, stack, config, region)
     with azure_session(arm_endpoint) as session:
         ref = _endpoint_ref(name, rg, ws, subscription, fleet, session)
-        rotation = Rotation(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace_s, say=say,
-                            secret_id=_planned_secret(fleet, ref) if fleet is not None else "")
+        secret_id = _planned_secret(fleet, ref) if fleet is not None else ""
         if dry_run:
-            rotation.prepare()  # reads only: endpoint, workspace, Key Vault secret, permissions
+            rotation = Rotation(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace_s,
+                                say=say, secret_id=secret_id)
+            try:
+                rotation.prepare()  # reads only: your permissions, workspace, Key Vault secret, endpoint
+            finally:
+                rotation.close()
             steps = rotation.plan()
             _print_dry_run(name, steps, rotation.result, as_json=output == "json")
             return
-        result = rotation.run()
+        result = Rotation(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace_s, say=say,
+                          secret_id=secret_id).run()
     if output == "json":
         emit_json(result.document())
     else:
@@ -209,19 +221,6 @@ def _print_dry_run(name: str, steps: list[tuple[str, Any]], result: Any, *, as_j
         stdout.print(f"  {i}. {words(action, kind)}", markup=False)
     for warning in result.warnings:
         say(f"warning: {warning}")
-
-
-_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(value: str, option: str) -> float:
-    """Seconds from `90`, `90s`, `10m`, `1h` (also `1.5h`); one line, exit 2, for anything else."""
-    import re
-
-    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", value.lower())
-    if not found:
-        reject(f"{option} {value!r} is not a duration >= 0 (seconds, or a number followed by s, m or h: 90s, 10m, 1h)")
-    return float(found.group(1)) * _UNITS[found.group(2)]
 
 
 def _rotate_stack(stack: str | None, config: Path | None, subscription: str | None, arm_endpoint: str | None,

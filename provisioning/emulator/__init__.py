@@ -36,7 +36,9 @@ Azure dialect (dialect="azure" in the inventory), one endpoint per region x proj
     422 parameter_not_supported with detail.loc ["body", name]: unknown parameters (unless header
         `extra-parameters: pass-through` or `drop`, then ignored), image_prompt on a text-only model,
         n != 1, response_format "url";
-    413 request_too_large (> 16 MiB).
+    413 request_too_large (> 16 MiB, refused as the body arrives); 408 request_timeout (body not in within
+    `body_timeout_s`). The key is checked before the body is read; a request head not complete within
+    `header_timeout_s` (or larger than 64 KiB: 431) closes the connection.
 
 Hosted dialect (dialect="hosted", project "hosted", one SD 3.5 Large endpoint in the first region):
   POST {uri}/image/generation with model (required), positive_prompt (required), negative_prompt,

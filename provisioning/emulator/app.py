@@ -1,9 +1,16 @@
 """The emulator's ASGI application (Starlette): routing, auth, limits, fault knobs, image answers.
 
 Order of decisions for one request, as a gateway in front of a model would take them:
-route -> endpoint exists and speaks this dialect (404) -> body read, size (413) -> region outage (503) ->
-key (401) -> per-window cap (429) -> random throttle (429) -> JSON (400) -> parameters (400/422) -> content filter
-(400) -> latency + jitter -> random server error (500) -> image (200).
+route -> endpoint exists and speaks this dialect (404) -> region outage (503) -> key (401) -> body read
+with a running cap (413) and a deadline (408) -> per-window cap (429) -> random throttle (429) -> JSON
+(400) -> parameters (400/422) -> content filter (400) -> latency + jitter -> random server error (500)
+-> image (200).
+
+The key is checked from the headers alone, before a byte of the body is read: an unauthenticated
+client never gets the server to hold its body. What is left of a body after an early answer is read
+and dropped when its declared length is at most DRAIN_MAX_BYTES and it arrives within the body
+deadline (so a keep-alive client can send its next request); otherwise the answer says
+`Connection: close` and the rest is never read.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from provisioning.emulator.wire import (
     INVALID_VALUE,
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
+    REQUEST_TIMEOUT,
     SERVICE_UNAVAILABLE,
     TOO_LARGE,
     TOO_MANY_REQUESTS,
@@ -51,6 +59,7 @@ from provisioning.inputs.inventory import Dialect
 from provisioning.sliding_window import SlidingWindow
 
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+DRAIN_MAX_BYTES: Final = 32 * 1024 * 1024  # read and dropped after an early answer, never kept
 WINDOW_S: Final = 60.0
 HEALTH_PATH: Final = "/healthz"
 CONTENT_FILTER_MESSAGE: Final = (
@@ -119,22 +128,65 @@ def _gateway_error(status: int, code: str, message: str, headers: dict[str, str]
     return ApiError(status, code, message, shape="wrapped", headers=headers)
 
 
-async def _read_body(request: Request, shape: Shape) -> bytes:
-    """Read the whole body first, whatever the answer will be: a keep-alive client whose body was
-    left unread would otherwise stall on its next request."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _too_large(shape)
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise _too_large(shape)
-    return body
+class Body:
+    """One request's body, read straight from ASGI `receive` under one deadline, so the handler
+    knows at every moment how much it holds and whether anything is left to read."""
 
+    def __init__(self, request: Request, timeout_s: float) -> None:
+        self._receive = request.receive
+        self._declared = request.headers.get("content-length")
+        self.deadline = asyncio.get_running_loop().time() + timeout_s
+        self.timeout_s = timeout_s
+        self.done = False  # the last chunk (or a disconnect) was received
+        self.received = 0
 
-async def _drain(request: Request) -> None:
-    """Consume whatever is left of the body without keeping it (after an early answer)."""
-    async for _chunk in request.stream():
-        pass
+    async def _next(self) -> bytes:
+        async with asyncio.timeout_at(self.deadline):
+            message = await self._receive()
+        if message["type"] != "http.request":  # http.disconnect: nothing more will come
+            self.done = True
+            return b""
+        if not message.get("more_body", False):
+            self.done = True
+        chunk = bytes(message.get("body", b""))
+        self.received += len(chunk)
+        return chunk
+
+    async def read(self, shape: Shape) -> bytes:
+        """The whole body, refused (413) the moment it passes MAX_BODY_BYTES and (408) when it does
+        not arrive within the deadline."""
+        if self._declared is not None and self._declared.isdigit() and int(self._declared) > MAX_BODY_BYTES:
+            raise _too_large(shape)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while not self.done:
+                chunk = await self._next()
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large(shape)
+                chunks.append(chunk)
+        except TimeoutError:
+            raise ApiError(
+                408, REQUEST_TIMEOUT, f"the request body did not arrive within {self.timeout_s:g} s", shape=shape
+            ) from None
+        return b"".join(chunks)
+
+    async def discard(self, limit: int = DRAIN_MAX_BYTES) -> bool:
+        """Read and drop what is left when its declared length says it is at most `limit` bytes,
+        within the deadline; True when nothing is left (the connection can serve the next request).
+        A body of unknown length (chunked) or a larger one is not read at all."""
+        if self.done:
+            return True
+        declared = int(self._declared) if self._declared is not None and self._declared.isdigit() else None
+        if declared is None or declared - self.received > limit:
+            return False
+        try:
+            while not self.done:
+                await self._next()
+        except TimeoutError:
+            return False
+        return True
 
 
 def _parse_json(body: bytes, shape: Shape) -> Any:
@@ -147,6 +199,14 @@ def _parse_json(body: bytes, shape: Shape) -> Any:
     except json.JSONDecodeError as exc:
         message = f"the request body is not valid JSON (line {exc.lineno}, column {exc.colno})"
         raise ApiError(400, INVALID_JSON, message, shape=shape) from None
+
+
+async def _finished(response: Response, body: Body) -> Response:
+    """The answer, once what is left of the body has been dropped; `Connection: close` when too much
+    is left (or it is too slow) to drop, so the server never reads it."""
+    if not await body.discard():
+        response.headers["connection"] = "close"
+    return response
 
 
 def _too_large(shape: Shape) -> ApiError:
@@ -172,20 +232,19 @@ class ImageApi:
         headers = {"x-request-id": str(uuid.uuid4())}
         region, name = request.path_params["region"], request.path_params["name"]
         runtime = self.state.runtimes.get((region, name))
+        body = Body(request, self.state.settings.body_timeout_s)
         if runtime is None:
-            await _drain(request)
             error = _gateway_error(404, NOT_FOUND, f"no endpoint {name!r} in region {region!r} on this emulator")
-            return error.response(headers)
+            return await _finished(error.response(headers), body)
         try:
-            response = await self._serve_endpoint(request, route, runtime, headers)
+            response = await self._serve_endpoint(request, route, runtime, headers, body)
         except ApiError as error:
             response = error.response(headers)
-        await _drain(request)
         runtime.statuses[response.status_code] += 1
-        return response
+        return await _finished(response, body)
 
     async def _serve_endpoint(
-        self, request: Request, route: Route, runtime: EndpointRuntime, headers: dict[str, str]
+        self, request: Request, route: Route, runtime: EndpointRuntime, headers: dict[str, str], body: Body
     ) -> Response:
         settings, endpoint = self.state.settings, runtime.endpoint
         if _ROUTE_DIALECT[route] != endpoint.dialect:
@@ -198,7 +257,6 @@ class ImageApi:
                 404, NOT_FOUND, f"{endpoint.name} speaks the {endpoint.dialect} dialect: POST {routes} under its target"
             )
         shape: Shape = "flat" if endpoint.dialect == "azure" else "wrapped"
-        raw = await _read_body(request, shape)
         if endpoint.region in settings.failing_regions:
             message = f"The service in {endpoint.region} is temporarily unavailable."
             raise _gateway_error(503, SERVICE_UNAVAILABLE, message)
@@ -212,6 +270,7 @@ class ImageApi:
                 f"{problem}. Send it as 'Authorization: Bearer <key>' or in the 'api-key' header.",
                 {"WWW-Authenticate": 'Bearer realm="endpoint"'},
             )
+        raw = await body.read(shape)
 
         wait = runtime.window.admit()
         headers["x-ratelimit-limit-requests"] = str(runtime.window.limit)

@@ -8,7 +8,6 @@ file and use it at once. Keys are only ever shown masked.
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from provisioning.emulator.server import Emulator
 from provisioning.emulator.settings import EmulatorSettings, settings_problems
 from provisioning.errors import BadInput, ExitCode
 from provisioning.inputs.inventory import InventoryEndpoint, write_inventory
+from provisioning.private_files import private_file_problem
 from provisioning.redact import mask
 from provisioning.ui import console
 from provisioning.ui.option_names import OPTION_NAMES
@@ -79,22 +79,14 @@ def settings_from_options(
 def check_inventory_path(path: Path | None) -> None:
     if path is None:
         return
-    if path.is_dir():
-        raise BadInput(f"--inventory-out: {path} is a directory; name a file")
-    if not path.parent.is_dir():
-        raise BadInput(f"--inventory-out: directory {path.parent} does not exist")
-    if not os.access(path.parent, os.W_OK):
-        raise BadInput(f"--inventory-out: directory {path.parent} is not writable")
+    problem = private_file_problem(path, "--inventory-out")
+    if problem:
+        raise BadInput(problem)
 
 
 def publish_inventory(path: Path, endpoints: list[InventoryEndpoint]) -> None:
-    """Write 0600 under a temporary name, then rename: readers never see a half-written file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write_inventory(tmp, endpoints)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """A new 0600 file renamed into place (write_inventory): readers never see a half-written file."""
+    write_inventory(path, endpoints)
 
 
 def endpoint_table(emulator: Emulator) -> Table:

@@ -22,6 +22,7 @@ from typing import Any
 
 from provisioning.emulator.app import HEALTH_PATH, EmulatorState, build_app
 from provisioning.emulator.fleet import FakeEndpoint, build_fleet
+from provisioning.emulator.protocol import protocol_class
 from provisioning.emulator.settings import EmulatorSettings
 from provisioning.errors import BadInput, MaasError
 from provisioning.inputs.inventory import InventoryEndpoint
@@ -110,6 +111,10 @@ class Emulator:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            # The httptools protocol with a deadline and a size cap for each request head (uvicorn
+            # has neither); idle keep-alive connections close after timeout_keep_alive seconds.
+            http=protocol_class(self.settings.header_timeout_s),
+            timeout_keep_alive=5,
             timeout_graceful_shutdown=2,
             backlog=512,
         )

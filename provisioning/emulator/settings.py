@@ -67,6 +67,10 @@ class EmulatorSettings(BaseModel):
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     content_filter_word: str = Field(default="forbidden", max_length=_MAX_WORD_LEN)
     requests_per_minute: int = Field(default=REQUESTS_PER_MINUTE, ge=1)
+    # A request's head must arrive within header_timeout_s and its body within body_timeout_s, or the
+    # connection is closed (head) / answered 408 (body): slow clients cannot hold connections open.
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
     # The cap's window: Azure's is a minute; tests and load benchmarks shrink it (10 per 1 s) so a
     # run that saturates the cap takes seconds, not minutes. `requests_per_minute` is counted per window.
     rate_window_s: float = Field(default=60.0, gt=0, le=3600)

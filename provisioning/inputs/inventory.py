@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from infra.catalog import MODELS
 from provisioning.errors import BadInput
+from provisioning.private_files import write_private_file
 from provisioning.redact import REDACTOR
 
 Dialect = Literal["azure", "hosted"]
@@ -28,6 +29,14 @@ Dialect = Literal["azure", "hosted"]
 # as `****abcd` (provisioning.redact.mask). Sent as keys they would only produce 401s.
 _MASK_WORDS = frozenset({"[secret]", "[secure]", "[redacted]", "<redacted>", "redacted", "[hidden]", "<secret>"})
 _MASK_PREVIEW_VISIBLE = 4
+# What an endpoint key looks like. The REST spec types `primaryKey`/`secondaryKey` as plain strings
+# (its listKeys example says "string"); keys seen from serverless endpoints are 32 alphanumerics, and
+# Azure's other data-plane keys are hex, base64 (88 characters) or 84-character base62. Accepted: the
+# documented superset of those alphabets and lengths. Anything else is not a key Azure issued: most
+# likely a paste error, and a value with quotes, `<`, `&` or `%` would change under the escaping of
+# every report format (one more reason to refuse it here, at the boundary).
+KEY_PATTERN: Final = re.compile(r"[A-Za-z0-9+/=_-]{16,256}")
+KEY_SHAPE_TEXT: Final = "16-256 characters of A-Z a-z 0-9 + / = _ -"
 
 
 def is_masked_key(value: str) -> bool:
@@ -91,6 +100,9 @@ class InventoryEndpoint(BaseModel):
             raise ValueError("is masked; save the stack output with `pulumi stack output --json --show-secrets`")
         if not text or not all(33 <= ord(ch) <= 126 for ch in text):
             raise ValueError("is not a usable key (printable ASCII without spaces expected; value withheld)")
+        if not KEY_PATTERN.fullmatch(text):
+            raise ValueError(f"does not have the shape of an Azure endpoint key ({KEY_SHAPE_TEXT} expected; "
+                             "value withheld)")
         return value
 
     @field_validator("uri")
@@ -181,13 +193,8 @@ def load_inventory(path: str | Path) -> list[InventoryEndpoint]:
         raise BadInput(f"{source}: JSON nested too deeply to be an inventory") from None
 
 
-def write_inventory(path: str | Path, endpoints: Iterable[InventoryEndpoint]) -> None:
-    """Write `{"endpoints": [...]}` with keys, readable by the owner only (0600 from the start)."""
+def write_inventory(path: str | Path, endpoints: Iterable[InventoryEndpoint], option: str = "--inventory-out") -> None:
+    """Write `{"endpoints": [...]}` with keys as a new owner-only file (0600 from the first byte),
+    renamed into place: never through a symbolic link, never into another user's file, never half."""
     data = json.dumps({"endpoints": [e.inventory_dict() for e in endpoints]}, indent=2) + "\n"
-    path = Path(path)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data.encode())
-    finally:
-        os.close(fd)
+    write_private_file(Path(path), data.encode(), option)

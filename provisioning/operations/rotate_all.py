@@ -22,7 +22,7 @@ from typing import Any
 from provisioning.azure.session import AzureSession
 from provisioning.errors import ExitCode, MaasError
 from provisioning.operations.key_status import secret_path
-from provisioning.operations.keys import EndpointRef, Rotation, RotationResult
+from provisioning.operations.keys import EndpointRef, Rotation, RotationInterrupted, RotationResult
 from provisioning.operations.planned import PlannedEndpoint
 
 
@@ -132,6 +132,11 @@ def rotate_all(session: AzureSession, subscription: str, endpoints: Sequence[Pla
             say(f"{prefix}: interrupted; {item.where_it_stopped()}")
             break
         except MaasError as exc:
+            if isinstance(exc, RotationInterrupted) or exc.lines()[0].startswith("interrupted"):
+                item.result, item.outcome, item.error = rotation.result, Outcome.INTERRUPTED, exc.lines()
+                result.interrupted = True
+                say(f"{prefix}: interrupted; {item.where_it_stopped()}")
+                break
             item.result, item.outcome, item.error = rotation.result, Outcome.FAILED, exc.lines()
             say(f"{prefix}: failed: {exc.lines()[0]}")
             if exc.exit_code == ExitCode.BAD_INPUT:  # credentials or endpoint unusable: the rest would fail too

@@ -20,7 +20,7 @@ from provisioning.ui import console
 from provisioning.verify.cost import CostEstimate, enforce, estimate
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.progress import RichObserver, summary_table
-from provisioning.verify.reports import prepare_report_dir, write_reports
+from provisioning.verify.reports import check_report_dir, prepare_report_dir, write_reports
 from provisioning.verify.runner import VerifyRun
 from provisioning.verify.selection import Selection
 from provisioning.verify.sources import exposure_warning, from_file, from_stack, targets_for
@@ -71,11 +71,12 @@ def run_verify_command(
     if dry_run:
         return _dry_run(inventory=inventory, stack=stack, config=config, emulate=emulate, options=options,
                         selection=selection, as_json=as_json)
-    out_dir = prepare_report_dir(report_dir)
+    check_report_dir(report_dir)  # unwritable: refused now; created only once the inventory is valid
     if emulate:
         with emulated_endpoints(stack, config) as endpoints:
             chosen_endpoints = selection.apply(endpoints, "the emulator")
-            return _verify(chosen_endpoints, options, out_dir, note=" (emulated: nothing is billed)", as_json=as_json)
+            return _verify(chosen_endpoints, options, report_dir, note=" (emulated: nothing is billed)",
+                           as_json=as_json)
     if inventory is not None:
         endpoints, source = from_file(inventory), str(inventory)
         warning = exposure_warning(inventory, endpoints)
@@ -84,7 +85,7 @@ def run_verify_command(
     else:
         name = stack if stack else _config_stack(config)
         endpoints, source = from_stack(name), f"stack {name}"
-    return _verify(selection.apply(endpoints, source), options, out_dir, as_json=as_json)
+    return _verify(selection.apply(endpoints, source), options, report_dir, as_json=as_json)
 
 
 def _config_stack(config: Path | None) -> str:
@@ -122,11 +123,12 @@ def _dry_run(*, inventory: Path | None, stack: str | None, config: Path | None, 
     return ExitCode.OK
 
 
-def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, out_dir: Path, note: str = "",
+def _verify(endpoints: Sequence[InventoryEndpoint], options: VerifyOptions, report_dir: Path, note: str = "",
             as_json: bool = False) -> ExitCode:
     targets = targets_for(endpoints, options)
     cost = estimate(targets, options)
     enforce(cost, options.max_images)
+    out_dir = prepare_report_dir(report_dir)
     console.stderr.print(f"maas verify: {cost.line()}{note}", markup=False, highlight=False)
     with RichObserver(console.stderr) as observer:
         run = VerifyRun(targets, options, observer)

@@ -6,7 +6,9 @@
 - Plain http only to loopback (the inventory checks this too; this is the second guard).
 - TLS verification always on; custom CA bundles through `REQUESTS_CA_BUNDLE` / `SSL_CERT_FILE` /
   `SSL_CERT_DIR`.
-- Bodies are streamed and abandoned past a cap, so a hostile or broken server cannot exhaust memory.
+- Bodies are streamed and abandoned past a cap, so a hostile or broken server cannot exhaust memory;
+  the cap counts decoded bytes, one Content-Encoding at most is accepted, and decompression is bounded
+  by the room left under the cap (a decompression bomb costs the cap, not its expanded size).
 - Retries only for transient answers (429, 502, 503, 504, connection failures), bounded, with full
   jitter; `Retry-After` is honoured up to a cap and pauses the whole endpoint, not one request.
 - Exception text is rebuilt from the exception's class and a scrubbed message, never passed through.
@@ -39,6 +41,7 @@ from provisioning.errors import BadInput
 from provisioning.inputs.inventory import is_loopback_host
 from provisioning.redact import REDACTOR, install_log_redaction
 from provisioning.retry_after import PACING_HEADERS, retry_after_s
+from provisioning.verify.decoding import DecodeFailed, EncodingRefused, coding_of, read_decoded
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.ratelimit import Sleep, SlidingWindowLimiter
 from provisioning.verify.results import Category, clean_detail
@@ -356,7 +359,13 @@ class SafeHttp:
                     continue
                 ok = 200 <= response.status_code < 300
                 cap = self.options.max_body_bytes if ok else self.options.max_error_body_bytes
-                body, truncated = await _read_capped(response, cap)
+                try:
+                    body, truncated = await _read_capped(response, cap)
+                except (EncodingRefused, DecodeFailed) as exc:
+                    latency = (self._clock() - started) * 1000
+                    raise ExchangeFailed(
+                        Category.TRANSPORT, f"HTTP {response.status_code} answer not read: {exc}", latency
+                    ) from None
                 latency = (self._clock() - started) * 1000
                 if truncated and ok:
                     raise ExchangeFailed(
@@ -396,18 +405,16 @@ class SafeHttp:
 
 
 async def _read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
-    """The body up to `cap` bytes; True when there was more (the rest is never read)."""
+    """The decoded body up to `cap` bytes; True when there was more (the rest is never read).
+    EncodingRefused/DecodeFailed when the declared Content-Encoding is not one we decode."""
+    coding = coding_of(response.headers.get_list("content-encoding"))
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap and 200 <= response.status_code < 300:
         return b"", True
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > cap:
-            return cut_at_token_boundary(b"".join(chunks)[:cap]), True
-    return b"".join(chunks), False
+    body, truncated = await read_decoded(response.aiter_raw(), coding, cap)
+    if truncated:
+        return cut_at_token_boundary(body), True
+    return body, False
 
 
 _KEY_LIKE_BYTES = (string.ascii_letters + string.digits + "._~+/=-").encode()

@@ -211,3 +211,16 @@ def test_maas_main_installs_redaction_first(monkeypatch: pytest.MonkeyPatch,
     assert "maas-fleet" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("echoed", "why"), [
+    ("k%2By%2Fz%3D%3Cv%3E%26w", "percent-encoded"),
+    ("k%2by%2fz%3d%3cv%3e%26w", "percent-encoded, lower-case hex"),
+    ("k%2By/z%3D%3Cv%3E%26w", "percent-encoded path segment"),
+    ("k+y/z=&lt;v&gt;&amp;w", "HTML-escaped"),
+    ("k+y\\/z=<v>&w", "JSON-escaped slash"),
+    ("k+y\\/z=&lt;v&gt;&amp;w", "HTML of JSON"),
+])
+def test_escaped_and_encoded_forms_of_a_secret_are_masked(echoed: str, why: str) -> None:
+    redactor = Redactor(["k+y/z=<v>&w"])
+    assert redactor.scrub(f"before {echoed} after") == f"before {MASK} after", why
+    assert echoed in redactor
+

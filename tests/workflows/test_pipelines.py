@@ -58,7 +58,7 @@ def test_schema_check_can_fail(tmp_path: Path) -> None:
 
 def test_pull_request_tests_plans_and_previews_with_policies() -> None:
     workflow = load(ROOT / ".github/workflows/pull-request.yml")
-    assert workflow["permissions"]["id-token"] == "write", "OIDC workload identity, no stored secrets"
+    assert workflow["jobs"]["preview"]["permissions"]["id-token"] == "write", "OIDC workload identity"
     body = text_of(workflow)
     assert "make test" in body
     assert "maas plan --stack ${{ matrix.stack }} --format markdown >> \"$GITHUB_STEP_SUMMARY\"" in body
@@ -73,7 +73,9 @@ def test_deploy_runs_up_verify_audit_with_protection() -> None:
     job = workflow["jobs"]["up"]
     assert job["environment"] == "${{ matrix.stack }}", "prod approval lives on the environment"
     assert job["concurrency"]["cancel-in-progress"] is False
-    up = next(s for s in steps(workflow) if str(s.get("uses", "")).startswith("pulumi/actions@"))
+    pulumi_steps = [s for s in steps(workflow) if str(s.get("uses", "")).startswith("pulumi/actions@")]
+    assert [s["with"]["command"] for s in pulumi_steps] == ["preview", "up"]  # prod's preview, behind its reviewers
+    up = pulumi_steps[-1]
     assert up["with"]["command"] == "up" and up["with"]["policyPacks"] == "policies"
     assert str(up["with"]["cloud-url"]).startswith("${{ vars.PULUMI_BACKEND_URL")
     body = text_of(workflow)
@@ -138,7 +140,118 @@ def test_stacks_get_a_secrets_provider_not_a_passphrase() -> None:
         assert "PULUMI_CONFIG_PASSPHRASE" not in text
         if "pulumi/actions@" in text:
             for step in steps(load(path)):
-                if str(step.get("uses", "")).startswith("pulumi/actions@"):
+                if not str(step.get("uses", "")).startswith("pulumi/actions@"):
+                    continue
+                if path.name == "pull-request.yml":  # the read-only identity never creates a stack
+                    assert step["with"]["upsert"] is False and "secrets-provider" not in step["with"]
+                else:
                     assert step["with"]["secrets-provider"] == "${{ vars.PULUMI_SECRETS_PROVIDER }}"
                     assert step["with"]["upsert"] is True
-    assert AZURE_PIPELINE.read_text().count('--secrets-provider "$(secretsProvider)"') == 2
+    # Only the deploy stage creates stacks (with their secrets provider); the PR preview only selects.
+    assert AZURE_PIPELINE.read_text().count('--secrets-provider "$(secretsProvider)"') == 1
+
+
+# ------------------------------------------------------------------ identities and supply chain
+
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+
+
+def uses_lines(path: Path) -> list[str]:
+    return [line.split("uses:", 1)[1].strip() for line in path.read_text().splitlines()
+            if line.strip().startswith(("uses:", "- uses:"))]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_tag(path: Path) -> None:
+    lines = uses_lines(path)
+    assert lines and all(PINNED.match(line) for line in lines), [x for x in lines if not PINNED.match(x)]
+    # One action, one commit, everywhere: a bump changes every use at once.
+    by_action: dict[str, set[str]] = {}
+    for line in [x for p in WORKFLOWS for x in uses_lines(p)]:
+        action, rest = line.split("@", 1)
+        by_action.setdefault(action, set()).add(rest)
+    assert all(len(pins) == 1 for pins in by_action.values()), by_action
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_tokens_only_where_they_are_used(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["permissions"] == {"contents": "read"}, "nothing beyond read at the workflow level"
+    for name, job in workflow["jobs"].items():
+        job_steps = job.get("steps", [])
+        logs_in = any(str(s.get("uses", "")).startswith("azure/login@") for s in job_steps)
+        assert (job.get("permissions", {}).get("id-token") == "write") == logs_in, name
+        for step in job_steps:
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+
+
+def test_pull_requests_use_the_read_only_identity_and_never_prod() -> None:
+    text = (ROOT / ".github/workflows/pull-request.yml").read_text()
+    workflow = load(ROOT / ".github/workflows/pull-request.yml")
+    assert "vars.AZURE_CLIENT_ID" not in text and "vars.AZURE_PREVIEW_CLIENT_ID" in text
+    assert "secrets-provider" not in text and "maas preflight" not in text
+    preview = workflow["jobs"]["preview"]
+    assert preview["strategy"]["matrix"]["stack"] == ["dev"] and "environment" not in preview
+    deploy = load(ROOT / ".github/workflows/deploy.yml")["jobs"]["up"]
+    assert deploy["environment"] == "${{ matrix.stack }}"  # the deploy identity's federation subject
+    assert deploy["env"]["ARM_CLIENT_ID"] == "${{ vars.AZURE_CLIENT_ID }}"
+    pipeline = AZURE_PIPELINE.read_text()
+    preview_stage = pipeline.split("- stage: Preview", 1)[1].split("- stage: Deploy", 1)[0]
+    assert "$(previewServiceConnection)" in preview_stage and "$(serviceConnection)" not in preview_stage
+    assert "stack: prod" not in preview_stage and "--create" not in preview_stage
+    assert pipeline.count('persistCredentials: "false"') == 3
+
+
+def test_dependencies_are_locked_with_hashes_and_deploys_install_no_dev_tools() -> None:
+    for path in [*WORKFLOWS, AZURE_PIPELINE]:
+        text = path.read_text()
+        assert "make install\n" not in text + "\n" and "make install " not in text, path.name
+        assert "get.pulumi.com | sh" not in text and "| sh" not in text, path.name
+    deploy = (ROOT / ".github/workflows/deploy.yml").read_text()
+    assert "make install-deploy" in deploy and "install-locked" not in deploy
+    deploy_stage = AZURE_PIPELINE.read_text().split("- stage: Deploy", 1)[1]
+    assert "make install-deploy" in deploy_stage and "install-locked" not in deploy_stage
+    makefile = (ROOT / "Makefile").read_text()
+    for target, lock in (("install-locked", "dev.lock"), ("install-deploy", "runtime.lock")):
+        recipe = makefile.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0]
+        assert f"--require-hashes --no-deps -r requirements/{lock}" in recipe
+    for lock in ("runtime.lock", "dev.lock"):
+        text = (ROOT / "requirements" / lock).read_text()
+        pins = re.findall(r"^([A-Za-z0-9_.-]+)==\S+", text, re.M)
+        hashed = re.findall(r"^[A-Za-z0-9_.-]+==[^\n]*\\\n\s+--hash=sha256:[0-9a-f]{64}", text, re.M)
+        assert pins and len(hashed) == len(pins), lock
+    runtime = (ROOT / "requirements" / "runtime.lock").read_text()
+    assert not re.search(r"^(pytest|ruff|mypy|pip-tools)==", runtime, re.M), "dev tools in the runtime set"
+
+
+def test_the_pulumi_cli_version_is_pinned_once() -> None:
+    version = (ROOT / ".pulumi-version").read_text().strip()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    for path in WORKFLOWS:
+        for step in steps(load(path)):
+            if str(step.get("uses", "")).startswith("pulumi/actions@"):
+                assert step["with"]["pulumi-version-file"] == ".pulumi-version"
+    assert AZURE_PIPELINE.read_text().count("pipelines/install-pulumi.sh") == 2
+    script = (ROOT / "pipelines" / "install-pulumi.sh").read_text()
+    assert ".pulumi-version" in script and "sha256sum --check" in script
+
+
+
+def test_the_locks_cover_every_declared_dependency() -> None:
+    """A dependency added to pyproject.toml without `make lock` would be missing from CI and deploys."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    def locked(lock: str) -> set[str]:
+        text = (ROOT / "requirements" / lock).read_text()
+        return {canonicalize_name(n) for n in re.findall(r"^([A-Za-z0-9_.-]+)==", text, re.M)}
+
+    runtime = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
+    dev = {canonicalize_name(Requirement(r).name) for r in project["optional-dependencies"]["dev"]}
+    assert runtime - locked("runtime.lock") == set()
+    assert (runtime | dev) - locked("dev.lock") == set()

@@ -85,3 +85,13 @@ def test_first_deployment_steps_are_in_order_and_exist(capsys: pytest.CaptureFix
         assert done.value.code == 0, command
         for option in options:
             assert option in out, f"{command}: {option} is not an option of maas {name}"
+
+
+def test_the_access_model_lists_every_action_key_rotation_checks() -> None:
+    from infra.catalog import KEY_ROTATION_PERMISSIONS
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Access model", 1)[1].split("\n## ", 1)[0]
+    for actions in KEY_ROTATION_PERMISSIONS.values():
+        for action in actions:
+            assert f"`{action}`" in section and f'"{action}"' in section, action

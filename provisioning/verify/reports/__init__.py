@@ -1,8 +1,8 @@
 """The four report files of a run (DESIGN §10): report.json, junit.xml, summary.md, index.html.
 
 Written together, each atomically (temp file + rename), every byte through the secret scrubber
-one last time; the directory is prepared before the run so a run is never wasted on an unwritable
-report directory.
+one last time; the directory is checked before anything else (a run is never wasted on an
+unwritable one) and created only once the inventory has validated (bad input leaves nothing behind).
 """
 
 from __future__ import annotations
@@ -21,8 +21,23 @@ from provisioning.verify.results import VerifyReport
 
 REPORT_FILES = ("report.json", "junit.xml", "summary.md", "index.html")
 
-__all__ = ["REPORT_FILES", "prepare_report_dir", "render_html", "render_json", "render_junit", "render_markdown",
-           "write_reports"]
+__all__ = ["REPORT_FILES", "check_report_dir", "prepare_report_dir", "render_html", "render_json", "render_junit",
+           "render_markdown", "write_reports"]
+
+
+def check_report_dir(directory: str | Path) -> None:
+    """Fail now (BadInput) if the directory could not be created or written, without creating it:
+    a run with bad input must leave nothing behind, so the directory is made only once the inventory
+    has validated (prepare_report_dir), and a run is never wasted on an unwritable one either."""
+    path = Path(directory)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    where = f"--report-dir {directory}"
+    if not existing.is_dir():
+        raise BadInput(f"{where}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BadInput(f"{where}: cannot write there ({existing} is not writable)")
 
 
 def prepare_report_dir(directory: str | Path) -> Path:

@@ -129,3 +129,38 @@ def test_ml_client_targets_the_same_endpoint(arm: FakeArm) -> None:
     assert public._ml_cloud() == {"cloud": "AzureCloud"}
     gov = AzureSession(AzureSettings("https://management.usgovcloudapi.net"))
     assert gov._ml_cloud() == {"cloud": "AzureUSGovernment"}
+
+
+def test_every_token_the_default_credential_fetches_is_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whichever client asks (azure-core's bearer policy prefers get_token_info), in any command."""
+    import azure.identity
+    from azure.core.credentials import AccessToken, AccessTokenInfo
+
+    from provisioning.azure.registered_credential import RegisteredCredential
+
+    issued = iter(f"fresh-token-{i}-" + "t" * 20 for i in range(3))
+
+    class FakeDefault:
+        def __init__(self, **kwargs: object) -> None:
+            self.closed = False
+
+        def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+            return AccessToken(next(issued), int(time.time()) + 3600)
+
+        def get_token_info(self, *scopes: str, options: object = None) -> AccessTokenInfo:
+            return AccessTokenInfo(next(issued), int(time.time()) + 3600)
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", FakeDefault)
+    cred = build_credential({})
+    assert isinstance(cred, RegisteredCredential)
+    first = cred.get_token("https://management.azure.com/.default").token
+    second = cred.get_token_info("https://management.azure.com/.default").token  # type: ignore[attr-defined]
+    for token in (first, second):
+        assert REDACTOR.scrub(f"Authorization: Bearer {token}") == "Authorization: Bearer ****"
+    assert "fresh-token" not in repr(cred)
+    cred.close()  # type: ignore[attr-defined]
+    assert cred.inner.closed  # type: ignore[attr-defined]
+

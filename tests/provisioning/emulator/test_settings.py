@@ -95,7 +95,7 @@ def test_projects_scale_the_fleet_out_like_workspaces() -> None:
 def test_inventory_path_is_checked_before_anything_starts(tmp_path: Path) -> None:
     check_inventory_path(tmp_path / "inv.json")
     check_inventory_path(None)
-    with pytest.raises(BadInput, match="--inventory-out: directory .* does not exist"):
+    with pytest.raises(BadInput, match="--inventory-out .*: directory .* does not exist"):
         check_inventory_path(tmp_path / "no" / "inv.json")
     with pytest.raises(BadInput, match="is a directory"):
         check_inventory_path(tmp_path)

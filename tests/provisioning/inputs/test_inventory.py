@@ -32,6 +32,10 @@ def test_accepts_the_list_or_the_stack_output_object() -> None:
         ({"key": "[secret]"}, "endpoints[0].key is masked; save the stack output with `pulumi stack output"),
         ({"key": "SECRETPART1\nSECRETPART2"}, "endpoints[0].key is not a usable key"),
         ({"key": "clé-non-ascii-123456"}, "endpoints[0].key is not a usable key"),
+        # Printable, but not what Azure issues: characters that every report format would escape.
+        ({"key": "SECRETPART1<&>%22SECRETPART2"}, "endpoints[0].key does not have the shape of an Azure endpoint "
+                                                  "key (16-256 characters of A-Z a-z 0-9 + / = _ -"),
+        ({"key": "SECRETPART1"}, "endpoints[0].key does not have the shape"),  # too short
         ({"uri": "http://example.com"}, "plain http to a non-loopback host"),
         ({"model": "dall-e"}, "is not a catalog model slug"),
         ({"name": None}, "endpoints[0].name"),
@@ -64,3 +68,16 @@ def test_written_inventory_is_private_and_round_trips(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert json.loads(path.read_text())["endpoints"][0]["key"] == GOOD["key"]
     assert load_inventory(path)[0].key.get_secret_value() == GOOD["key"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("key", [
+    "a" * 32,                                  # 32 alphanumerics, as serverless endpoints issue them
+    "0123456789abcdef0123456789ABCDEF",        # hex
+    "Zm9vYmFyYmF6cXV4+/==" + "A" * 68,         # base64 (88 characters)
+    "x" * 84,                                  # 84-character base62
+    "tok_en-with_url-safe-alphabet",           # base64url
+])
+def test_keys_of_every_shape_azure_issues_are_accepted(key: str) -> None:
+    (endpoint,) = parse_inventory([{**GOOD, "key": key}], "x")
+    assert endpoint.key is not None and endpoint.key.get_secret_value() == key
+

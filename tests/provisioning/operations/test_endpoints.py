@@ -163,11 +163,15 @@ def test_errors_listing_workspaces(arm: FakeArm, maas: Maas, tmp_path: Path, sta
     ("{tmp}/afile/inv.json", "--inventory-out {tmp}/afile/inv.json: {tmp}/afile is not a directory"),
     # Not a device such as /dev/null: writing the inventory would chmod it to 0600 (as root, for everyone).
     ("{tmp}/sock", "--inventory-out {tmp}/sock: not a regular file; name a file"),
+    # A link planted where the keys go (to a file the attacker reads, or one they want overwritten).
+    ("{tmp}/link", "--inventory-out {tmp}/link: is a symbolic link; keys are never written through a link, "
+                   "name the file itself"),
 ])
 def test_an_unwritable_inventory_out_exits_2_before_any_azure_call(arm: FakeArm, maas: Maas, tmp_path: Path,
                                                                    target: str, message: str) -> None:
     seed(arm, tmp_path)
     (tmp_path / "afile").write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "afile")
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(tmp_path / "sock"))
     before = len(arm.requests)
@@ -192,17 +196,15 @@ def test_a_read_only_directory_is_refused_up_front(arm: FakeArm, maas: Maas, tmp
 def test_a_write_failing_after_the_listing_is_one_line_without_keys(arm: FakeArm, maas: Maas, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk fills (or the directory goes away) between the check and the write."""
-    import provisioning.inputs.inventory
+    import provisioning.private_files
 
     made = seed(arm, tmp_path)
     out = tmp_path / "inv.json"
-    real = provisioning.inputs.inventory.write_inventory
 
-    def full_disk(path: Path, entries: Any) -> None:
-        real(path, entries)  # a partial file of keys exists at the moment the write fails
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    def full_disk(fd: int) -> None:  # the keys are in the temporary file when the disk refuses them
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(provisioning.inputs.inventory, "write_inventory", full_disk)
+    monkeypatch.setattr(provisioning.private_files.os, "fsync", full_disk)
     run = maas("endpoints", "--subscription", SUB, "--format", "json", "--inventory-out", str(out))
     assert run.code == 2
     assert run.stderr.strip().splitlines()[-1] == (
@@ -211,4 +213,5 @@ def test_a_write_failing_after_the_listing_is_one_line_without_keys(arm: FakeArm
     assert "Traceback" not in run.output
     assert not any(e.primary_key in run.output or e.secondary_key in run.output for e in made)
     assert not out.exists()  # no half-written file of keys left behind
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".inv.json.")]  # nor its temporary file
     assert len(json.loads(run.stdout)["endpoints"]) == 6  # what was listed was still shown

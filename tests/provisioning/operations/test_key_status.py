@@ -88,7 +88,7 @@ def test_the_program_and_the_rotation_stamp_an_expiry(arm: FakeArm, maas: Maas, 
     planted = plant(arm, SUB, unit)
     arm.workspaces[planted.workspace.id.lower()].key_vault_id = planted.vault.id
     before = int(time.time())
-    run = maas("keys", "rotate", unit.name, "-g", unit.resource_group, "-w", unit.workspace, "--both",
+    run = maas("keys", "rotate", unit.name, "-g", unit.resource_group, "-w", unit.workspace, "--both", "--no-grace",
                "--subscription", SUB)
     assert run.code == 0, run.output
     secret = arm.secret(planted.vault.id, unit.secret_name)

@@ -19,6 +19,31 @@ from tests.support.fake_arm import SUB, Endpoint, FakeArm, Secret, write_stack
 Maas = Callable[..., Any]
 
 
+class FakeTime:
+    """The rotation's clock and sleep: grace waits and Retry-After pauses pass at once, in order."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    import provisioning.operations.keys as keys
+
+    fake = FakeTime()
+    monkeypatch.setattr(keys, "_clock", fake.clock)
+    monkeypatch.setattr(keys, "_sleep", fake.sleep)
+    return fake
+
+
 def deployed(arm: FakeArm, tmp_path: Path) -> tuple[Endpoint, Secret]:
     arm.add_subscription(SUB)
     made = arm.seed_fleet(load_stack_file(write_stack(tmp_path, regions=["eastus2"],
@@ -89,7 +114,8 @@ def test_rotate_secondary_leaves_the_vault_alone(arm: FakeArm, maas: Maas, tmp_p
     assert body == {"keyType": "Secondary"}  # never a keyValue: that would set the key, not rotate it
 
 
-def test_rotating_the_primary_moves_consumers_first(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
+def test_rotating_the_primary_moves_consumers_first(arm: FakeArm, maas: Maas, tmp_path: Path,
+                                                     fake_time: FakeTime) -> None:
     endpoint, secret = deployed(arm, tmp_path)
     old_primary, old_secondary = endpoint.primary_key, endpoint.secondary_key
     run = maas("keys", "rotate", *where(endpoint), "--format", "json")
@@ -102,8 +128,12 @@ def test_rotating_the_primary_moves_consumers_first(arm: FakeArm, maas: Maas, tm
     assert secret.value == endpoint.primary_key
     assert secret.tags["maas-fleet-key"] == "primary"
     document = json.loads(run.stdout)
+    # Consumers get one refresh interval (and a minute) to move to the fresh secondary by default.
     assert [(s["action"], s["key"]) for s in document["steps"]] == [
-        ("regenerate", "secondary"), ("key-vault", "secondary"), ("regenerate", "primary"), ("key-vault", "primary")]
+        ("regenerate", "secondary"), ("key-vault", "secondary"), ("wait", ""), ("regenerate", "primary"),
+        ("key-vault", "primary")]
+    assert document["steps"][2]["detail"] == "gave consumers 360 s to pick up the new key"
+    assert sum(fake_time.slept) >= 360
     assert document["keyVaultSecret"]["holds"] == "primary"
     assert no_keys_in(run.output, old_primary, old_secondary, endpoint.primary_key, endpoint.secondary_key)
 
@@ -255,3 +285,142 @@ def test_rotation_without_a_vault_secret_still_notes_the_stack_output(arm: FakeA
     said = notes(run)
     assert said[0] == "no Key Vault secret was updated (none exists for this endpoint)"
     assert "still holds the old primary key of hand-made" in said[1]
+
+
+# ------------------------------------------------------------------ grace, deadline, Ctrl-C, permissions
+
+
+@pytest.mark.parametrize(("args", "wait"), [
+    (["--no-grace"], None),
+    (["--grace", "90s"], "gave consumers 90 s to pick up the new key"),
+    (["--grace", "1h30m"], "gave consumers 5400 s to pick up the new key"),
+    (["--grace", "0"], None),
+])
+def test_grace_is_configurable_and_no_grace_is_explicit(arm: FakeArm, maas: Maas, tmp_path: Path,
+                                                         args: list[str], wait: str | None) -> None:
+    endpoint, secret = deployed(arm, tmp_path)
+    run = maas("keys", "rotate", *where(endpoint), "--both", "--format", "json", *args)
+    assert run.code == 0, run.output
+    waits = [s["detail"] for s in json.loads(run.stdout)["steps"] if s["action"] == "wait"]
+    assert waits == ([wait] if wait else [])
+    assert secret.value == endpoint.primary_key
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--grace", "10m", "--no-grace"], "use either --grace DURATION or --no-grace, not both"),
+    (["--grace", "soon"], "--grace 'soon' is not a duration (seconds, or e.g. 90s, 10m, 1h, 1h30m)"),
+])
+def test_bad_grace_is_one_line_exit_2_before_any_call(arm: FakeArm, maas: Maas, tmp_path: Path, args: list[str],
+                                                      message: str) -> None:
+    endpoint, _ = deployed(arm, tmp_path)
+    before = len(arm.requests)
+    run = maas("keys", "rotate", *where(endpoint), *args)
+    assert run.code == 2 and run.stderr.strip() == message
+    assert len(arm.requests) == before
+
+
+def test_timeout_is_a_deadline_even_against_retry_after(arm: FakeArm, maas: Maas, tmp_path: Path,
+                                                        fake_time: FakeTime) -> None:
+    """`--regenerate-timeout 5` against `Retry-After: 10` on every regenerateKeys: one attempt, no 10 s pause, nothing
+    changed, one line (azure-core's own retries would have slept 10 s three times)."""
+    endpoint, secret = deployed(arm, tmp_path)
+    before = (endpoint.primary_key, endpoint.secondary_key, secret.value)
+    arm.fail(429, "TooManyRequests", "slow down", method="POST", path="/regenerateKeys$", times=None,
+             headers={"Retry-After": "10"})
+    run = maas("keys", "rotate", *where(endpoint), "--both", "--regenerate-timeout", "5")
+    assert run.code == 1, run.output
+    assert len(arm.calls("POST", "/regenerateKeys$")) == 1 and fake_time.slept == []
+    assert (f"regenerating the secondary key of endpoint {endpoint.name}: not done within --regenerate-timeout 5 s "
+            "(HTTP 429, Azure asked to retry after 10 s)") in run.stderr
+    assert (endpoint.primary_key, endpoint.secondary_key, secret.value) == before
+    assert "Traceback" not in run.output
+
+
+def test_short_retry_afters_are_waited_inside_the_deadline(arm: FakeArm, maas: Maas, tmp_path: Path,
+                                                           fake_time: FakeTime) -> None:
+    endpoint, secret = deployed(arm, tmp_path)
+    arm.fail(429, "TooManyRequests", "slow down", method="POST", path="/regenerateKeys$", times=2,
+             headers={"Retry-After": "2"})
+    run = maas("keys", "rotate", *where(endpoint), "--both", "--no-grace", "--regenerate-timeout", "60")
+    assert run.code == 0, run.output
+    assert fake_time.slept == [2.0, 2.0] and secret.value == endpoint.primary_key
+
+
+def test_a_deadline_half_way_names_the_finishing_command(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
+    endpoint, secret = deployed(arm, tmp_path)
+    calls = {"n": 0}
+
+    @arm.route("POST", r".*/regeneratekeys$")
+    async def second_throttled(fake: FakeArm, request: Any, groups: dict[str, str], body: Any) -> Any:
+        from starlette.responses import JSONResponse
+
+        from tests.support.fake_arm import arm_error
+
+        calls["n"] += 1
+        if calls["n"] >= 2:
+            return arm_error(429, "TooManyRequests", "slow down", headers={"Retry-After": "600"})
+        endpoint.secondary_key = "fresh-secondary-key-0002"
+        return JSONResponse(endpoint.keys())
+
+    try:
+        run = maas("keys", "rotate", *where(endpoint), "--both", "--regenerate-timeout", "30", "--no-grace")
+    finally:
+        arm._extra_routes.clear()
+    assert run.code == 1
+    lines = run.stderr.strip().splitlines()
+    assert "rotation stopped after: regenerate secondary; key-vault secondary" in run.stderr
+    assert lines[-1] == (f"to finish: maas keys rotate {endpoint.name} --resource-group "
+                         f"{endpoint.workspace.resource_group} --workspace {endpoint.workspace.name} "
+                         f"--subscription {SUB} --key primary")
+    assert secret.value == "fresh-secondary-key-0002" and "fresh-secondary-key-0002" not in run.output
+
+
+def test_ctrl_c_in_the_grace_wait_prints_the_state_and_the_finishing_command(
+    arm: FakeArm, maas: Maas, tmp_path: Path, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import provisioning.operations.keys as keys
+
+    endpoint, secret = deployed(arm, tmp_path)
+
+    def interrupted_after_a_minute(seconds: float) -> None:
+        fake_time.sleep(seconds)
+        if fake_time.now >= 1060:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(keys, "_sleep", interrupted_after_a_minute)
+    run = maas("keys", "rotate", *where(endpoint))
+    assert run.code == 1 and "Traceback" not in run.output
+    assert "interrupted (Ctrl-C)" in run.stderr
+    assert "rotation stopped after: regenerate secondary; key-vault secondary" in run.stderr
+    assert f"Key Vault secret {secret.name} holds the secondary key, which is valid" in run.stderr
+    finish = run.stderr.strip().splitlines()[-1]
+    assert finish.startswith(f"to finish: maas keys rotate {endpoint.name} ") and "--key primary" in finish
+    assert "consumers may hold the old key for up to 300 s more" in finish
+    assert [c.body["keyType"] for c in arm.calls("POST", "/regenerateKeys$")] == ["Secondary"]
+    assert secret.value == endpoint.secondary_key
+
+
+@pytest.mark.parametrize(("scope", "not_actions", "calls_allowed"), [
+    ("workspace", ["Microsoft.MachineLearningServices/workspaces/read"], []),
+    ("workspace", ["Microsoft.MachineLearningServices/workspaces/serverlessEndpoints/listKeys/action"], []),
+    ("vault", ["Microsoft.KeyVault/vaults/secrets/read"], ["workspace"]),
+])
+def test_every_permission_is_checked_before_the_first_call_that_needs_it(
+    arm: FakeArm, maas: Maas, tmp_path: Path, scope: str, not_actions: list[str], calls_allowed: list[str]
+) -> None:
+    """No raw 403: a missing permission is a refusal listing it, and no call needing it was made."""
+    endpoint, secret = deployed(arm, tmp_path)
+    arm.enforce_rbac = True
+    target = endpoint.workspace.id if scope == "workspace" else endpoint.workspace.key_vault_id
+    arm.set_permissions(target, [{"actions": ["*"], "notActions": not_actions}])
+    arm.set_permissions(f"/subscriptions/{SUB}", [])
+    if scope == "vault":
+        arm.set_permissions(endpoint.workspace.id, [{"actions": ["*"]}])
+    run = maas("keys", "rotate", *where(endpoint), "--both")
+    assert run.code == 1, run.output
+    assert "refused, nothing changed" in run.stderr and f"missing {not_actions[0]}" in run.stderr
+    assert "AuthorizationFailed" not in run.output and "403" not in run.output
+    made = [c for c in arm.requests if "/providers/microsoft.authorization/permissions" not in c.path.lower()]
+    assert ["workspace" for c in made if c.path.lower() == endpoint.workspace.id.lower()] == calls_allowed
+    assert not [c for c in made if "/secrets/" in c.path.lower() or "serverlessendpoints" in c.path.lower()]
+    assert secret.value == endpoint.primary_key

@@ -77,8 +77,10 @@ def test_rotate_dry_run_says_what_it_would_do_and_changes_nothing(two_regions: P
     assert run.code == 0, run.output
     document = json.loads(run.stdout)
     assert document["dryRun"] is True
+    # The default grace (one consumer refresh interval) sits between moving the vault and the primary.
     assert [(s["action"], s["key"]) for s in document["steps"]] == [
-        ("regenerate", "secondary"), ("store", "secondary"), ("regenerate", "primary"), ("store", "primary")]
+        ("regenerate", "secondary"), ("store", "secondary"), ("wait", "primary"), ("regenerate", "primary"),
+        ("store", "primary")]
     assert (endpoint.primary_key, endpoint.secondary_key) == keys
     assert secret.value == keys[0]
     assert not [r for r in arm.requests if r.method in ("PUT", "PATCH", "DELETE")]

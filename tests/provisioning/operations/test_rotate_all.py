@@ -89,7 +89,7 @@ def test_ctrl_c_reports_where_it_stopped(arm: FakeArm, maas: Maas, deployed: tup
         original(self, kind, value)
 
     monkeypatch.setattr(keys.Rotation, "_store", store)
-    run = maas("keys", "rotate", "--config", str(path), "--all", "--format", "json")
+    run = maas("keys", "rotate", "--config", str(path), "--all", "--no-grace", "--format", "json")
     assert run.code == 1, run.output
     assert json.loads(run.stdout)["summary"]["cancelled"] is True
     assert "1 of 3 endpoint(s) rotated, 1 interrupted, 1 not-started" in run.stderr
@@ -107,6 +107,7 @@ def test_ctrl_c_reports_where_it_stopped(arm: FakeArm, maas: Maas, deployed: tup
     (["--config", "STACK", "--all", "--dry-run"], "drop --dry-run"),
     (["--config", "STACK", "--all", "--key", "primary"], "drop --key"),
     (["--config", "STACK", "--all", "--grace", "ten minutes"], "--grace 'ten minutes' is not a duration"),
+    (["--config", "STACK", "--all", "--grace", "1m", "--no-grace"], "either --grace DURATION or --no-grace"),
     (["some-endpoint"], "--resource-group and --workspace"),
 ])
 def test_bad_rotate_all_input_exits_2_before_any_call(arm: FakeArm, maas: Maas, deployed: tuple[Path, list[Planted]],
@@ -121,7 +122,7 @@ def test_bad_rotate_all_input_exits_2_before_any_call(arm: FakeArm, maas: Maas, 
 
 
 def test_grace_durations() -> None:
-    from provisioning.cli.keys import parse_duration
+    from provisioning.operations.keys import parse_duration
 
     assert [parse_duration(v, "--grace") for v in ("0", "90", "90s", "10m", "1.5h")] == [0, 90, 90, 600, 5400]
 
@@ -132,7 +133,8 @@ def test_one_endpoint_named_with_its_stack_rotates_the_key_where_the_program_kee
     target = planted[0]
     ws = target.workspace
     ws.key_vault_id = arm.add_vault(SUB, ws.resource_group, "kv-workspace-own", ws.location).id  # not the keys vault
-    run = maas("keys", "rotate", target.unit.name, "--config", str(path), "--region", target.unit.region, "--both")
+    run = maas("keys", "rotate", target.unit.name, "--config", str(path), "--region", target.unit.region, "--both",
+               "--no-grace")
     assert run.code == 0, run.output
     secret = arm.secret(target.vault.id, target.unit.secret_name)
     assert secret is not None and secret.value == _keys(target)[0] and len(secret.history) == 2

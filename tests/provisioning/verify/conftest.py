@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import io
 import json
 import secrets
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import brotli  # type: ignore[import-untyped]
 import pytest
 import uvicorn
 from PIL import Image, ImageDraw
@@ -89,6 +93,48 @@ def _error(status: int, code: str, message: str, wrapped: bool = True) -> JSONRe
     return JSONResponse({"status": status, "code": code, "message": message}, status_code=status)
 
 
+def _deflate_raw(data: bytes) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)  # what some servers send as "deflate"
+    return packer.compress(data) + packer.flush()
+
+
+# Correctly encoded answers (each must verify like the plain one).
+ENCODED: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
+    "gzip": ("gzip", gzip.compress),
+    "deflate": ("deflate", zlib.compress),
+    "deflate_raw": ("deflate", _deflate_raw),
+    "br": ("br", brotli.compress),
+    "identity_listed": ("identity", lambda data: data),
+}
+BOMB_BYTES = 8 * 1024 * 1024  # what one layer of the bombs expands to: 32x the tests' body cap
+
+
+@cache
+def gzip_bomb() -> bytes:
+    """8 MiB of zeros as ~8 kB of gzip: one layer, ratio ~1000:1."""
+    return gzip.compress(b"\0" * BOMB_BYTES, compresslevel=9)
+
+
+@cache
+def stacked_bomb() -> bytes:
+    """The same bomb gzipped again (`Content-Encoding: gzip, gzip`): a few hundred bytes on the wire."""
+    return gzip.compress(gzip_bomb(), compresslevel=9)
+
+
+@cache
+def br_bomb() -> bytes:
+    return bytes(brotli.compress(b"\0" * BOMB_BYTES, quality=5))
+
+
+BOMBS: dict[str, tuple[str, Callable[[], bytes]]] = {
+    "gzip_bomb": ("gzip", gzip_bomb),
+    "br_bomb": ("br", br_bomb),
+    "gzip_gzip": ("gzip, gzip", stacked_bomb),
+    "zstd": ("zstd", gzip_bomb),
+    "gzip_garbage": ("gzip", lambda: b"this is not gzip at all"),
+}
+
+
 def build_app(state: ServerState) -> Starlette:
     async def handle(request: Request) -> Response:
         with state.lock:
@@ -123,6 +169,13 @@ def build_app(state: ServerState) -> Starlette:
                 status_code=400 if auth else 401,
                 headers={"x-echo": auth or "none"},
             )
+        if mode == "echo_key_encoded":  # the key back percent-encoded (both cases) and JSON-escaped (`\/`)
+            key = (auth or "none").removeprefix("Bearer ")
+            forms = [quote(key, safe=""), quote(key, safe="").lower(), key.replace("/", "\\/")]
+            message = "rejected " + " and ".join(forms)
+            body = b'{"error": {"code": "bad_request", "message": "' + message.encode() + b'"}}'
+            return Response(body, status_code=400 if auth else 401, media_type="application/json",
+                            headers={"x-echo": forms[0]})
         if mode in ("echo_key_at_cut", "echo_key_at_cut_text"):
             # The key quoted where a message is shortened for the report: 230 characters in, so a
             # cut at 240 would keep its first ten characters.
@@ -197,6 +250,12 @@ def build_app(state: ServerState) -> Starlette:
         payload = json.dumps({"image": image, "created": created}).encode()
         if mode == "truncated_json":
             payload = payload[: len(payload) // 2]
+        if mode in ENCODED:
+            coding, encode = ENCODED[mode]
+            return Response(encode(payload), media_type="application/json", headers={"content-encoding": coding})
+        if mode in BOMBS:
+            coding, bomb = BOMBS[mode]
+            return Response(bomb(), media_type="application/json", headers={"content-encoding": coding})
         return Response(payload, media_type="application/json")
 
     return Starlette(routes=[StarletteRoute("/{path:path}", handle, methods=["POST", "GET"])])

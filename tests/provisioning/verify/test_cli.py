@@ -380,3 +380,29 @@ def test_a_private_endpoint_from_outside_its_network_is_one_line(
     categories = {c["category"] for e in report["endpoints"] for c in e["checks"] if c["status"] == "fail"}
     assert categories == {"private_network"}
     helpers.no_key(out, err)
+
+
+@pytest.mark.parametrize("inventory", [
+    "missing.json",                       # no such file
+    "bad.json",                           # not JSON
+    "masked.json",                        # a masked key: refused at the inventory boundary
+])
+def test_a_bad_inventory_leaves_no_report_dir_behind(inventory: str, tmp_path: Path, capsys: Any,
+                                                     monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "masked.json").write_text(json.dumps({"endpoints": [{
+        "region": "eastus", "model": "stable-image-core", "name": "core-eastus",
+        "uri": "https://core-eastus-abcde.eastus.models.ai.azure.com", "key": "[secret]"}]}))
+    report_dir = tmp_path / "deep" / "reports"
+    code, _, err = maas(["verify", "--inventory", inventory, "--report-dir", str(report_dir)], capsys, monkeypatch)
+    assert code == 2 and "Traceback" not in err
+    assert not (tmp_path / "deep").exists()
+
+
+def test_a_cost_guard_refusal_leaves_no_report_dir_behind(inventory_file: Path, hostile: Any, tmp_path: Path,
+                                                          capsys: Any, monkeypatch: Any) -> None:
+    report_dir = tmp_path / "never"
+    args = ["verify", "--inventory", str(inventory_file), "--max-images", "0", "--report-dir", str(report_dir)]
+    code, _, err = maas(args, capsys, monkeypatch)
+    assert code == 2 and hostile.state.requests == [] and not report_dir.exists(), err

@@ -58,6 +58,16 @@ CASES: dict[str, dict[str, tuple[str, str | None]]] = {
     "redirect_same_host": {},
     "redirect_302": _NO_ROUTE,
     "no_routes": _NO_ROUTE,
+    "gzip": {},
+    "deflate": {},
+    "deflate_raw": {},
+    "br": {},
+    "identity_listed": {},
+    "gzip_bomb": {"text-to-image": fail("schema"), "image": SKIP},
+    "br_bomb": {"text-to-image": fail("schema"), "image": SKIP},
+    "gzip_gzip": {"route": SKIP, "text-to-image": fail("transport"), "image": SKIP},  # refused unread
+    "zstd": {"route": SKIP, "text-to-image": fail("transport"), "image": SKIP},  # refused unread
+    "gzip_garbage": {"route": SKIP, "text-to-image": fail("transport"), "image": SKIP},  # refused unread
     "echo_key": {
         "route": PASS,
         "auth": PASS,  # 401 without a key

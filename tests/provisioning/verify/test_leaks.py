@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from provisioning.inputs.inventory import InventoryEndpoint
-from provisioning.redact import REDACTOR
+from provisioning.redact import REDACTOR, encoded_forms
 from provisioning.verify.classify import MESSAGE_CHARS, excerpt, readable_message
 from provisioning.verify.progress import summary_table
 from provisioning.verify.results import VerifyReport
@@ -119,3 +119,25 @@ def test_other_errors_are_scrubbed_before_they_are_cut(helpers: Any) -> None:
     for lead in range(150, 200):
         text = describe(httpx.ConnectError("x" * lead + helpers.key))
         helpers.no_key_fragment(text)
+
+
+async def test_a_key_echoed_encoded_leaks_nowhere(
+    hostile: Any, run_verify: Any, helpers: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A key with the characters encodings change (+ / =), echoed percent-encoded and JSON-escaped:
+    no form of it reaches a report, the table or a log."""
+    caplog.set_level(logging.DEBUG)
+    key = "Zm9v+YmFy/YmF6=cXV4" + "q1w2e3r4"
+    hostile.set("echo_key_encoded")
+    hostile.state.key = key
+    try:
+        report = await run_verify([hostile.endpoint()])
+    finally:
+        hostile.state.key = helpers.key
+    t2i = report.endpoints[0].checks[helpers.CheckName.TEXT_TO_IMAGE]
+    assert t2i.status == "fail" and "rejected ****" in t2i.detail
+    files = helpers.reports(report, tmp_path)
+    seen = "\n".join([*files.values(), table_text(report), caplog.text, repr(report.to_json())])
+    leaked = [form for form in encoded_forms(key) if form in seen]
+    assert leaked == [] and key.lower() not in seen.lower()
+
