@@ -98,8 +98,8 @@ def test_key_rotation_is_monthly_and_manual_then_verified() -> None:
     minute, hour, day, month, weekday = triggers["schedule"][0]["cron"].split()
     assert day.isdigit() and (month, weekday) == ("*", "*"), "once a month"
     assert "workflow_dispatch" in triggers
-    assert workflow["permissions"] == {"contents": "read", "id-token": "write", "checks": "write"}
     job = workflow["jobs"]["rotate"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "checks": "write"}
     assert job["environment"] == "${{ matrix.stack }}" and job["concurrency"]["group"] == "stack-${{ matrix.stack }}"
     names = [s.get("name", s.get("uses", "")) for s in job["steps"]]
     body = text_of(workflow)
