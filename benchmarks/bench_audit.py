@@ -2,7 +2,7 @@
 1 x 10 versus 3 x 40 subscriptions x workspaces (each workspace: 3 endpoints, 3 marketplace
 subscriptions), through Resource Graph and through the listing fallback (Graph answering 403).
 
-What it shows (DESIGN §9): through Resource Graph the calls stay flat (1 subscription listing +
+What it shows (docs/architecture.md, Quality bars): through Resource Graph the calls stay flat (1 subscription listing +
 1 Graph page per 1,000 rows) as workspaces grow 12x; the fallback costs S + 2 x W. Figures are from
 one run on this machine against a fake on loopback, so only ratios mean anything.
 """

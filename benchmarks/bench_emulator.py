@@ -1,6 +1,7 @@
 """Emulator figures: image rendering cost, concurrent throughput, latency scaling, small-answer latency.
 
-Prints figures measured in one run; asserts nothing about time (DESIGN §9: benchmarks, not tests).
+Prints figures measured in one run; asserts nothing about time (docs/architecture.md, Quality bars: benchmarks, not
+tests).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Hostile input, measured: peak memory of `maas verify` against a decompression-bomb server, of the
 emulator under an oversized unauthenticated body, and of `maas plan` reading a YAML alias bomb
-(DESIGN §9: ~300 MB at most; printed, not asserted).
+(docs/architecture.md, Quality bars: ~300 MB at most; printed, not asserted).
 
 Each measured program runs in its own process and its peak resident memory is read from the kernel's
 accounting of that one child (`os.wait4`), so neither this script nor the hostile peer is counted.

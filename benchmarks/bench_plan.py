@@ -1,4 +1,4 @@
-"""`maas plan` wall time against two floors (DESIGN §9, issue 3).
+"""`maas plan` wall time against two floors (docs/architecture.md, Quality bars).
 
 For each scenario: plan the fleet, then
 - the *trivial floor*: the same number of trivial resources registered under the same mocks (what

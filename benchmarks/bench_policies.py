@@ -1,8 +1,8 @@
 """Policy rules at fleet scale: evaluate() and `maas policy check` on 6 regions x 3 models x N projects.
 
-Prints wall times and the 20-project / 2-project ratio (DESIGN §9 wants plan time linear in resources;
-the rules are part of every plan). Records come from the tests' fleet builder, so they have the shape
-`maas plan` produces.
+Prints wall times and the 20-project / 2-project ratio (docs/architecture.md, Quality bars: plan time
+linear in resources; the rules are part of every plan). Records come from the tests' fleet builder, so
+they have the shape `maas plan` produces.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`maas verify` scaling (DESIGN §9): 50 emulated endpoints vs 1, 200 ms model latency each.
+"""`maas verify` scaling (docs/architecture.md, Quality bars): 50 emulated endpoints vs 1, 200 ms model latency each.
 
 The bar is "50 endpoints within 1.5x the time of one". The single endpoint is a Stable Diffusion 3.5
 Large one, whose suite has the longest chain of model calls (text-to-image, then image-to-image), so

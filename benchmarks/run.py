@@ -1,7 +1,7 @@
 """`make bench`: run every benchmarks/bench_*.py in its own process and let each print its figures.
 
 Benchmarks are not tests: they measure (wall time, call counts, ratios within one run) and print;
-the quality bars of DESIGN §9 are read off their output, never asserted by timed tests.
+the quality bars (docs/architecture.md, Quality bars) are read off their output, never asserted by timed tests.
 """
 
 from __future__ import annotations

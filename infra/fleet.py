@@ -29,7 +29,8 @@ from infra.config import FleetConfig
 
 @dataclass
 class FleetOutputs:
-    """The stack outputs (DESIGN §3), kept as a stable shape that `maas verify`/`endpoints` read."""
+    """The stack outputs (docs/architecture.md, Contracts), kept as a stable shape that `maas verify`/`endpoints`
+    read."""
 
     endpoints: list[dict[str, Any]]
     workspaces: list[dict[str, Any]]

@@ -2,7 +2,7 @@
 
 Why separate from the component: the same decisions feed the Pulumi program (which turns them into
 role definitions and assignments), the plan's access table and the tests — and they can be checked
-without a Pulumi runtime. Personas (DESIGN §4):
+without a Pulumi runtime. Personas (docs/architecture.md, Access):
 
 - deployer: the three custom roles, each with exactly the documented permissions at its scope;
 - consumer: Key Vault Secrets User on each unit's keys vault (endpoint keys only, never the
@@ -152,5 +152,6 @@ def builtin_role_definition_id(subscription_id: str, role: BuiltInRole) -> str:
 
 
 def assignment_guid(scope_id: str, role_definition_id: str, principal_id: str) -> str:
-    """uuid5 of scope + role + principal (DESIGN §4): the same assignment gets the same name on every run."""
+    """uuid5 of scope + role + principal (docs/architecture.md, Access): the same assignment gets the same name on
+    every run."""
     return naming.deterministic_guid(scope_id, role_definition_id.rsplit("/", 1)[-1], principal_id)

@@ -1,4 +1,4 @@
-"""Errors the CLI turns into exit codes, and the exit codes themselves (DESIGN §10).
+"""Errors the CLI turns into exit codes, and the exit codes themselves (docs/architecture.md, Contracts).
 
 Why one module: every command promises the same contract to scripts and pipelines — 0 all good,
 1 a check failed / drift / mandatory violation, 2 bad input or unusable credentials — with one
@@ -42,6 +42,6 @@ class BadInput(MaasError):
 
 
 class CredentialError(MaasError):
-    """No usable Azure credential; DESIGN §10 files this under exit 2 with bad input."""
+    """No usable Azure credential: exit 2, like bad input (docs/architecture.md, Contracts)."""
 
     exit_code = ExitCode.BAD_INPUT

@@ -21,7 +21,8 @@ from policies.props import MISSING, dig, is_unknown
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
 
-# Resources the fleet creates that carry tags (DESIGN §3); subscriptions and secrets are not tagged.
+# Resources the fleet creates that carry tags (docs/architecture.md, Contracts); subscriptions and secrets are not
+# tagged.
 TAGGED_TYPES: Final = (
     RESOURCE_GROUP,
     STORAGE_ACCOUNT,

@@ -1,5 +1,5 @@
 """`maas audit`: desired state (stack configs) against actual state (Azure) across subscriptions,
-as a region x model matrix with a drift list (DESIGN §8, §10).
+as a region x model matrix with a drift list (docs/architecture.md, Contracts).
 
 Public API:
     load_stacks(stacks, configs)               validated stack configs (BadInput lists every problem)

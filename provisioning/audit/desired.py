@@ -128,8 +128,9 @@ def list_subscriptions(session: AzureSession) -> dict[str, SubscriptionInfo]:
 
 def resolve_scope(session: AzureSession, stacks: Sequence[LoadedStack], explicit: Sequence[str],
                   all_subscriptions: bool) -> Scope:
-    """DESIGN §10 for many stacks: a stack belongs to its azure-native:subscriptionId, else the single
-    --subscription given, else AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID / the credential's default
+    """Subscription resolution (docs/architecture.md, Contracts) for many stacks: a stack belongs to
+    its azure-native:subscriptionId, else the single --subscription given, else AZURE_SUBSCRIPTION_ID /
+    ARM_SUBSCRIPTION_ID / the credential's default
     (what the azure-native provider itself would use). The audit covers --subscription IDs, or every
     enabled subscription (--all-subscriptions), or else the stacks' subscriptions."""
     explicit = validate_explicit(explicit, all_subscriptions)

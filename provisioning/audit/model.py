@@ -2,7 +2,7 @@
 
 Why plain dataclasses in one module: the comparison (drift.py), the four renderers and the JSON
 contract all read the same few records, and the JSON shape (`AuditReport.document()`) is a
-promise to pipelines (DESIGN §10): fields may be added, never renamed or removed.
+promise to pipelines (docs/architecture.md, Contracts): fields may be added, never renamed or removed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ SCHEMA_VERSION: Final = 1
 
 
 class Status(StrEnum):
-    """One verdict per region x project x model cell (DESIGN §10); wire values are stable."""
+    """One verdict per region x project x model cell (docs/architecture.md, Contracts); wire values are stable."""
 
     OK = "ok"
     MISSING = "missing"  # a stack wants it, Azure does not have it
@@ -257,7 +257,7 @@ class AuditReport:
 
     @property
     def exit_code(self) -> int:
-        """0 everything matches, 1 anything drifted or could not be read (DESIGN §10)."""
+        """0 everything matches, 1 anything drifted or could not be read (docs/architecture.md, Contracts)."""
         return 1 if self.drift or self.errors else 0
 
     def subscription_label(self, subscription: str) -> str:

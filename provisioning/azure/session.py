@@ -353,8 +353,9 @@ class AzureSession:
     # ---------------------------------------------------------------- subscriptions
     def resolve_subscriptions(self, explicit: Sequence[str] = (), config: FleetConfig | None = None,
                               environ: Mapping[str, str] | None = None) -> list[ResolvedSubscription]:
-        """DESIGN §10: --subscription, else azure-native:subscriptionId, else AZURE_SUBSCRIPTION_ID /
-        ARM_SUBSCRIPTION_ID, else the credential's default (its first enabled subscription)."""
+        """Subscription resolution (docs/architecture.md, Contracts): --subscription, else
+        azure-native:subscriptionId, else AZURE_SUBSCRIPTION_ID / ARM_SUBSCRIPTION_ID, else the credential's
+        default (its first enabled subscription)."""
         env = os.environ if environ is None else environ
         if explicit:
             seen: dict[str, ResolvedSubscription] = {}

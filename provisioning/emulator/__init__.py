@@ -1,4 +1,5 @@
-"""A local stand-in for the Azure serverless image endpoints of the Stability AI models (DESIGN §7).
+"""A local stand-in for the Azure serverless image endpoints of the Stability AI models (docs/architecture.md,
+Verification and the emulator).
 
 Nobody can smoke-test without paying for images, and pipelines need a target that behaves like the
 real endpoints: `maas verify --emulate` runs against this, credential-free.

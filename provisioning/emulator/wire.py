@@ -5,7 +5,8 @@ Flat:    {"status": 422, "code": "parameter_not_supported", "message": "...",
           "detail": {"loc": ["body", "foo"], "input": 1}}
 Wrapped: {"error": {"code": "Unauthorized", "message": "...", "status": 401}}
 
-A client must read both (DESIGN §7), so the emulator uses both, each where the real service does.
+A client must read both (docs/architecture.md, Verification and the emulator), so the emulator uses both, each where
+the real service does.
 `input` is only echoed for short scalars: never an image, never anything that could carry a secret.
 """
 

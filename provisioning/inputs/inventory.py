@@ -1,4 +1,5 @@
-"""The endpoint inventory: the stack's `endpoints` output shape (DESIGN §3), read and written here.
+"""The endpoint inventory: the stack's `endpoints` output shape (docs/architecture.md, Contracts), read and written
+here.
 
 Producers: `pulumi stack output --json --show-secrets`, `maas endpoints --inventory-out`,
 `maas emulate --inventory-out`. Consumer: `maas verify`. One model, so a field renamed in one

@@ -52,7 +52,7 @@ class WorkspaceRef:
 
 @dataclass(frozen=True)
 class DeployedEndpoint:
-    """One serverless endpoint as ARM reports it; `document()` is the DESIGN §10 JSON shape."""
+    """One serverless endpoint as ARM reports it; `document()` is the JSON shape of docs/architecture.md, Contracts."""
 
     name: str
     subscription: str

@@ -114,7 +114,7 @@ class PlanResult:
         }
 
     def to_json(self) -> dict[str, Any]:
-        """The `maas plan --format json` document (DESIGN §10), plus an `access` digest."""
+        """The `maas plan --format json` document (docs/architecture.md, Contracts), plus an `access` digest."""
         from provisioning.plan.access import access_digest
         from provisioning.plan.budget import plan_budget
 

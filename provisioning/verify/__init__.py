@@ -1,4 +1,5 @@
-"""`maas verify`: smoke-test every endpoint of an inventory against the image API (DESIGN §6).
+"""`maas verify`: smoke-test every endpoint of an inventory against the image API (docs/architecture.md, Verification
+and the emulator).
 
 Public API:
     VerifyOptions                      the knobs (timeouts, deadline, concurrency, cost guard, ...)

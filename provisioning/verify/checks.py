@@ -1,4 +1,5 @@
-"""The suite of DESIGN §6 for one endpoint, and how each answer is judged.
+"""The check suite for one endpoint, and how each answer is judged (docs/architecture.md, Verification
+and the emulator).
 
 Order: text-to-image first, because it also discovers the working route (the configured one, then
 once the other on 404/405) and is the check everything else depends on; then, bounded by the

@@ -1,6 +1,7 @@
 """Reading what an endpoint answered: error codes, content-filter bodies, readable messages.
 
-Azure answers errors in two shapes (DESIGN §7): flat `{"status", "code", "message"}` and wrapped
+Azure answers errors in two shapes (docs/architecture.md, Verification and the emulator): flat `{"status", "code",
+"message"}` and wrapped
 `{"error": {"code", "message", "innererror": {...}}}`; FastAPI-style validation errors come as
 `{"detail": [...]}` or `{"detail": "..."}`. Content filtering is `400` with code `content_filter`
 in either shape. This module turns any of them into a code and a message a person can read.
@@ -79,7 +80,8 @@ def scrubbed_cut(text: str, limit: int) -> str:
 
 def readable_message(body: bytes) -> str | None:
     """The human part of an error body, or None when there is none (empty, binary, bare JSON).
-    DESIGN §6 wants negative answers to come 'with a readable body'; this is that test.
+    Negative answers must come 'with a readable body' (docs/architecture.md, Verification and the
+    emulator); this is that test.
     The message is scrubbed whole before it is shortened."""
     doc = parse_json(body)
     if doc is not None:

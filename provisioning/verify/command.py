@@ -1,7 +1,7 @@
 """`maas verify` from options to exit code: pick the inventory, check it, guard the cost, run with
 live progress, write the four reports whatever happens, print the table.
 
-Exit codes (DESIGN §10): 0 every endpoint passes, 1 any endpoint fails, 2 bad input (nothing sent).
+Exit codes (docs/architecture.md, Contracts): 0 every endpoint passes, 1 any endpoint fails, 2 bad input (nothing sent).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The two request dialects an endpoint may speak, as data the checks can send.
 
-`azure`: the serverless image API (DESIGN §6/§7): `POST {uri}/images/generations` (the docs say
+`azure`: the serverless image API (docs/architecture.md, Verification and the emulator): `POST
+{uri}/images/generations` (the docs say
 `/image/generations`), JSON `prompt`, `negative_prompt`, `size` "WxH", `output_format`, `seed`,
 `image_prompt {image, strength}` for models with the image-to-image capability; the answer is
 `{"image": base64, "created": unix seconds}`.

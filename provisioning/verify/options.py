@@ -18,7 +18,8 @@ from provisioning.ui.option_errors import validation_lines
 from provisioning.ui.option_names import OPTION_NAMES
 
 MiB = 1024 * 1024
-# The Azure dialect's two spellings of the generation route (DESIGN §6): the one tried first is
+# The Azure dialect's two spellings of the generation route (docs/architecture.md, Verification and the emulator):
+# the one tried first is
 # configurable, the other is tried once on 404/405.
 AZURE_ROUTES = (Route.IMAGES_GENERATIONS, Route.IMAGE_GENERATIONS)
 

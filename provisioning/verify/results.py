@@ -30,7 +30,7 @@ class CheckStatus(StrEnum):
 
 
 class Category(StrEnum):
-    """Why a check did not pass (DESIGN §6); `None` on a passed check."""
+    """Why a check did not pass (docs/architecture.md, Verification and the emulator); `None` on a passed check."""
 
     AUTH = "auth"
     SCHEMA = "schema"

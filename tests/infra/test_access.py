@@ -1,4 +1,5 @@
-"""Least-privilege access (DESIGN §4): exact custom roles, persona assignments on every unit, stable ids."""
+"""Least-privilege access (docs/architecture.md, Access): exact custom roles, persona assignments on every unit,
+stable ids."""
 
 from __future__ import annotations
 

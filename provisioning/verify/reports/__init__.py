@@ -1,4 +1,4 @@
-"""The four report files of a run (DESIGN §10): report.json, junit.xml, summary.md, index.html.
+"""The four report files of a run (docs/architecture.md, Contracts): report.json, junit.xml, summary.md, index.html.
 
 Written together, each atomically (temp file + rename), every byte through the secret scrubber
 one last time; the directory is checked before anything else (a run is never wasted on an

@@ -1,4 +1,5 @@
-"""report.json: the machine-readable result, exactly the DESIGN §10 shape (scripts depend on it)."""
+"""report.json: the machine-readable result, exactly the shape in docs/architecture.md, Contracts
+(scripts depend on it)."""
 
 from __future__ import annotations
 

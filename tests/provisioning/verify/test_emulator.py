@@ -1,5 +1,5 @@
 """`maas verify` against the real emulator: the credential-free default passes, and every fault
-knob of the emulator shows up as the right category (DESIGN §6/§7)."""
+knob of the emulator shows up as the right category (docs/architecture.md, Verification and the emulator)."""
 
 from __future__ import annotations
 
