@@ -17,7 +17,7 @@ from provisioning.cli.options import (
     output_file_problem,
     write_failed,
 )
-from provisioning.cli.session import azure_session, say, stack_config
+from provisioning.cli.session import azure_session, one_subscription, say, stack_config
 from provisioning.errors import BadInput
 
 
@@ -46,9 +46,7 @@ def adopt_command(
     fleet = stack_config(stack, config, required=True)  # before any credential or network: bad input fails fast
     assert fleet is not None
     with azure_session(arm_endpoint) as session:
-        resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
-        if resolved.note:
-            say(resolved.note)
+        resolved = one_subscription(session, subscription, fleet)
         result = find_adoptable(session, fleet, resolved.id, say=say)
 
     if output == "json":

@@ -20,7 +20,7 @@ from provisioning.cli.options import (
     TableOrJson,
     Workspace,
 )
-from provisioning.cli.session import azure_session, say, stack_config
+from provisioning.cli.session import azure_session, one_subscription, say, stack_config
 
 keys_app = typer.Typer(help="Show or rotate serverless endpoint keys (masked unless --reveal).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -64,9 +64,7 @@ def _endpoint_ref(name: str, resource_group: str, workspace: str, subscription: 
                   session: Any) -> Any:
     from provisioning.operations.keys import EndpointRef
 
-    resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
-    if resolved.note:
-        say(resolved.note)
+    resolved = one_subscription(session, subscription, fleet)
     return EndpointRef(resolved.id, resource_group, workspace, name)
 
 
@@ -234,9 +232,7 @@ def _rotate_stack(stack: str | None, config: Path | None, subscription: str | No
     fleet = stack_config(stack, config, required=True)  # bad input fails before any credential or network
     assert fleet is not None
     with azure_session(arm_endpoint) as session:
-        resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
-        if resolved.note:
-            say(resolved.note)
+        resolved = one_subscription(session, subscription, fleet)
         planned = planned_fleet(fleet, resolved.id)
         say(f"rotating both keys of {len(planned.endpoints)} endpoint(s) of stack {fleet.stack}, one after another"
             + (f", {grace:g} s grace each" if grace else ""))
@@ -279,9 +275,7 @@ def keys_status_command(
     fleet = stack_config(stack, config, required=True)  # bad input fails before any credential or network
     assert fleet is not None
     with azure_session(arm_endpoint) as session:
-        resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
-        if resolved.note:
-            say(resolved.note)
+        resolved = one_subscription(session, subscription, fleet)
         planned = planned_fleet(fleet, resolved.id)
         report = key_statuses(session, resolved.id, planned.endpoints, stack=fleet.stack)
     if output == "json":

@@ -8,7 +8,7 @@ import typer
 
 from provisioning.cli.app import app
 from provisioning.cli.options import ArmEndpoint, Config, Stack, Subscription, TableOrJson
-from provisioning.cli.session import azure_session, say, stack_config
+from provisioning.cli.session import azure_session, one_subscription, say, stack_config
 
 
 @app.command("preflight")
@@ -34,9 +34,7 @@ def preflight_command(
         stdout.print(check_line(check), soft_wrap=True)  # one line per check, however long
 
     with azure_session(arm_endpoint) as session:
-        resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
-        if resolved.note:
-            say(resolved.note)
+        resolved = one_subscription(session, subscription, fleet)
         report = run_preflight(session, fleet, resolved, fix=fix, timeout=fix_timeout,
                                on_check=live if output == "table" else None)
     if output == "json":

@@ -37,3 +37,12 @@ def say(line: str) -> None:
     from provisioning.ui.console import error_lines
 
     error_lines([line])
+
+
+def one_subscription(session: Any, subscription: str | None, fleet: FleetConfig | None) -> Any:
+    """The one subscription a command acts in (--subscription, else the stack's, else the environment's
+    or the credential's default), with the note on where it came from said once."""
+    resolved = session.resolve_subscriptions([subscription] if subscription else [], fleet)[0]
+    if resolved.note:
+        say(resolved.note)
+    return resolved
