@@ -49,7 +49,7 @@ def test_endpoints_and_keys_by_stack_run_against_it(plane: ControlPlane, maas: M
     run = maas("keys", "show", name, "--stack", "dev", "--region", "westus3", "--format", "json", "--reveal")
     assert run.code == 0, run.output
     before = json.loads(run.stdout)
-    run = maas("keys", "rotate", name, "--stack", "dev", "--region", "westus3", "--both")
+    run = maas("keys", "rotate", name, "--stack", "dev", "--region", "westus3", "--both", "--no-grace")
     assert run.code == 0, run.output
     run = maas("keys", "show", name, "--stack", "dev", "--region", "westus3", "--format", "json", "--reveal")
     after = json.loads(run.stdout)
