@@ -23,8 +23,9 @@ def preflight_command(
     output: TableOrJson = "table",
 ) -> None:
     """Check credential, subscription, providers, permissions, regions and endpoint names before `pulumi up`."""
-    from provisioning.operations.preflight import Check, run_preflight
+    from provisioning.operations.preflight import run_preflight
     from provisioning.operations.preflight_render import check_line, counts_line
+    from provisioning.operations.preflight_report import Check
     from provisioning.ui.console import emit_json, stdout
 
     fleet = stack_config(stack, config, required=True)

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from infra.catalog import (
     CONTRIBUTOR,
@@ -25,7 +24,6 @@ from infra.catalog import (
     PERMISSIONS,
     PROGRAM_ACTIONS,
     REGIONS,
-    REGISTRY,
     UNPAID_QUOTA_ID_PREFIXES,
     USER_ACCESS_ADMINISTRATOR,
     Scope,
@@ -46,50 +44,16 @@ from provisioning.azure.session import (
     enum_value,
 )
 from provisioning.errors import CredentialError, ExitCode
-from provisioning.operations.endpoints import WorkspaceRef, list_endpoints, list_workspaces
+from provisioning.operations.endpoints import WorkspaceRef, list_workspaces
+from provisioning.operations.preflight_marketplace import MarketplaceChecks
+from provisioning.operations.preflight_names import EndpointNameChecks
+from provisioning.operations.preflight_report import Check, PreflightReport, Status
 
 if TYPE_CHECKING:
     from infra.config import FleetConfig
 
 ML_NAMESPACE = "Microsoft.MachineLearningServices"
 SERVERLESS_RESOURCE_TYPE = "workspaces/serverlessEndpoints"
-PRIVATE_STORES_PATH: Final = "/providers/Microsoft.Marketplace/privateStores"  # PrivateStore_List
-MARKETPLACE_API_VERSION: Final = "2023-01-01"
-BILLING_API_VERSION: Final = "2024-04-01"  # Policies_GetBySubscription
-MAX_NAME_SUBSCRIPTIONS: Final = 50  # other subscriptions searched for endpoint names (one listing each)
-
-
-class Status(StrEnum):
-    PASS = "pass"  # noqa: S105 - a status, not a password
-    FAIL = "fail"
-    FIXED = "fixed"
-    UNCHECKED = "unchecked"  # "could not check": ARM cannot tell this caller; the detail says whom to ask
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: Status
-    detail: str
-    fix: str = ""
-
-    def document(self) -> dict[str, str]:
-        return {"name": self.name, "status": str(self.status), "detail": self.detail, "fix": self.fix}
-
-
-@dataclass
-class PreflightReport:
-    checks: list[Check] = field(default_factory=list)
-    fatal: ExitCode | None = None  # set when the run had to stop (credential, subscription)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        if self.fatal is not None:
-            return self.fatal
-        return ExitCode.FAILED if any(c.status is Status.FAIL for c in self.checks) else ExitCode.OK
-
-    def document(self) -> dict[str, Any]:
-        return {"checks": [c.document() for c in self.checks]}
 
 
 class _Stop(Exception):
@@ -97,7 +61,7 @@ class _Stop(Exception):
 
 
 @dataclass
-class Preflight:
+class Preflight(MarketplaceChecks, EndpointNameChecks):
     session: AzureSession
     config: FleetConfig
     subscription: ResolvedSubscription
@@ -417,108 +381,6 @@ class Preflight:
                      f"remove or correct them in infra/catalog.py PERMISSIONS (`az provider operation show "
                      f"--namespace {namespace}` lists what exists)")
 
-    # ---------------------------------------------------------------- marketplace purchase readiness
-    def check_marketplace(self, workspaces: Sequence[WorkspaceRef]) -> None:
-        """What ARM can tell about buying the model offers, beyond the offer type and the providers
-        (checked above): a private Azure Marketplace, the subscription's billing policy, and the
-        state of marketplace subscriptions that already exist. Where ARM cannot tell, one line says
-        what to ask the billing or Marketplace admin.
-
-        Offer terms need no line of their own: creating the marketplace subscription accepts them
-        (Azure ML how-to, Deploy models as serverless APIs), which the deployer's
-        `agreements/offers/plans/sign/action` (checked above) allows; MarketplaceOrdering's
-        `offerTypes/…/agreements` API is for virtual-machine items (its operation reads "Get an
-        agreement for a given marketplace virtual machine item"), not for these SaaS model offers."""
-        self._check_private_marketplace()
-        self._check_billing_policy()
-        self._check_existing_marketplace_subscriptions(workspaces)
-
-    def _check_private_marketplace(self) -> None:
-        name = "marketplace private store"
-        ask = ("ask your Azure Marketplace admin whether a private Azure Marketplace is on for this tenant and, if "
-               f"so, to approve the Stability AI model offers (registry {REGISTRY}) for this subscription")
-        try:
-            stores = list(self.session.arm.list(PRIVATE_STORES_PATH, MARKETPLACE_API_VERSION,
-                                                what="reading the tenant's private Azure Marketplace"))
-        except ArmError as exc:
-            if exc.exit_code == ExitCode.BAD_INPUT:
-                raise
-            self.add(name, Status.UNCHECKED, f"could not read the private Azure Marketplace settings "
-                     f"({_answer_text(exc)})", ask)
-            return
-        enabled = [s for s in stores
-                   if str((s.get("properties") or {}).get("availability") or "").lower() == "enabled"]
-        if not enabled:
-            self.add(name, Status.PASS, "no private Azure Marketplace is enabled in this tenant")
-            return
-        store = str((enabled[0].get("properties") or {}).get("privateStoreId") or enabled[0].get("name") or "")
-        self.add(name, Status.UNCHECKED,
-                 f"private Azure Marketplace {store} is enabled: purchases it governs are limited to the items its "
-                 "admins approved, and ARM does not show this caller whether the Stability AI offers are among them",
-                 ask)
-
-    def _check_billing_policy(self) -> None:
-        name = "marketplace billing policy"
-        ask = ("ask your billing administrator whether Azure Marketplace purchases are allowed for this "
-               f"subscription's billing account or billing profile (EA enrollment / MCA billing profile policy "
-               f"'Azure Marketplace'), and to allow them for {self.sub}")
-        try:
-            path = f"{subscription_scope(self.sub)}/providers/Microsoft.Billing/policies/default"
-            answer = self.session.arm.get(path, BILLING_API_VERSION, what="reading the subscription's billing policies")
-        except ArmError as exc:
-            if exc.exit_code == ExitCode.BAD_INPUT:
-                raise
-            self.add(name, Status.UNCHECKED, "ARM does not show this subscription's Azure Marketplace purchase "
-                     f"policy to this caller ({_answer_text(exc)})", ask)
-            return
-        policies = ((answer.body or {}).get("properties") or {}).get("policies") or []
-        marketplace = [p for p in policies if isinstance(p, dict) and "marketplace" in str(p.get("name", "")).lower()]
-        if not marketplace:
-            self.add(name, Status.UNCHECKED, "the subscription's billing policies do not include the Azure "
-                     "Marketplace purchase policy (it is set on the billing account or profile)", ask)
-            return
-        value = str(marketplace[0].get("value") or "")
-        if value.lower() in ("allallowed", "allowed"):
-            self.add(name, Status.PASS, f"{marketplace[0].get('name')} is {value}")
-        else:
-            self.add(name, Status.FAIL,
-                     f"{marketplace[0].get('name')} is {value or 'not set'}: paid Azure Marketplace offers such as the "
-                     "Stability AI models cannot be bought with this subscription", ask)
-
-    def _check_existing_marketplace_subscriptions(self, workspaces: Sequence[WorkspaceRef]) -> None:
-        """A planned workspace that already subscribed to a model: Suspended or Unsubscribed means
-        the endpoint cannot be called through it (the Marketplace SaaS subscription states)."""
-        existing = {ws.key for ws in workspaces}
-        for region, project in self.config.units():
-            names = self.config.namer.workspace_names(region, project)
-            ws = WorkspaceRef(self.sub, names.resource_group, names.workspace, region)
-            if ws.key not in existing:
-                continue
-            try:
-                items = list(self.session.arm.list(f"{ws.id}/marketplaceSubscriptions", ApiVersion.MACHINE_LEARNING,
-                                                   what=f"listing marketplace subscriptions in {ws.name}"))
-            except ArmError as exc:
-                if exc.exit_code == ExitCode.BAD_INPUT:
-                    raise
-                self.add(f"marketplace subscriptions {ws.name}", Status.FAIL, str(exc), exc.hint)
-                continue
-            by_model = {str((i.get("properties") or {}).get("modelId") or "").lower(): i for i in items}
-            for model in self.config.model_specs:
-                item = by_model.get(model.asset_id.lower())
-                if item is None:
-                    continue
-                status = str((item.get("properties") or {}).get("marketplaceSubscriptionStatus") or "")
-                label = f"marketplace subscription {item.get('name')} ({ws.name})"
-                if status.lower() == "subscribed":
-                    self.add(label, Status.PASS, f"{model.name} is Subscribed")
-                else:
-                    self.add(label, Status.FAIL,
-                             f"{model.name} is {status or 'in an unknown state'}: its endpoint cannot be called "
-                             "until the subscription is Subscribed again",
-                             "Suspended usually means Azure Marketplace could not bill it: settle the billing "
-                             "account's payment, or delete the marketplace subscription so `pulumi up` creates a "
-                             "new one")
-
     # ---------------------------------------------------------------- regions x models
     def check_regions(self) -> None:
         provider = self._providers.get(ML_NAMESPACE.lower())
@@ -546,80 +408,6 @@ class Preflight:
                          f"in {region} for this subscription",
                          f"remove {region} from maas-fleet:regions or pick one of: "
                          f"{', '.join(sorted(arm_locations & set(REGIONS))) or '(none)'}")
-
-    # ---------------------------------------------------------------- endpoint names
-    def _other_subscriptions(self) -> tuple[list[str], int]:
-        """Other subscriptions this caller can read (at most MAX_NAME_SUBSCRIPTIONS), and how many
-        more were left out."""
-        from azure.core.exceptions import HttpResponseError
-
-        try:
-            subs = [str(s.subscription_id) for s in self.session.subscriptions().subscriptions.list()
-                    if str(s.subscription_id).lower() != self.sub.lower()]
-        except HttpResponseError:
-            return [], 0
-        return subs[:MAX_NAME_SUBSCRIPTIONS], max(0, len(subs) - MAX_NAME_SUBSCRIPTIONS)
-
-    def check_endpoint_names(self, workspaces: Sequence[WorkspaceRef]) -> None:
-        """Endpoint names are unique per region across all of Azure, other customers included, and
-        ARM lists only what this caller can read: a name is never called free, only "not taken in
-        the subscriptions you can read"; the deploy-time refusal has its own line in errors.py."""
-        regions = {r.lower() for r in self.config.regions}
-        in_regions = [ws for ws in workspaces if ws.location in regions]
-        others, left_out = self._other_subscriptions()
-        unreadable = 0
-        for other in others:
-            try:
-                in_regions.extend(list_workspaces(self.session, other, regions))
-            except ArmError as exc:
-                if exc.exit_code == ExitCode.BAD_INPUT:
-                    raise
-                unreadable += 1
-        listing = list_endpoints(self.session, in_regions)
-        failed_regions: dict[str, list[str]] = {}
-        for error in listing.errors:
-            ws = next((w for w in in_regions if w.name.lower() in error.what.lower()), None)
-            failed_regions.setdefault(ws.location if ws else "", []).append(str(error))
-        taken = {(e.region, e.name.lower()): e for e in listing.endpoints}
-        counts: dict[str, int] = {}
-        for e in listing.endpoints:
-            counts[e.region] = counts.get(e.region, 0) + 1
-        searched = 1 + len(others) - unreadable
-        scope = f"the {searched} subscription(s) you can read"
-        if left_out:
-            scope += f" ({left_out} more not searched)"
-        namer = self.config.namer.for_subscription(self.sub)  # endpoint names carry a hash of it
-        for region, project, model in self.config.endpoints():
-            name = namer.endpoint(project, model)
-            names = self.config.namer.workspace_names(region, project)
-            label = f"endpoint name {name} ({region})"
-            holder = taken.get((region, name.lower()))
-            if holder is not None:
-                if (holder.subscription.lower(), holder.resource_group.lower(), holder.workspace.lower()) == (
-                        self.sub.lower(), names.resource_group.lower(), names.workspace.lower()):
-                    self.add(label, Status.PASS, f"exists in the planned workspace {names.workspace} "
-                                                 f"({holder.model}, {holder.provisioning_state}); pulumi up keeps it")
-                else:
-                    self.add(label, Status.FAIL,
-                             f"taken in {region} by workspace {holder.workspace} (resource group "
-                             f"{holder.resource_group}, subscription {holder.subscription})",
-                             "endpoint names are unique per region: change maas-fleet:prefix, environment or the "
-                             "project name, or delete that endpoint")
-                continue
-            problems = failed_regions.get(region) or failed_regions.get("")
-            if problems:
-                self.add(label, Status.FAIL, f"not verified: {problems[0]}",
-                         "grant read on the workspaces in this region (auditor persona / Reader), then rerun")
-            else:
-                self.add(label, Status.PASS,
-                         f"not taken in {scope} ({counts.get(region, 0)} serverless endpoint(s) in {region}); names "
-                         "are unique per region across all of Azure, other tenants included, which no listing shows")
-
-
-def _answer_text(exc: ArmError) -> str:
-    """`HTTP 403 AuthorizationFailed`: what ARM answered, without the long message."""
-    return " ".join(part for part in (f"HTTP {exc.status}" if exc.status else "", exc.code) if part) or "no answer"
-
 
 def run_preflight(session: AzureSession, config: FleetConfig, subscription: ResolvedSubscription, *,
                   fix: bool = False, timeout: float = 300.0,

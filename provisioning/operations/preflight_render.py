@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from provisioning.operations.preflight import Check, PreflightReport, Status
+from provisioning.operations.preflight_report import Check, PreflightReport, Status
 from provisioning.redact import REDACTOR
 
 _MARKS = {Status.PASS: "[green]✔ pass [/]", Status.FAIL: "[red]✘ fail [/]", Status.FIXED: "[yellow]✔ fixed[/]",
