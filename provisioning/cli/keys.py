@@ -62,7 +62,7 @@ def _address(name: str, resource_group: str | None, workspace: str | None, stack
 
 def _endpoint_ref(name: str, resource_group: str, workspace: str, subscription: str | None, fleet: Any,
                   session: Any) -> Any:
-    from provisioning.operations.keys import EndpointRef
+    from provisioning.operations.keys_model import EndpointRef
 
     resolved = one_subscription(session, subscription, fleet)
     return EndpointRef(resolved.id, resource_group, workspace, name)
@@ -138,7 +138,8 @@ def keys_rotate_command(
     """Regenerate endpoint keys and update the Key Vault secret the program created. The endpoint is found
     from --stack / --config, or from --resource-group and --workspace. With --stack / --config and --all,
     every endpoint of the stack (exit 1 when any did not finish; the report says where each one stopped)."""
-    from provisioning.operations.keys import DEFAULT_GRACE_S, KeyKind, Rotation, parse_duration
+    from provisioning.operations.keys import Rotation
+    from provisioning.operations.keys_model import DEFAULT_GRACE_S, KeyKind, parse_duration
     from provisioning.operations.keys_render import print_rotation
     from provisioning.ui.console import emit_json, stdout
 

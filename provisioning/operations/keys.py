@@ -1,13 +1,13 @@
 """`maas keys show|rotate`: endpoint keys, masked by default, rotated without breaking consumers.
 
 Consumers read the endpoint key from the Key Vault secret the program created
-(`Namer.key_secret(endpoint)` in the workspace's vault), and the program stores the primary key.
+(`Namer.key_secret(endpoint)` in the unit's keys vault), and the program stores the primary key.
 Rotating the key consumers hold would cut them off until they re-read the vault, so that rotation
 is done in two steps: regenerate the other key and point the vault at it, (optionally wait for
 consumers to refresh), regenerate the requested key, and leave the vault on the fresh primary —
 what the next `pulumi up` writes anyway, so there is no drift. Everything that could stop the
 rotation half-way (endpoint, workspace, vault secret, permissions) is checked before the first
-change.
+change. The vocabulary (key kinds, endpoint refs, steps, results, errors, defaults) is in keys_model.py.
 
 Regeneration goes through the REST call with only `keyType`: azure-ai-ml's
 `begin_regenerate_keys` sends the *current* key as `keyValue`, which the API defines as "the value
@@ -16,7 +16,7 @@ the key is set to" — a rotation that may not rotate.
 Three promises a person at a terminal (or a pipeline) relies on:
 - every permission the rotation needs (catalog KEY_ROTATION_PERMISSIONS) is checked before the first
   call that needs it, so a missing one is a plan-level refusal, never a raw 403 half-way;
-- `--timeout` is a deadline for the whole rotation's Azure calls, retries and Retry-After pauses
+- `--regenerate-timeout` is a deadline for the whole rotation's Azure calls, retries and Retry-After pauses
   included (the grace wait is deliberate and not counted);
 - an interrupted or failed rotation says which keys are new, which key the vault holds, and the
   command that finishes it.
@@ -25,18 +25,14 @@ Three promises a person at a terminal (or a pipeline) relies on:
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Final
-
-from pydantic import SecretStr
 
 from infra.catalog import KEY_ROTATION_PERMISSIONS
 from infra.naming import Namer
-from provisioning.azure.arm import ArmId, ArmResponse, ArmRest, endpoint_scope, workspace_scope
+from provisioning.azure.arm import ArmId, ArmResponse, ArmRest
 from provisioning.azure.errors import ArmError
 from provisioning.azure.permissions import PermissionEntry, how_to_grant, missing
 from provisioning.azure.polling import Poll, WaitTimeout, wait_for
@@ -44,172 +40,32 @@ from provisioning.azure.session import ApiVersion, AzureSession
 from provisioning.errors import BadInput, ExitCode, MaasError
 from provisioning.operations.endpoints import endpoint_keys
 from provisioning.operations.key_status import fresh_key_expiry
-from provisioning.redact import REDACTOR, mask
+from provisioning.operations.keys_model import (
+    DEFAULT_GRACE_S,
+    DEFAULT_TIMEOUT_S,
+    KEY_TAG,
+    EndpointRef,
+    KeyKind,
+    Keys,
+    RotationInterrupted,
+    RotationRefused,
+    RotationResult,
+    RotationTimeout,
+    Step,
+    VaultSecret,
+)
+from provisioning.redact import mask
 
-# Tag on the vault secret saying which endpoint key it holds (absent: the primary, as the program stores).
-KEY_TAG: Final = "maas-fleet-key"
-
-# Consumers read the endpoint key from the Key Vault secret and must re-read it at least this often
-# (the README's consumer contract; the Secrets Store CSI driver polls every 2 minutes by default).
-CONSUMER_REFRESH_S: Final = 300.0
-# The default pause between moving the vault to the other key and regenerating the key consumers held:
-# one full refresh interval plus a minute for clocks and in-flight requests.
-DEFAULT_GRACE_S: Final = CONSUMER_REFRESH_S + 60.0
-DEFAULT_TIMEOUT_S: Final = 300.0
 # Answers worth retrying inside the deadline (ARM throttling and transient gateway errors).
 _TRANSIENT: Final = (429, 502, 503, 504)
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
-
-
-def parse_duration(text: str, option: str = "--grace") -> float:
-    """`600`, `90s`, `10m`, `1h`, `1h30m` -> seconds; BadInput otherwise."""
-    value = text.strip().lower()
-    match = _DURATION.fullmatch(value) if value else None
-    if match is None or not any(match.groups()):
-        raise BadInput(f"{option} {text!r} is not a duration (seconds, or e.g. 90s, 10m, 1h, 1h30m)")
-    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
-
-
+# The rotation's clock and sleep (tests replace them: grace waits and Retry-After pauses in fake time).
 _clock: Callable[[], float] = time.monotonic
 _sleep: Callable[[float], None] = time.sleep
-
-
-class RotationTimeout(MaasError):
-    """The rotation's deadline (--timeout) passed before its Azure calls were done."""
-
-    exit_code = ExitCode.FAILED
-
-
-class RotationInterrupted(MaasError):
-    """Ctrl-C (or SIGTERM turned into KeyboardInterrupt) stopped the rotation."""
-
-    exit_code = ExitCode.FAILED
-
-
-class KeyKind(StrEnum):
-    PRIMARY = "primary"
-    SECONDARY = "secondary"
-
-    @property
-    def wire(self) -> str:
-        return self.value.capitalize()
-
-    @property
-    def other(self) -> KeyKind:
-        return KeyKind.SECONDARY if self is KeyKind.PRIMARY else KeyKind.PRIMARY
-
-
-@dataclass(frozen=True)
-class EndpointRef:
-    subscription: str
-    resource_group: str
-    workspace: str
-    name: str
-
-    @property
-    def id(self) -> str:
-        return endpoint_scope(self.subscription, self.resource_group, self.workspace, self.name)
-
-    @property
-    def workspace_id(self) -> str:
-        return workspace_scope(self.subscription, self.resource_group, self.workspace)
-
-
-@dataclass(frozen=True)
-class Keys:
-    primary: SecretStr
-    secondary: SecretStr
-
-    def get(self, kind: KeyKind) -> str:
-        return (self.primary if kind is KeyKind.PRIMARY else self.secondary).get_secret_value()
-
-    @classmethod
-    def from_body(cls, body: Any) -> Keys | None:
-        if not isinstance(body, Mapping) or not body.get("primaryKey") or not body.get("secondaryKey"):
-            return None
-        primary, secondary = str(body["primaryKey"]), str(body["secondaryKey"])
-        REDACTOR.add(primary)
-        REDACTOR.add(secondary)
-        return cls(SecretStr(primary), SecretStr(secondary))
-
-
-class RotationRefused(MaasError):
-    """A precondition failed; nothing was changed."""
-
-    exit_code = ExitCode.FAILED
 
 
 def show_keys(session: AzureSession, ref: EndpointRef) -> Keys:
     primary, secondary = endpoint_keys(session, ref.subscription, ref.resource_group, ref.workspace, ref.name)
     return Keys(primary, secondary)
-
-
-@dataclass
-class VaultSecret:
-    id: str
-    name: str
-    holds: KeyKind
-    content_type: str = ""
-    tags: dict[str, str] = field(default_factory=dict)
-    version: str = ""
-
-
-@dataclass
-class Step:
-    action: str  # regenerate | key-vault | wait
-    key: str
-    detail: str
-
-    def document(self) -> dict[str, str]:
-        return {"action": self.action, "key": self.key, "detail": self.detail}
-
-
-@dataclass
-class RotationResult:
-    endpoint: EndpointRef
-    secret: VaultSecret | None
-    steps: list[Step] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    keys: Keys | None = None
-
-    def document(self) -> dict[str, Any]:
-        return {
-            "endpoint": self.endpoint.name,
-            "resourceGroup": self.endpoint.resource_group,
-            "workspace": self.endpoint.workspace,
-            "keyVaultSecret": ({"id": self.secret.id, "holds": str(self.secret.holds), "version": self.secret.version}
-                               if self.secret else None),
-            "steps": [s.document() for s in self.steps],
-            "warnings": self.warnings,
-            "primaryKey": mask(self.keys.primary.get_secret_value()) if self.keys else "",
-            "secondaryKey": mask(self.keys.secondary.get_secret_value()) if self.keys else "",
-        }
-
-    def aftermath(self) -> list[str]:
-        """What a rotation leaves stale, for the person who ran it.
-
-        The stack output `endpoints[].key` holds the primary key as of the last `pulumi up` (the
-        program reads the keys on every up); regenerating the primary outdates it, and with it
-        `maas verify --stack`, until the next up.
-        """
-        regenerated = {s.key for s in self.steps if s.action == "regenerate"}
-        secret = self.secret
-        if secret is None:
-            lines = ["no Key Vault secret was updated (none exists for this endpoint)"]
-        else:
-            version = f" (version {secret.version})" if secret.version else ""
-            lines = [f"Key Vault secret {secret.name} now holds the {secret.holds} key{version}, the one consumers "
-                     "read"]
-        if KeyKind.PRIMARY in regenerated:
-            lines.append(
-                f"the stack output endpoints[].key still holds the old primary key of {self.endpoint.name} until the "
-                "next `pulumi up` refreshes it, so `maas verify --stack` fails auth until then; for an inventory "
-                "with the current keys now: `maas endpoints --inventory-out FILE` then `maas verify --inventory FILE`")
-        elif regenerated:
-            lines.append("the stack output endpoints[].key holds the primary key, which did not change; stack outputs "
-                         "refresh on the next `pulumi up` as always")
-        return lines
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from provisioning.operations.keys import Keys, RotationResult
+from provisioning.operations.keys_model import Keys, RotationResult
 from provisioning.redact import mask
 
 

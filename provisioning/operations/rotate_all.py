@@ -22,7 +22,8 @@ from typing import Any
 from provisioning.azure.session import AzureSession
 from provisioning.errors import ExitCode, MaasError
 from provisioning.operations.key_status import secret_path
-from provisioning.operations.keys import EndpointRef, Rotation, RotationInterrupted, RotationResult
+from provisioning.operations.keys import Rotation
+from provisioning.operations.keys_model import EndpointRef, RotationInterrupted, RotationResult
 from provisioning.operations.planned import PlannedEndpoint
 
 

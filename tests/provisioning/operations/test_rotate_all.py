@@ -122,7 +122,7 @@ def test_bad_rotate_all_input_exits_2_before_any_call(arm: FakeArm, maas: Maas, 
 
 
 def test_grace_durations() -> None:
-    from provisioning.operations.keys import parse_duration
+    from provisioning.operations.keys_model import parse_duration
 
     assert [parse_duration(v, "--grace") for v in ("0", "90", "90s", "10m", "1.5h")] == [0, 90, 90, 600, 5400]
 
