@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.catalog import MODELS, REQUESTS_PER_MINUTE
-from infra.config import SURVIVE_CHOICES, CapacityTarget, FleetConfig
+from infra.config_model import SURVIVE_CHOICES, CapacityTarget, FleetConfig
 from provisioning.errors import BadInput
 
 MINUTES_PER_HOUR = 60

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from infra.catalog import MODELS, REQUESTS_PER_MINUTE
-from infra.config import CapacityTarget, ConfigError, FleetConfig, parse_stack_config
+from infra.config import ConfigError, FleetConfig, parse_stack_config
+from infra.config_model import CapacityTarget
 from provisioning.capacity.arithmetic import (
     WhatIf,
     capacity_document,
