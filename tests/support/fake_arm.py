@@ -1059,13 +1059,18 @@ async def _get_workspace(arm: FakeArm, request: Request, g: dict[str, str], body
     return ws if isinstance(ws, Response) else JSONResponse(ws.body())
 
 
-@_route("GET", _WS + r"/serverlessendpoints")
-async def _list_endpoints(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+def _list_children(arm: FakeArm, request: Request, g: dict[str, str], store: dict[str, Any], kind: str) -> Response:
+    """A workspace's child resources of one kind, paged (`{value, nextLink}`), as ARM lists them."""
     ws = _workspace(arm, g)
     if isinstance(ws, Response):
         return ws
-    prefix = _lower(ws.id) + "/serverlessendpoints/"
-    return arm.page(request, [e.body() for k, e in sorted(arm.endpoints.items()) if k.startswith(prefix)])
+    prefix = f"{_lower(ws.id)}/{kind}/"
+    return arm.page(request, [item.body() for k, item in sorted(store.items()) if k.startswith(prefix)])
+
+
+@_route("GET", _WS + r"/serverlessendpoints")
+async def _list_endpoints(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+    return _list_children(arm, request, g, arm.endpoints, "serverlessendpoints")
 
 
 @_route("GET", _WS + r"/serverlessendpoints/(?P<name>[^/]+)")
@@ -1181,11 +1186,7 @@ async def _operation_result(arm: FakeArm, request: Request, g: dict[str, str], b
 
 @_route("GET", _WS + r"/marketplacesubscriptions")
 async def _list_marketplace(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    ws = _workspace(arm, g)
-    if isinstance(ws, Response):
-        return ws
-    prefix = _lower(ws.id) + "/marketplacesubscriptions/"
-    return arm.page(request, [m.body() for k, m in sorted(arm.marketplace.items()) if k.startswith(prefix)])
+    return _list_children(arm, request, g, arm.marketplace, "marketplacesubscriptions")
 
 
 @_route("GET", _WS + r"/marketplacesubscriptions/(?P<name>[^/]+)")
