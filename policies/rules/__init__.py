@@ -12,7 +12,8 @@ Two ground rules every check follows:
   violation, "unknown" is not.
 - Messages name the resource and the offending value, never a secret.
 
-A new rule: a check function and a `Rule` in the module of its subject, then its place in `RULES`
+A new rule: a check function in the module of its subject, made a Rule by `@resource_rule(...)` or
+`@stack_rule(...)` (its docstring is the rule's description), then its place in `RULES`
 below (the order is the order violations are reported in). See docs/architecture.md.
 
 Public API (used by `maas plan`, the CrossGuard adapter and `maas policy check`):
@@ -41,30 +42,30 @@ from policies.rules import (
 )
 
 RULES: Final[tuple[Rule, ...]] = (
-    endpoints.REGION_ALLOWED,
-    workspaces.REGION_ALLOWED,
-    endpoints.CONTENT_SAFETY,
-    endpoints.AUTH_KEY,
-    endpoints.SKU_CONSUMPTION,
-    endpoints.NAME_VALID,
-    endpoints.NAME_UNIQUE_PER_REGION,
-    endpoints.ONE_PER_MODEL_PER_WORKSPACE,
-    endpoints.DEPENDS_ON_SUBSCRIPTION,
-    secrets.KEYS_ONLY_AS_SECRETS,
-    secrets.KEY_SHAPED_OUTPUTS,
-    access.NO_PRIVILEGED_ASSIGNMENT,
-    access.CUSTOM_ROLE_LEAST_PRIVILEGE,
-    access.WORKSPACE_IDENTITY_ON_OWN_VAULT,
-    tags.REQUIRED_TAGS_PRESENT,
-    key_vaults.RBAC_AUTHORIZATION,
-    key_vaults.PURGE_PROTECTION,
-    key_vaults.ENDPOINT_KEYS_IN_KEYS_VAULT,
-    endpoints.IN_WORKSPACE_REGION,
-    endpoints.MODEL_IN_CATALOG,
-    diagnostics.DIAGNOSTICS_TO_LOG_ANALYTICS,
-    protection.PROD_VAULTS_PROTECTED,
-    budgets.BUDGET_HAS_CONTACTS,
-    networking.PROD_PRIVATE_NETWORKING,
+    endpoints.region_allowed,
+    workspaces.region_allowed,
+    endpoints.content_safety,
+    endpoints.auth_key,
+    endpoints.sku_consumption,
+    endpoints.name_valid,
+    endpoints.name_unique_per_region,
+    endpoints.one_per_model_per_workspace,
+    endpoints.depends_on_subscription,
+    secrets.keys_only_as_secrets,
+    secrets.key_shaped_outputs,
+    access.no_privileged_assignment,
+    access.custom_role_least_privilege,
+    access.workspace_identity_on_own_vault,
+    tags.required_tags_present,
+    key_vaults.rbac_authorization,
+    key_vaults.purge_protection,
+    key_vaults.endpoint_keys_in_keys_vault,
+    endpoints.in_workspace_region,
+    endpoints.model_in_catalog,
+    diagnostics.diagnostics_to_log_analytics,
+    protection.prod_vaults_protected,
+    budgets.budget_has_contacts,
+    networking.prod_private_networking,
 )
 
 RULES_BY_ID: Final = {rule.id: rule for rule in RULES}

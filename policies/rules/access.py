@@ -20,7 +20,7 @@ from infra.catalog import (
     PrincipalType,
 )
 from infra.resource_types import ML_WORKSPACE, ROLE_ASSIGNMENT, ROLE_DEFINITION
-from policies.engine import Finding, Rule
+from policies.engine import Finding, resource_rule, stack_rule
 from policies.props import dig, is_type, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
@@ -59,7 +59,7 @@ def is_workspace_identity_assignment(record: ResourceRecord) -> bool:
 
 def _expected_workspace_identity_grant(record: ResourceRecord) -> bool:
     """The documented pair, to a service principal, on a Key Vault (or a scope unknown until apply).
-    Which vault is checked by `_workspace_identity_on_own_vault` once the ids are known."""
+    Which vault is checked by `workspace_identity_on_own_vault` once the ids are known."""
     role_id = text(record.properties, "roleDefinitionId") or ""
     scope = (text(record.properties, "scope") or "").lower()
     return (is_workspace_identity_assignment(record)
@@ -68,7 +68,13 @@ def _expected_workspace_identity_grant(record: ResourceRecord) -> bool:
             and (not scope or _VAULT_SCOPE in scope))
 
 
-def _forbidden_assignment(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule(
+    "no-privileged-role-assignment", _M, (ROLE_ASSIGNMENT,),
+    fix="assign the maas-fleet custom roles, Key Vault Secrets User or Reader",
+)
+def no_privileged_assignment(record: ResourceRecord) -> Iterator[Finding]:
+    """No Owner, Contributor or User Access Administrator role assignment (except the documented Contributor of a
+    workspace identity on its own Key Vault)."""
     role_id = text(record.properties, "roleDefinitionId")
     if not role_id:
         return
@@ -86,7 +92,12 @@ def _forbidden_assignment(record: ResourceRecord) -> Iterator[Finding]:
     )
 
 
-def _custom_role_scope(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule(
+    "custom-role-least-privilege", _M, (ROLE_DEFINITION,),
+    fix="limit actions to infra/catalog.py PERMISSIONS",
+)
+def custom_role_least_privilege(record: ResourceRecord) -> Iterator[Finding]:
+    """Custom roles grant no more than the documented serverless permissions and no data actions."""
     permissions = dig(record.properties, "permissions")
     if not isinstance(permissions, Sequence) or isinstance(permissions, str):
         return
@@ -115,7 +126,13 @@ def _custom_role_scope(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-def _workspace_identity_on_own_vault(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+@stack_rule(
+    "workspace-identity-on-own-vault", _M, (ROLE_ASSIGNMENT, ML_WORKSPACE),
+    fix="scope the workspace identity's roles to its workspace's keyVault",
+)
+def workspace_identity_on_own_vault(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    """A workspace's system identity gets the documented Key Vault pair (Contributor + Key Vault Administrator) on its
+    own vault only, typed ServicePrincipal."""
     own_vaults = {
         vault.lower().rstrip("/")
         for r in records if is_type(r, ML_WORKSPACE)
@@ -153,26 +170,3 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, Sequence) and not isinstance(value, str):
         return [v for v in value if isinstance(v, str)]
     return []
-
-
-NO_PRIVILEGED_ASSIGNMENT: Final = Rule(
-    "no-privileged-role-assignment", _M,
-    "No Owner, Contributor or User Access Administrator role assignment (except the documented Contributor "
-    "of a workspace identity on its own Key Vault).",
-    "assign the maas-fleet custom roles, Key Vault Secrets User or Reader", (ROLE_ASSIGNMENT,),
-    resource_check=_forbidden_assignment,
-)
-
-CUSTOM_ROLE_LEAST_PRIVILEGE: Final = Rule(
-    "custom-role-least-privilege", _M,
-    "Custom roles grant no more than the documented serverless permissions and no data actions.",
-    "limit actions to infra/catalog.py PERMISSIONS", (ROLE_DEFINITION,), resource_check=_custom_role_scope,
-)
-
-WORKSPACE_IDENTITY_ON_OWN_VAULT: Final = Rule(
-    "workspace-identity-on-own-vault", _M,
-    "A workspace's system identity gets the documented Key Vault pair (Contributor + Key Vault Administrator) "
-    "on its own vault only, typed ServicePrincipal.",
-    "scope the workspace identity's roles to its workspace's keyVault", (ROLE_ASSIGNMENT, ML_WORKSPACE),
-    stack_check=_workspace_identity_on_own_vault,
-)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 from infra.resource_types import BUDGET
-from policies.engine import Finding, Rule
+from policies.engine import Finding, resource_rule
 from policies.props import dig, is_unknown
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
@@ -18,7 +18,9 @@ _M = Severity.MANDATORY
 _CONTACT_KEYS: Final = ("contactEmails", "contactGroups", "contactRoles")  # Budgets REST API: Notification
 
 
-def _budget_contacts(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule("budget-has-contacts", _M, (BUDGET,), fix="set maas-fleet:budget.contactEmails")
+def budget_has_contacts(record: ResourceRecord) -> Iterator[Finding]:
+    """Every notification of a cost budget names at least one contact (e-mail, action group or role)."""
     if is_unknown(record, "notifications"):
         return
     notifications: Any = dig(record.properties, "notifications")
@@ -34,10 +36,3 @@ def _budget_contacts(record: ResourceRecord) -> Iterator[Finding]:
         if not any(notification.get(c) for c in _CONTACT_KEYS):
             yield Finding(record.name, f"{label(record)} notification {key!r} names no contact; it alerts nobody",
                           "set maas-fleet:budget.contactEmails")
-
-
-BUDGET_HAS_CONTACTS: Final = Rule(
-    "budget-has-contacts", _M,
-    "Every notification of a cost budget names at least one contact (e-mail, action group or role).",
-    "set maas-fleet:budget.contactEmails", (BUDGET,), resource_check=_budget_contacts,
-)

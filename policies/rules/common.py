@@ -7,12 +7,11 @@ shown as withheld.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from infra.catalog import ModelSpec, model_for_asset_id
 from infra.resource_types import ML_WORKSPACE, RESOURCE_TYPES, SERVERLESS_ENDPOINT
-from policies.engine import Finding
-from policies.props import MISSING, canonical_type, dig, is_secret, is_type, is_unknown, text
+from policies.props import MISSING, canonical_type, dig, is_secret, is_type, text
 from policies.records import ResourceRecord
 
 
@@ -59,6 +58,26 @@ def workspace_key(record: ResourceRecord) -> tuple[str, str] | None:
     return rg.lower(), ws.lower()
 
 
+WorkspaceModel = tuple[str, str, str]  # (resource group, workspace, model), lower case
+
+
+def workspace_model_key(record: ResourceRecord) -> WorkspaceModel | None:
+    """(resource group, workspace, model) in lower case: what Azure allows once per workspace."""
+    key = workspace_key(record)
+    asset_id, model = model_of(record)
+    return (*key, model_key(asset_id, model)) if key and asset_id else None
+
+
+def by_workspace_model(records: Sequence[ResourceRecord], type_: str) -> dict[WorkspaceModel, list[ResourceRecord]]:
+    """The records of one type grouped by workspace and model, in record order."""
+    groups: dict[WorkspaceModel, list[ResourceRecord]] = {}
+    for record in of_type(records, type_):
+        key = workspace_model_key(record)
+        if key:
+            groups.setdefault(key, []).append(record)
+    return groups
+
+
 def regions_of(model: ModelSpec) -> str:
     return ", ".join(model.regions)
 
@@ -73,21 +92,6 @@ def shown(record: ResourceRecord, path: str) -> str:
         return "(a secret value, withheld)"
     value = dig(record.properties, path)
     return "not set" if value is MISSING else repr(value)
-
-
-def status_check(
-    record: ResourceRecord, path: str, expected: str, what: str, consequence: str, fix: str
-) -> Iterator[Finding]:
-    """An explicit setting that must equal `expected` (case-insensitive); not set is a violation
-    unless the value is merely unknown, or its enclosing `properties` object is not visible."""
-    top = path.split(".", 1)[0]
-    if top not in record.properties or is_unknown(record, path):
-        return
-    value = dig(record.properties, path)
-    if value is MISSING or value is None:
-        yield Finding(record.name, f"{label(record)} does not set {path}; {consequence}", fix)
-    elif not (isinstance(value, str) and value.lower() == expected.lower()):
-        yield Finding(record.name, f"{label(record)} has {path} = {shown(record, path)}; {what}", fix)
 
 
 def workspace_index(records: Sequence[ResourceRecord]) -> dict[tuple[str, str], ResourceRecord]:

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from infra.catalog import DIAGNOSTICS_KEY_VAULT, DiagnosticTarget
 from infra.resource_types import DIAGNOSTIC_SETTING, KEY_VAULT, ML_WORKSPACE
-from policies.engine import Finding, Rule
+from policies.engine import Finding, stack_rule
 from policies.props import dig, is_type, is_unknown, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
@@ -47,7 +47,13 @@ def _sends_audit(setting: ResourceRecord, target: DiagnosticTarget) -> bool:
     return False
 
 
-def _diagnostics(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+@stack_rule(
+    "diagnostics-to-log-analytics", _A, (ML_WORKSPACE, KEY_VAULT, DIAGNOSTIC_SETTING),
+    fix="keep maas-fleet:diagnostics on (the default)",
+)
+def diagnostics_to_log_analytics(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    """Every ML workspace and Key Vault sends its logs to Log Analytics; vaults include AuditEvent (who read an
+    endpoint key)."""
     settings = [r for r in records if is_type(r, DIAGNOSTIC_SETTING)]
     if any(is_unknown(s, "resourceUri") and not s.dependencies for s in settings):
         return  # a setting whose target cannot be told: do not guess which resource lacks one
@@ -72,12 +78,3 @@ def _diagnostics(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
                 "are not recorded",
                 "enable logs category AuditEvent (or category group audit/allLogs) in the vault's diagnostic setting",
             )
-
-
-DIAGNOSTICS_TO_LOG_ANALYTICS: Final = Rule(
-    "diagnostics-to-log-analytics", _A,
-    "Every ML workspace and Key Vault sends its logs to Log Analytics; vaults include AuditEvent (who read an "
-    "endpoint key).",
-    "keep maas-fleet:diagnostics on (the default)", (ML_WORKSPACE, KEY_VAULT, DIAGNOSTIC_SETTING),
-    stack_check=_diagnostics,
-)

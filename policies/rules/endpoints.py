@@ -6,25 +6,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from typing import Final
 
 from infra.catalog import CONTENT_SAFETY_ENABLED, ENDPOINT_AUTH_MODE, ENDPOINT_SKU, MODELS, normalise_region
 from infra.naming import ENDPOINT_RULE
 from infra.resource_types import MARKETPLACE_SUBSCRIPTION, SERVERLESS_ENDPOINT
-from policies.engine import Finding, Rule
-from policies.props import text
+from policies.engine import Finding, Rule, resource_rule, stack_rule
+from policies.props import MISSING, dig, is_unknown, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import (
+    by_workspace_model,
     label,
-    model_key,
     model_name,
     model_of,
     of_type,
     regions_of,
     shown,
-    status_check,
     workspace_index,
     workspace_key,
+    workspace_model_key,
 )
 
 _M = Severity.MANDATORY
@@ -32,7 +31,10 @@ _A = Severity.ADVISORY
 _ENDPOINT = (SERVERLESS_ENDPOINT,)
 _MODEL_USERS = (SERVERLESS_ENDPOINT, MARKETPLACE_SUBSCRIPTION)
 
-def _endpoint_region(record: ResourceRecord) -> Iterator[Finding]:
+
+@resource_rule("endpoint-region-allowed", _M, _ENDPOINT, fix="deploy each model only in its catalog regions")
+def region_allowed(record: ResourceRecord) -> Iterator[Finding]:
+    """A serverless endpoint's location must be a region where its model is offered."""
     location = text(record.properties, "location")
     _, model = model_of(record)
     if not location or model is None:
@@ -47,29 +49,44 @@ def _endpoint_region(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-def _content_safety(record: ResourceRecord) -> Iterator[Finding]:
-    yield from status_check(
-        record,
-        "properties.contentSafety.contentSafetyStatus",
-        CONTENT_SAFETY_ENABLED,
-        f"content safety must be {CONTENT_SAFETY_ENABLED!r} for every endpoint of the fleet",
-        "Azure's default is not guaranteed, so the fleet states it explicitly",
-        f"set properties.contentSafety.contentSafetyStatus = {CONTENT_SAFETY_ENABLED!r}",
-    )
+def _stated_setting_rule(rule_id: str, description: str, path: str, expected: str, what: str, why: str) -> Rule:
+    """A setting the fleet must state explicitly because Azure's default is not guaranteed: not set is a
+    violation, a different value is one (case-insensitive), an unknown value or an unseen `properties`
+    object is not judged."""
+    fix = f"set {path} = {expected!r}"
+
+    @resource_rule(rule_id, _M, _ENDPOINT, description=description, fix=fix)
+    def check(record: ResourceRecord) -> Iterator[Finding]:
+        top = path.split(".", 1)[0]
+        if top not in record.properties or is_unknown(record, path):
+            return
+        value = dig(record.properties, path)
+        if value is MISSING or value is None:
+            yield Finding(record.name, f"{label(record)} does not set {path}; {why}", fix)
+        elif not (isinstance(value, str) and value.lower() == expected.lower()):
+            yield Finding(record.name, f"{label(record)} has {path} = {shown(record, path)}; {what}", fix)
+
+    return check
 
 
-def _auth_mode(record: ResourceRecord) -> Iterator[Finding]:
-    yield from status_check(
-        record,
-        "properties.authMode",
-        ENDPOINT_AUTH_MODE,
-        f"the fleet stores and rotates endpoint keys, so auth mode must be {ENDPOINT_AUTH_MODE!r}",
-        f"the fleet stores and rotates endpoint keys and needs auth mode {ENDPOINT_AUTH_MODE!r}",
-        f"set properties.authMode = {ENDPOINT_AUTH_MODE!r}",
-    )
+content_safety = _stated_setting_rule(
+    "content-safety-enabled", f"Every serverless endpoint sets content safety to {CONTENT_SAFETY_ENABLED}.",
+    "properties.contentSafety.contentSafetyStatus", CONTENT_SAFETY_ENABLED,
+    f"content safety must be {CONTENT_SAFETY_ENABLED!r} for every endpoint of the fleet",
+    "Azure's default is not guaranteed, so the fleet states it explicitly",
+)
+
+auth_key = _stated_setting_rule(
+    "endpoint-auth-key", f"Every serverless endpoint uses auth mode {ENDPOINT_AUTH_MODE}.",
+    "properties.authMode", ENDPOINT_AUTH_MODE,
+    f"the fleet stores and rotates endpoint keys, so auth mode must be {ENDPOINT_AUTH_MODE!r}",
+    f"the fleet stores and rotates endpoint keys and needs auth mode {ENDPOINT_AUTH_MODE!r}",
+)
 
 
-def _endpoint_sku(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule("endpoint-sku-consumption", _M, _ENDPOINT, fix=f"set sku.name = {ENDPOINT_SKU!r}")
+def sku_consumption(record: ResourceRecord) -> Iterator[Finding]:
+    """Serverless endpoints are pay-as-you-go, the only SKU Azure sells them under."""
     sku = text(record.properties, "sku.name")
     if sku is not None and sku.lower() != ENDPOINT_SKU.lower():
         yield Finding(
@@ -80,7 +97,10 @@ def _endpoint_sku(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-def _endpoint_name(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule("endpoint-name-valid", _M, _ENDPOINT, fix="rename the endpoint")
+def name_valid(record: ResourceRecord) -> Iterator[Finding]:
+    """Endpoint names follow Azure's rule for serverless endpoint names (length and characters): the name
+    is part of the endpoint's public URL."""
     name = text(record.properties, "name")
     if name is None:
         return
@@ -94,7 +114,10 @@ def _endpoint_name(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-def _model_known(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule("model-in-catalog", _A, _MODEL_USERS, fix="use a catalog model id or add the model to infra/catalog.py")
+def model_in_catalog(record: ResourceRecord) -> Iterator[Finding]:
+    """Endpoints and marketplace subscriptions name a catalog model (advisory: other models are allowed, but no region
+    or capability check can apply to them)."""
     asset_id, model = model_of(record)
     if asset_id and model is None:
         known = ", ".join(m.asset_id for m in MODELS.values())
@@ -106,7 +129,9 @@ def _model_known(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-def _name_unique_per_region(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+@stack_rule("endpoint-name-unique-per-region", _M, _ENDPOINT, fix="give each endpoint in a region its own name")
+def name_unique_per_region(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    """Endpoint names are unique per region (case-insensitive, across workspaces): they are part of the URL."""
     groups: dict[tuple[str, str], list[ResourceRecord]] = defaultdict(list)
     for record in of_type(records, SERVERLESS_ENDPOINT):
         name = text(record.properties, "name")
@@ -127,14 +152,13 @@ def _name_unique_per_region(records: Sequence[ResourceRecord]) -> Iterator[Findi
             )
 
 
-def _one_per_model_per_workspace(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    groups: dict[tuple[str, str, str], list[ResourceRecord]] = defaultdict(list)
-    for record in of_type(records, SERVERLESS_ENDPOINT):
-        key = workspace_key(record)
-        asset_id, model = model_of(record)
-        if key and asset_id:
-            groups[(*key, model_key(asset_id, model))].append(record)
-    for members in groups.values():
+@stack_rule(
+    "one-endpoint-per-model-per-workspace", _M, _ENDPOINT,
+    fix="scale out with more projects (workspaces), not more endpoints",
+)
+def one_per_model_per_workspace(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    """A workspace holds at most one serverless deployment per model."""
+    for members in by_workspace_model(records, SERVERLESS_ENDPOINT).values():
         if len(members) < 2:
             continue
         asset_id, model = model_of(members[0])
@@ -150,22 +174,23 @@ def _one_per_model_per_workspace(records: Sequence[ResourceRecord]) -> Iterator[
             )
 
 
-def _depends_on_subscription(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+@stack_rule(
+    "endpoint-depends-on-subscription", _M, _MODEL_USERS,
+    fix="declare the MarketplaceSubscription and add it to the endpoint's depends_on",
+)
+def depends_on_subscription(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    """Every endpoint depends on the marketplace subscription of its model in its workspace."""
     names = {r.name for r in records}
-    subscriptions: dict[tuple[str, str, str], list[ResourceRecord]] = defaultdict(list)
-    for sub in of_type(records, MARKETPLACE_SUBSCRIPTION):
-        key = workspace_key(sub)
-        asset_id, model = model_of(sub)
-        if key and asset_id:
-            subscriptions[(*key, model_key(asset_id, model))].append(sub)
+    subscriptions = by_workspace_model(records, MARKETPLACE_SUBSCRIPTION)
     for endpoint in of_type(records, SERVERLESS_ENDPOINT):
-        key = workspace_key(endpoint)
-        asset_id, model = model_of(endpoint)
-        if not key or not asset_id:
+        key = workspace_model_key(endpoint)
+        if key is None:
             continue
+        asset_id, model = model_of(endpoint)
+        assert asset_id is not None
         ws = text(endpoint.properties, "workspaceName")
         shown_model = model_name(asset_id, model)
-        candidates = subscriptions.get((*key, model_key(asset_id, model)), [])
+        candidates = subscriptions.get(key, [])
         if not candidates:
             if any(dep not in names for dep in endpoint.dependencies):
                 continue  # it depends on something this view does not show; that may be the subscription
@@ -187,7 +212,10 @@ def _depends_on_subscription(records: Sequence[ResourceRecord]) -> Iterator[Find
             )
 
 
-def _endpoint_in_workspace_region(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+@stack_rule("endpoint-in-workspace-region", _A, _ENDPOINT, fix="set the endpoint's location to its workspace's region")
+def in_workspace_region(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    """A serverless endpoint's location equals its workspace's region (advisory: the endpoint-region and
+    workspace-region rules already refuse regions without the model; a mismatch misleads audits)."""
     index = workspace_index(records)
     for endpoint in of_type(records, SERVERLESS_ENDPOINT):
         key = workspace_key(endpoint)
@@ -205,71 +233,3 @@ def _endpoint_in_workspace_region(records: Sequence[ResourceRecord]) -> Iterator
                 "mismatch and audits would report the wrong region",
                 f"set the endpoint's location to {normalise_region(ws_location)!r}",
             )
-
-
-REGION_ALLOWED: Final = Rule(
-    "endpoint-region-allowed", _M,
-    "A serverless endpoint's location must be a region where its model is offered.",
-    "deploy each model only in its catalog regions", _ENDPOINT, resource_check=_endpoint_region,
-)
-
-CONTENT_SAFETY: Final = Rule(
-    "content-safety-enabled", _M,
-    "Every serverless endpoint sets content safety to Enabled.",
-    f"set properties.contentSafety.contentSafetyStatus = {CONTENT_SAFETY_ENABLED!r}", _ENDPOINT,
-    resource_check=_content_safety,
-)
-
-AUTH_KEY: Final = Rule(
-    "endpoint-auth-key", _M,
-    f"Every serverless endpoint uses auth mode {ENDPOINT_AUTH_MODE}.",
-    f"set properties.authMode = {ENDPOINT_AUTH_MODE!r}", _ENDPOINT, resource_check=_auth_mode,
-)
-
-SKU_CONSUMPTION: Final = Rule(
-    "endpoint-sku-consumption", _M,
-    f"Serverless endpoints are pay-as-you-go: sku.name is {ENDPOINT_SKU}.",
-    f"set sku.name = {ENDPOINT_SKU!r}", _ENDPOINT, resource_check=_endpoint_sku,
-)
-
-NAME_VALID: Final = Rule(
-    "endpoint-name-valid", _M,
-    f"Endpoint names are {ENDPOINT_RULE.min_len}-{ENDPOINT_RULE.max_len} characters matching "
-    f"{ENDPOINT_RULE.pattern.pattern}.",
-    "rename the endpoint", _ENDPOINT, resource_check=_endpoint_name,
-)
-
-NAME_UNIQUE_PER_REGION: Final = Rule(
-    "endpoint-name-unique-per-region", _M,
-    "Endpoint names are unique per region (case-insensitive, across workspaces): they are part of the URL.",
-    "give each endpoint in a region its own name", _ENDPOINT, stack_check=_name_unique_per_region,
-)
-
-ONE_PER_MODEL_PER_WORKSPACE: Final = Rule(
-    "one-endpoint-per-model-per-workspace", _M,
-    "A workspace holds at most one serverless deployment per model.",
-    "scale out with more projects (workspaces), not more endpoints", _ENDPOINT,
-    stack_check=_one_per_model_per_workspace,
-)
-
-DEPENDS_ON_SUBSCRIPTION: Final = Rule(
-    "endpoint-depends-on-subscription", _M,
-    "Every endpoint depends on the marketplace subscription of its model in its workspace.",
-    "declare the MarketplaceSubscription and add it to the endpoint's depends_on", _MODEL_USERS,
-    stack_check=_depends_on_subscription,
-)
-
-IN_WORKSPACE_REGION: Final = Rule(
-    "endpoint-in-workspace-region", _A,
-    "A serverless endpoint's location equals its workspace's region (advisory: the endpoint-region and "
-    "workspace-region rules already refuse regions without the model; a mismatch misleads audits).",
-    "set the endpoint's location to its workspace's region", _ENDPOINT,
-    stack_check=_endpoint_in_workspace_region,
-)
-
-MODEL_IN_CATALOG: Final = Rule(
-    "model-in-catalog", _A,
-    "Endpoints and marketplace subscriptions name a catalog model (advisory: other models are allowed, but "
-    "no region or capability check can apply to them).",
-    "use a catalog model id or add the model to infra/catalog.py", _MODEL_USERS, resource_check=_model_known,
-)

@@ -6,12 +6,11 @@ workspace's other secrets.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Final
+from collections.abc import Iterator, Sequence
 
 from infra.catalog import KEY_VAULT_SECRETS_USER
 from infra.resource_types import KEY_VAULT, KEY_VAULT_SECRET, ML_WORKSPACE, ROLE_ASSIGNMENT
-from policies.engine import Finding, Rule
+from policies.engine import Finding, Rule, resource_rule, stack_rule
 from policies.props import dig, is_type, is_unknown, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label, shown
@@ -19,32 +18,40 @@ from policies.rules.common import label, shown
 _M = Severity.MANDATORY
 _A = Severity.ADVISORY
 
-def _must_be_true(path: str, problem: str, fix: str) -> Callable[[ResourceRecord], Iterator[Finding]]:
-    """A check of a vault switch that must be explicitly on (`problem` names its value as {value});
-    unknown values and unseen properties are not judged."""
+def _vault_switch_rule(
+    rule_id: str, severity: Severity, description: str, path: str, problem: str, caveat: str = "",
+) -> Rule:
+    """A rule that a vault switch is explicitly on (`problem` names its value as {value}); unknown values
+    and unseen properties are not judged. Both switches are judged the same way, so one check serves."""
+    fix = f"set {path} = True"
 
+    @resource_rule(rule_id, severity, (KEY_VAULT,), description=description, fix=fix)
     def check(record: ResourceRecord) -> Iterator[Finding]:
         if "properties" not in record.properties or is_unknown(record, path):
             return
         if dig(record.properties, path) is not True:
             value = f"{path} is {shown(record, path)}"
-            yield Finding(record.name, f"{label(record)} {problem.format(value=value)}", fix)
+            yield Finding(record.name, f"{label(record)} {problem.format(value=value)}", fix + caveat)
 
     return check
 
 
-_vault_rbac = _must_be_true(
+rbac_authorization = _vault_switch_rule(
+    "key-vault-rbac-authorization", _M,
+    "Key Vaults use RBAC authorization, so access is granted only by audited role assignments.",
     "properties.enableRbacAuthorization",
     "does not use RBAC authorization ({value}); access policies bypass the audited role assignments, "
     "and the consumer persona's Key Vault Secrets User role has no effect",
-    "set properties.enableRbacAuthorization = True",
 )
-_vault_purge_protection = _must_be_true(
+
+purge_protection = _vault_switch_rule(
+    "key-vault-purge-protection", _A,
+    "Key Vaults holding endpoint keys have purge protection (advisory: it is irreversible and keeps the "
+    "name reserved after a destroy, which a throwaway dev stack may not want).",
     "properties.enablePurgeProtection",
     "has no purge protection ({value}); a deleted vault holding endpoint keys could be purged before anyone "
     "notices",
-    "set properties.enablePurgeProtection = True (irreversible; the vault name stays reserved for the soft-delete "
-    "retention)",
+    " (irreversible; the vault name stays reserved for the soft-delete retention)",
 )
 
 
@@ -58,7 +65,13 @@ def _workspace_vaults(records: Sequence[ResourceRecord]) -> dict[str, str]:
     return vaults
 
 
-def _keys_in_keys_vault(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+@stack_rule(
+    "endpoint-keys-in-keys-vault", _M, (KEY_VAULT_SECRET, ROLE_ASSIGNMENT, ML_WORKSPACE),
+    fix="store keys and grant reads on the keys vault",
+)
+def endpoint_keys_in_keys_vault(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    """Endpoint keys, and consumers' Key Vault Secrets User grants, live in each unit's keys vault, never in the
+    workspace's own vault."""
     own = _workspace_vaults(records)
     if not own:
         return
@@ -83,24 +96,3 @@ def _keys_in_keys_vault(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
                     "grant Key Vault Secrets User on the unit's keys vault instead",
                 )
 
-
-RBAC_AUTHORIZATION: Final = Rule(
-    "key-vault-rbac-authorization", _M,
-    "Key Vaults use RBAC authorization, so access is granted only by audited role assignments.",
-    "set properties.enableRbacAuthorization = True", (KEY_VAULT,), resource_check=_vault_rbac,
-)
-
-PURGE_PROTECTION: Final = Rule(
-    "key-vault-purge-protection", _A,
-    "Key Vaults holding endpoint keys have purge protection (advisory: it is irreversible and keeps the "
-    "name reserved after a destroy, which a throwaway dev stack may not want).",
-    "set properties.enablePurgeProtection = True", (KEY_VAULT,), resource_check=_vault_purge_protection,
-)
-
-ENDPOINT_KEYS_IN_KEYS_VAULT: Final = Rule(
-    "endpoint-keys-in-keys-vault", _M,
-    "Endpoint keys, and consumers' Key Vault Secrets User grants, live in each unit's keys vault, never in the "
-    "workspace's own vault.",
-    "store keys and grant reads on the keys vault", (KEY_VAULT_SECRET, ROLE_ASSIGNMENT, ML_WORKSPACE),
-    stack_check=_keys_in_keys_vault,
-)

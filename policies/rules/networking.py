@@ -6,11 +6,10 @@ workspace serves its endpoints (and their keys' use) to the internet; some teams
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from infra.catalog import PROD_ENVIRONMENT, TAG_ENVIRONMENT
 from infra.resource_types import ML_WORKSPACE
-from policies.engine import Finding, Rule
+from policies.engine import Finding, resource_rule
 from policies.props import is_unknown, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
@@ -18,7 +17,12 @@ from policies.rules.common import label
 _A = Severity.ADVISORY
 
 
-def _prod_private(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule(
+    "prod-private-networking", _A, (ML_WORKSPACE,),
+    fix="set maas-fleet:network publicNetworkAccess Disabled with private endpoint subnets",
+)
+def prod_private_networking(record: ResourceRecord) -> Iterator[Finding]:
+    """ML workspaces of a prod stack have public network access Disabled (serverless endpoints follow the workspace)."""
     if text(record.properties, f"tags.{TAG_ENVIRONMENT}") != PROD_ENVIRONMENT or is_unknown(
         record, "publicNetworkAccess"
     ):
@@ -32,11 +36,3 @@ def _prod_private(record: ResourceRecord) -> Iterator[Finding]:
             "set maas-fleet:network {publicNetworkAccess: Disabled, privateEndpointSubnets: {<region>: <subnet id>}, "
             "privateDnsZoneResourceGroup: <id>}",
         )
-
-
-PROD_PRIVATE_NETWORKING: Final = Rule(
-    "prod-private-networking", _A,
-    "ML workspaces of a prod stack have public network access Disabled (serverless endpoints follow the workspace).",
-    "set maas-fleet:network publicNetworkAccess Disabled with private endpoint subnets", (ML_WORKSPACE,),
-    resource_check=_prod_private,
-)

@@ -10,7 +10,7 @@ from typing import Final
 
 from infra.catalog import PROD_ENVIRONMENT, TAG_ENVIRONMENT
 from infra.resource_types import KEY_VAULT, RESOURCE_GROUP_LOCK
-from policies.engine import Finding, Rule
+from policies.engine import Finding, stack_rule
 from policies.props import is_type, text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
@@ -28,7 +28,9 @@ def _locked_groups(records: Sequence[ResourceRecord]) -> set[str]:
     }
 
 
-def _prod_vaults_protected(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+@stack_rule("prod-vaults-protected", _A, (KEY_VAULT, RESOURCE_GROUP_LOCK), fix="keep maas-fleet:protect on for prod")
+def prod_vaults_protected(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    """Key Vaults of a prod stack are Pulumi-protected and their resource group has a CanNotDelete lock."""
     locked = _locked_groups(records)
     for vault in records:
         if not is_type(vault, KEY_VAULT) or text(vault.properties, f"tags.{TAG_ENVIRONMENT}") != PROD_ENVIRONMENT:
@@ -48,11 +50,3 @@ def _prod_vaults_protected(records: Sequence[ResourceRecord]) -> Iterator[Findin
                 "or the CLI can delete it",
                 "set maas-fleet:protect true (adds a CanNotDelete lock on each unit resource group)",
             )
-
-
-PROD_VAULTS_PROTECTED: Final = Rule(
-    "prod-vaults-protected", _A,
-    "Key Vaults of a prod stack are Pulumi-protected and their resource group has a CanNotDelete lock.",
-    "keep maas-fleet:protect on for prod", (KEY_VAULT, RESOURCE_GROUP_LOCK),
-    stack_check=_prod_vaults_protected,
-)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from infra.resource_types import KEY_VAULT_SECRET, STACK
-from policies.engine import ANY_TYPE, Finding, Rule
+from policies.engine import ANY_TYPE, Finding, resource_rule
 from policies.props import MISSING, dig, format_path, is_secret, is_type, walk
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
@@ -62,7 +62,13 @@ def _is_reference(value: str) -> bool:
     return v.startswith("@microsoft.keyvault(") or (v.startswith("https://") and ".vault." in v)
 
 
-def _keys_as_secrets(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule(
+    "keys-only-as-secrets", _M, (ANY_TYPE,),
+    fix="wrap keys in pulumi.Output.secret; export Key Vault secret URIs",
+    needs_secret_markers=True,
+)
+def keys_only_as_secrets(record: ResourceRecord) -> Iterator[Finding]:
+    """Endpoint keys appear only as Pulumi secrets: Key Vault secret values, stack outputs and inputs."""
     if not record.secrets_visible:
         return
     if is_type(record, KEY_VAULT_SECRET):
@@ -93,7 +99,13 @@ def _keys_as_secrets(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-def _key_shaped_outputs(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule(
+    "key-shaped-output-in-clear", _A, (STACK,),
+    fix="export keys only as Pulumi secrets",
+    needs_secret_markers=True,
+)
+def key_shaped_outputs(record: ResourceRecord) -> Iterator[Finding]:
+    """A stack output shaped like an endpoint key, under a name that does not say so, is a Pulumi secret."""
     if not record.secrets_visible or not is_type(record, STACK):
         return
     for path, value in walk(record.properties):
@@ -110,18 +122,3 @@ def _key_shaped_outputs(record: ResourceRecord) -> Iterator[Finding]:
             "Pulumi secret (value withheld)",
             "if it is a key, export it as a Pulumi secret (or the Key Vault secret URI); if not, ignore this",
         )
-
-
-KEYS_ONLY_AS_SECRETS: Final = Rule(
-    "keys-only-as-secrets", _M,
-    "Endpoint keys appear only as Pulumi secrets: Key Vault secret values, stack outputs and inputs.",
-    "wrap keys in pulumi.Output.secret; export Key Vault secret URIs", (ANY_TYPE,),
-    resource_check=_keys_as_secrets, needs_secret_markers=True,
-)
-
-KEY_SHAPED_OUTPUTS: Final = Rule(
-    "key-shaped-output-in-clear", _A,
-    "A stack output shaped like an endpoint key, under a name that does not say so, is a Pulumi secret.",
-    "export keys only as Pulumi secrets", (STACK,),
-    resource_check=_key_shaped_outputs, needs_secret_markers=True,
-)

@@ -16,7 +16,7 @@ from infra.resource_types import (
     SERVERLESS_ENDPOINT,
     STORAGE_ACCOUNT,
 )
-from policies.engine import Finding, Rule
+from policies.engine import Finding, resource_rule
 from policies.props import MISSING, dig, is_unknown
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label
@@ -35,7 +35,12 @@ TAGGED_TYPES: Final = (
 
 _M = Severity.MANDATORY
 
-def _required_tags(record: ResourceRecord) -> Iterator[Finding]:
+@resource_rule(
+    "required-tags", _M, TAGGED_TYPES,
+    description=f"Taggable resources the fleet creates carry the tags {', '.join(REQUIRED_TAGS)}.",
+    fix="tag with FleetConfig.tags_for(project)",
+)
+def required_tags_present(record: ResourceRecord) -> Iterator[Finding]:
     if is_unknown(record, "tags"):
         return
     tags = dig(record.properties, "tags")
@@ -55,10 +60,3 @@ def _required_tags(record: ResourceRecord) -> Iterator[Finding]:
             f"tag it with {', '.join(REQUIRED_TAGS)} ({TAG_MANAGED_BY}={MANAGED_BY_VALUE}; "
             "FleetConfig.tags_for(project) builds the set)",
         )
-
-
-REQUIRED_TAGS_PRESENT: Final = Rule(
-    "required-tags", _M,
-    f"Taggable resources the fleet creates carry the tags {', '.join(REQUIRED_TAGS)}.",
-    "tag with FleetConfig.tags_for(project)", TAGGED_TYPES, resource_check=_required_tags,
-)

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Final
 
 from infra.catalog import normalise_region
 from infra.resource_types import MARKETPLACE_SUBSCRIPTION, ML_WORKSPACE, SERVERLESS_ENDPOINT
-from policies.engine import Finding, Rule
+from policies.engine import Finding, stack_rule
 from policies.props import text
 from policies.records import ResourceRecord, Severity
 from policies.rules.common import label, model_of, of_type, regions_of, shown, workspace_index, workspace_key
@@ -16,7 +15,12 @@ from policies.rules.common import label, model_of, of_type, regions_of, shown, w
 _M = Severity.MANDATORY
 _MODEL_USERS = (SERVERLESS_ENDPOINT, MARKETPLACE_SUBSCRIPTION)
 
-def _workspace_region(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+@stack_rule(
+    "workspace-region-allowed", _M, (ML_WORKSPACE, *_MODEL_USERS),
+    fix="keep workspaces in the catalog regions of their models",
+)
+def region_allowed(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
+    """An ML workspace must be in a region that offers every model subscribed to or deployed into it."""
     index = workspace_index(records)
     seen: set[tuple[str, str]] = set()
     users = of_type(records, SERVERLESS_ENDPOINT) + of_type(records, MARKETPLACE_SUBSCRIPTION)
@@ -37,11 +41,3 @@ def _workspace_region(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
             f"move the workspace to one of {regions_of(model)} (a new region in the stack config), "
             f"or stop deploying {model.name} into it",
         )
-
-
-REGION_ALLOWED: Final = Rule(
-    "workspace-region-allowed", _M,
-    "An ML workspace must be in a region that offers every model subscribed to or deployed into it.",
-    "keep workspaces in the catalog regions of their models", (ML_WORKSPACE, *_MODEL_USERS),
-    stack_check=_workspace_region,
-)
