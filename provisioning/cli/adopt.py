@@ -8,27 +8,18 @@ from typing import Annotated
 import typer
 
 from provisioning.cli.app import app
-from provisioning.cli.options import (
-    ArmEndpoint,
-    Config,
-    Stack,
-    Subscription,
-    TableOrJson,
-    output_file_problem,
-    write_failed,
-)
-from provisioning.cli.session import azure_session, one_subscription, say, stack_config
+from provisioning.cli.options import TableOrJson, output_file_problem, write_failed
+from provisioning.cli.session import say
+from provisioning.cli.stack_target import StackTarget, stack_target_options
 from provisioning.errors import BadInput
 
 
 @app.command("adopt")
+@stack_target_options
 def adopt_command(
     out: Annotated[Path, typer.Option(
         "--out", metavar="FILE", help="Where to write the `pulumi import --file` document.", dir_okay=False)],
-    stack: Stack = None,
-    config: Config = None,
-    subscription: Subscription = None,
-    arm_endpoint: ArmEndpoint = None,
+    target: StackTarget,
     output: TableOrJson = "table",
 ) -> None:
     """Find the endpoints and marketplace subscriptions a stack would create that already exist, and write
@@ -43,11 +34,8 @@ def adopt_command(
     problem = output_file_problem(out, "--out", create_parents=True, regular=True)
     if problem:
         raise BadInput(problem)
-    fleet = stack_config(stack, config, required=True)  # before any credential or network: bad input fails fast
-    assert fleet is not None
-    with azure_session(arm_endpoint) as session:
-        resolved = one_subscription(session, subscription, fleet)
-        result = find_adoptable(session, fleet, resolved.id, say=say)
+    with target.open() as opened:
+        result = find_adoptable(opened.session, opened.fleet, opened.subscription.id, say=say)
 
     if output == "json":
         emit_json(result.document())

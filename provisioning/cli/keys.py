@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from provisioning.cli.app import app
 from provisioning.cli.option_errors import reject
-from provisioning.cli.options import (
-    ArmEndpoint,
-    Config,
-    EndpointName,
-    Region,
-    ResourceGroup,
-    Stack,
-    Subscription,
-    TableOrJson,
-    Workspace,
-)
-from provisioning.cli.session import azure_session, one_subscription, say, stack_config
+from provisioning.cli.options import EndpointName, Region, ResourceGroup, TableOrJson, Workspace
+from provisioning.cli.session import say
+from provisioning.cli.stack_target import StackTarget, stack_target_options
 
 keys_app = typer.Typer(help="Show or rotate serverless endpoint keys (masked unless --reveal).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 
-def _address(name: str, resource_group: str | None, workspace: str | None, stack: str | None,
-             config: Path | None, region: str | None) -> tuple[str, str, Any]:
+def _address(name: str, resource_group: str | None, workspace: str | None, target: StackTarget,
+             region: str | None) -> tuple[str, str, Any]:
     """(resource group, workspace, stack config or None): explicit flags win; otherwise the stack decides.
     Checked before any credential is built: bad input fails fast."""
     from infra.naming import ENDPOINT_RULE, RULES
@@ -47,9 +37,9 @@ def _address(name: str, resource_group: str | None, workspace: str | None, stack
     if problems:
         raise BadInput(problems)
     try:
-        fleet = load_config(stack, config) if (stack or config or not explicit) else None
+        fleet = load_config(target.stack, target.config) if (target.stack or target.config or not explicit) else None
     except BadInput as exc:
-        if stack or config:
+        if target.stack or target.config:
             raise
         raise BadInput(f"{exc.lines()[0]}; or give the endpoint's --resource-group and --workspace") from None
     if explicit:
@@ -60,24 +50,21 @@ def _address(name: str, resource_group: str | None, workspace: str | None, stack
     return found.resource_group, found.workspace, fleet
 
 
-def _endpoint_ref(name: str, resource_group: str, workspace: str, subscription: str | None, fleet: Any,
+def _endpoint_ref(name: str, resource_group: str, workspace: str, target: StackTarget, fleet: Any,
                   session: Any) -> Any:
     from provisioning.operations.keys_model import EndpointRef
 
-    resolved = one_subscription(session, subscription, fleet)
-    return EndpointRef(resolved.id, resource_group, workspace, name)
+    return EndpointRef(target.subscription_in(session, fleet).id, resource_group, workspace, name)
 
 
 @keys_app.command("show")
+@stack_target_options
 def keys_show_command(
     name: EndpointName,
-    stack: Stack = None,
-    config: Config = None,
+    target: StackTarget,
     region: Region = None,
     resource_group: ResourceGroup = None,
     workspace: Workspace = None,
-    subscription: Subscription = None,
-    arm_endpoint: ArmEndpoint = None,
     reveal: Annotated[bool, typer.Option("--reveal", help="Print the keys in clear (default: masked).")] = False,
     output: TableOrJson = "table",
 ) -> None:
@@ -87,9 +74,9 @@ def keys_show_command(
     from provisioning.operations.keys_render import keys_document, print_masked, write_revealed
     from provisioning.ui.console import emit_json, stdout
 
-    rg, ws, fleet = _address(name, resource_group, workspace, stack, config, region)
-    with azure_session(arm_endpoint) as session:
-        ref = _endpoint_ref(name, rg, ws, subscription, fleet, session)
+    rg, ws, fleet = _address(name, resource_group, workspace, target, region)
+    with target.azure() as session:
+        ref = _endpoint_ref(name, rg, ws, target, fleet, session)
         keys = show_keys(session, ref)
     document = keys_document(keys, name=name, resource_group=rg, workspace=ws, reveal=reveal)
     if reveal:
@@ -102,11 +89,12 @@ def keys_show_command(
 
 
 @keys_app.command("rotate")
+@stack_target_options
 def keys_rotate_command(
     name: Annotated[str | None, typer.Argument(
         metavar="ENDPOINT", help="Serverless endpoint name (not with --all).")] = None,
-    stack: Stack = None,
-    config: Config = None,
+    *,
+    target: StackTarget,
     region: Region = None,
     resource_group: ResourceGroup = None,
     workspace: Workspace = None,
@@ -121,8 +109,6 @@ def keys_rotate_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help=(
         "Say what the rotation would do (reads the endpoint, Key Vault secret and your permissions); change "
         "nothing."))] = False,
-    subscription: Subscription = None,
-    arm_endpoint: ArmEndpoint = None,
     regenerate_timeout: Annotated[float, typer.Option(
         "--regenerate-timeout", min=1, metavar="SECONDS",
         help="Deadline for the rotation's Azure calls: regenerations, their polling, retries and Retry-After "
@@ -154,15 +140,15 @@ def keys_rotate_command(
                                           ("--key", key), ("--dry-run", dry_run)) if value]
         if given:
             reject(f"--all rotates both keys of every endpoint of the stack: drop {', '.join(given)}")
-        _rotate_stack(stack, config, subscription, arm_endpoint, regenerate_timeout, grace_s, output)
+        _rotate_stack(target, regenerate_timeout, grace_s, output)
         return
     if name is None:
         reject("name the endpoint (ENDPOINT with --stack NAME, or with --resource-group and --workspace), or "
                "rotate every endpoint of a stack with --stack NAME --all")
     kind = KeyKind(key.lower()) if key else None
-    rg, ws, fleet = _address(name, resource_group, workspace, stack, config, region)
-    with azure_session(arm_endpoint) as session:
-        ref = _endpoint_ref(name, rg, ws, subscription, fleet, session)
+    rg, ws, fleet = _address(name, resource_group, workspace, target, region)
+    with target.azure() as session:
+        ref = _endpoint_ref(name, rg, ws, target, fleet, session)
         secret_id = _planned_secret(fleet, ref) if fleet is not None else ""
         if dry_run:
             rotation = Rotation(session, ref, key=kind, both=both, timeout=regenerate_timeout, grace=grace_s,
@@ -222,22 +208,19 @@ def _print_dry_run(name: str, steps: list[tuple[str, Any]], result: Any, *, as_j
         say(f"warning: {warning}")
 
 
-def _rotate_stack(stack: str | None, config: Path | None, subscription: str | None, arm_endpoint: str | None,
-                  timeout: float, grace: float, output: str) -> None:
+def _rotate_stack(target: StackTarget, timeout: float, grace: float, output: str) -> None:
     """`--stack NAME --all`: every endpoint the stack declares, with progress, a summary, and where
     each unfinished one stopped."""
     from provisioning.operations.planned import planned_fleet
     from provisioning.operations.rotate_all import rotate_all
     from provisioning.ui.console import emit_json, stdout
 
-    fleet = stack_config(stack, config, required=True)  # bad input fails before any credential or network
-    assert fleet is not None
-    with azure_session(arm_endpoint) as session:
-        resolved = one_subscription(session, subscription, fleet)
-        planned = planned_fleet(fleet, resolved.id)
+    with target.open() as opened:
+        fleet, subscription = opened.fleet, opened.subscription.id
+        planned = planned_fleet(fleet, subscription)
         say(f"rotating both keys of {len(planned.endpoints)} endpoint(s) of stack {fleet.stack}, one after another"
             + (f", {grace:g} s grace each" if grace else ""))
-        result = rotate_all(session, resolved.id, planned.endpoints, stack=fleet.stack, grace=grace,
+        result = rotate_all(opened.session, subscription, planned.endpoints, stack=fleet.stack, grace=grace,
                             timeout=timeout, say=say)
     if output == "json":
         emit_json(result.document())
@@ -257,11 +240,9 @@ def _rotate_stack(stack: str | None, config: Path | None, subscription: str | No
 
 
 @keys_app.command("status")
+@stack_target_options
 def keys_status_command(
-    stack: Stack = None,
-    config: Config = None,
-    subscription: Subscription = None,
-    arm_endpoint: ArmEndpoint = None,
+    target: StackTarget,
     output: TableOrJson = "table",
 ) -> None:
     """Age and expiry of every endpoint key of a stack (Key Vault secret metadata, never a value).
@@ -273,12 +254,9 @@ def keys_status_command(
     from provisioning.operations.planned import planned_fleet
     from provisioning.ui.console import emit_json, stdout
 
-    fleet = stack_config(stack, config, required=True)  # bad input fails before any credential or network
-    assert fleet is not None
-    with azure_session(arm_endpoint) as session:
-        resolved = one_subscription(session, subscription, fleet)
-        planned = planned_fleet(fleet, resolved.id)
-        report = key_statuses(session, resolved.id, planned.endpoints, stack=fleet.stack)
+    with target.open() as opened:
+        planned = planned_fleet(opened.fleet, opened.subscription.id)
+        report = key_statuses(opened.session, opened.subscription.id, planned.endpoints, stack=opened.fleet.stack)
     if output == "json":
         emit_json(report.document())
     else:

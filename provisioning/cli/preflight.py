@@ -7,16 +7,15 @@ from typing import Annotated
 import typer
 
 from provisioning.cli.app import app
-from provisioning.cli.options import ArmEndpoint, Config, Stack, Subscription, TableOrJson
-from provisioning.cli.session import azure_session, one_subscription, say, stack_config
+from provisioning.cli.options import TableOrJson
+from provisioning.cli.session import say
+from provisioning.cli.stack_target import StackTarget, stack_target_options
 
 
 @app.command("preflight")
+@stack_target_options
 def preflight_command(
-    stack: Stack = None,
-    config: Config = None,
-    subscription: Subscription = None,
-    arm_endpoint: ArmEndpoint = None,
+    target: StackTarget,
     fix: Annotated[bool, typer.Option("--fix", help="Register missing resource providers and wait for them.")] = False,
     fix_timeout: Annotated[float, typer.Option(
         "--fix-timeout", min=1, metavar="SECONDS", help="With --fix: seconds to wait for the registration.")] = 300.0,
@@ -28,15 +27,11 @@ def preflight_command(
     from provisioning.operations.preflight_report import Check
     from provisioning.ui.console import emit_json, stdout
 
-    fleet = stack_config(stack, config, required=True)
-    assert fleet is not None
-
     def live(check: Check) -> None:
         stdout.print(check_line(check), soft_wrap=True)  # one line per check, however long
 
-    with azure_session(arm_endpoint) as session:
-        resolved = one_subscription(session, subscription, fleet)
-        report = run_preflight(session, fleet, resolved, fix=fix, timeout=fix_timeout,
+    with target.open() as opened:
+        report = run_preflight(opened.session, opened.fleet, opened.subscription, fix=fix, timeout=fix_timeout,
                                on_check=live if output == "table" else None)
     if output == "json":
         emit_json(report.document())

@@ -14,7 +14,7 @@ import provisioning.cli
 from provisioning.cli import COMMAND_MODULES, app, main
 
 # Modules of provisioning/cli that hold shared machinery rather than a command.
-SHARED = {"__init__", "app", "options", "option_errors", "session"}
+SHARED = {"__init__", "app", "options", "option_errors", "session", "stack_target"}
 
 # Each command that takes --format, with the arguments it requires otherwise (never reached: the
 # bad format is refused while the options are parsed).
