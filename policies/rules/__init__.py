@@ -3,7 +3,7 @@
 Why pure functions: the same rules must hold for `maas plan` (records from Pulumi mocks), the
 CrossGuard pack (`pulumi preview --policy-pack policies`) and `maas policy check` (a stack export or a
 preview document), so none of them may know where its records came from. Every threshold and list
-is read from infra/catalog.py and infra/naming.py.
+is read from infra/catalog and infra/naming.py.
 
 Two ground rules every check follows:
 - A value a rule cannot see (absent because unknown at preview, or listed in `unknown_paths`) is

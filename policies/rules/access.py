@@ -1,5 +1,5 @@
 """Rules about access: no privileged built-in role is assigned, and custom roles grant no more than the
-documented serverless permissions (infra/catalog.py PERMISSIONS).
+documented serverless permissions (infra/catalog/access.py PERMISSIONS).
 
 One assignment of a broad role is expected: Azure ML documents Contributor (control plane) plus Key
 Vault Administrator (data plane) for a workspace identity on an RBAC-mode vault
@@ -94,7 +94,7 @@ def no_privileged_assignment(record: ResourceRecord) -> Iterator[Finding]:
 
 @resource_rule(
     "custom-role-least-privilege", _M, (ROLE_DEFINITION,),
-    fix="limit actions to infra/catalog.py PERMISSIONS",
+    fix="limit actions to infra/catalog/access.py PERMISSIONS",
 )
 def custom_role_least_privilege(record: ResourceRecord) -> Iterator[Finding]:
     """Custom roles grant no more than the documented serverless permissions and no data actions."""
@@ -115,7 +115,7 @@ def custom_role_least_privilege(record: ResourceRecord) -> Iterator[Finding]:
             record.name,
             f"{label(record)} grants actions beyond the documented serverless permissions: "
             f"{', '.join(repr(a) for a in broad)}",
-            f"limit actions to infra/catalog.py PERMISSIONS ({len(_ALLOWED_ACTIONS)} actions across subscription, "
+            f"limit actions to infra/catalog/access.py PERMISSIONS ({len(_ALLOWED_ACTIONS)} actions across subscription, "
             f"resource group and workspace scope); wildcards broader than those are refused",
         )
     if data:

@@ -114,7 +114,7 @@ def name_valid(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-@resource_rule("model-in-catalog", _A, _MODEL_USERS, fix="use a catalog model id or add the model to infra/catalog.py")
+@resource_rule("model-in-catalog", _A, _MODEL_USERS, fix="use a catalog model id or add the model to infra/catalog/offer.py")
 def model_in_catalog(record: ResourceRecord) -> Iterator[Finding]:
     """Endpoints and marketplace subscriptions name a catalog model (advisory: other models are allowed, but no region
     or capability check can apply to them)."""
@@ -125,7 +125,7 @@ def model_in_catalog(record: ResourceRecord) -> Iterator[Finding]:
             record.name,
             f"{label(record)} names model {asset_id!r}, which is not in the maas-fleet catalog; region, "
             "capability and price checks cannot apply to it",
-            f"use one of {known}, or add the model to infra/catalog.py",
+            f"use one of {known}, or add the model to infra/catalog/offer.py",
         )
 
 

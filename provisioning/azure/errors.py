@@ -102,7 +102,7 @@ def hint_for(status: int | None, code: str, message: str) -> str:
         return ENDPOINT_NAME_TAKEN_FIX
     if low == "invalidactionornotaction":
         return ("a custom role holds an action Azure does not list, so ARM refused the whole role: `maas preflight` "
-                "names it; correct infra/catalog.py PERMISSIONS and run `pulumi up` again")
+                "names it; correct infra/catalog/access.py PERMISSIONS and run `pulumi up` again")
     if low == "roledefinitiondoesnotexist":
         return ("the custom role was created seconds ago and has not reached every ARM region yet: wait a minute and "
                 "run `pulumi up` again (it creates only what is missing)")

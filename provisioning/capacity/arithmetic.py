@@ -1,7 +1,7 @@
 """Per model: the target, what the config deploys, what it carries (also after losing a region), what
 it would need, and what carrying the target costs.
 
-The numbers (all from infra/catalog.py): every project of a stack has one workspace per region and
+The numbers (all from infra/catalog): every project of a stack has one workspace per region and
 each workspace one deployment per model, so a model has `regions x projects` deployments, each capped
 at REQUESTS_PER_MINUTE. Losing a region loses the region with the most deployments of the model; in
 a stack every region holds `projects` of them, so what remains is `(regions - 1) x projects` deployments.

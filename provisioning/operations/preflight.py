@@ -366,7 +366,7 @@ class Preflight(MarketplaceChecks, EndpointNameChecks):
                          f"Azure lists no operations for {namespace} (providerOperations), so {len(actions)} "
                          f"action(s) could not be checked before `pulumi up`: {', '.join(actions)}",
                          f"nothing to do unless `pulumi up` reports InvalidActionOrNotAction for them; then compare "
-                         f"with `az provider operation show --namespace {namespace}` and correct infra/catalog.py")
+                         f"with `az provider operation show --namespace {namespace}` and correct infra/catalog/access.py")
                 continue
             unknown = listed.unmatched(actions)
             if not unknown:
@@ -378,7 +378,7 @@ class Preflight(MarketplaceChecks, EndpointNameChecks):
                      f"{len(unknown)} of {len(actions)} action(s) match no operation Azure lists: {named}; ARM "
                      "rejects a role definition holding any of them (InvalidActionOrNotAction) and `pulumi up` "
                      "would stop",
-                     f"remove or correct them in infra/catalog.py PERMISSIONS (`az provider operation show "
+                     f"remove or correct them in infra/catalog/access.py PERMISSIONS (`az provider operation show "
                      f"--namespace {namespace}` lists what exists)")
 
     # ---------------------------------------------------------------- regions x models

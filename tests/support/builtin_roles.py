@@ -1,7 +1,7 @@
 """Azure built-in role definitions as the permissions API returns them (actions / notActions).
 
 Source: the Azure built-in roles reference (learn.microsoft.com/azure/role-based-access-control/
-built-in-roles), role ids as in infra/catalog.py. Only what the permission tests need.
+built-in-roles), role ids as in infra/catalog. Only what the permission tests need.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from types import MappingProxyType
 
 import pytest
 
-from infra import catalog
 from infra.catalog import (
     MODELS,
+    offer,
 )
 from policies.records import Severity
 from tests.support.policy_asserts import assert_no_violation, assert_violation, run
@@ -37,8 +37,9 @@ def test_endpoint_region() -> None:
 
 def test_endpoint_region_follows_the_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
     narrowed = replace(MODELS["stable-image-core"], regions=("westus3",))
-    monkeypatch.setattr(catalog, "MODELS_BY_ASSET_ID",
-                        MappingProxyType({**catalog.MODELS_BY_ASSET_ID, narrowed.asset_id.lower(): narrowed}))
+    # The table model_for_asset_id reads lives in the catalog's offer module.
+    monkeypatch.setattr(offer, "MODELS_BY_ASSET_ID",
+                        MappingProxyType({**offer.MODELS_BY_ASSET_ID, narrowed.asset_id.lower(): narrowed}))
     assert_violation("endpoint-region-allowed", endpoint(region="eastus2"), says="allowed: westus3")
     assert_no_violation("endpoint-region-allowed", endpoint(region="westus3"))
 

@@ -7,10 +7,10 @@ from types import MappingProxyType
 
 import pytest
 
-from infra import catalog
 from infra import resource_types as t
 from infra.catalog import (
     MODELS,
+    offer,
 )
 from policies.engine import RuleScope
 from policies.rules import RULES, evaluate
@@ -74,8 +74,9 @@ def test_rules_on_the_planned_example_stack(monkeypatch: pytest.MonkeyPatch) -> 
 
     config = load_stack_file(Path(__file__).resolve().parents[3] / "Pulumi.dev.yaml")
     narrowed = replace(MODELS["stable-image-core"], regions=("westus3",))
-    monkeypatch.setattr(catalog, "MODELS_BY_ASSET_ID",
-                        MappingProxyType({**catalog.MODELS_BY_ASSET_ID, narrowed.asset_id.lower(): narrowed}))
+    # The table model_for_asset_id reads lives in the catalog's offer module.
+    monkeypatch.setattr(offer, "MODELS_BY_ASSET_ID",
+                        MappingProxyType({**offer.MODELS_BY_ASSET_ID, narrowed.asset_id.lower(): narrowed}))
     result = plan(config)
     endpoints = [r for r in result.resources if r.type == t.SERVERLESS_ENDPOINT]
     assert len(endpoints) == 2 * len(MODELS)

@@ -48,7 +48,7 @@ CASES = [
      ["another Azure customer", "maas-fleet:prefix", "maas preflight"], ExitCode.FAILED),
     (400, "InvalidActionOrNotAction", "'Microsoft.MachineLearningServices/workspaces/marketplaceModelSubscriptions/*' "
      "does not match any of the actions supported by the providers.",
-     ["maas preflight", "infra/catalog.py PERMISSIONS"], ExitCode.FAILED),
+     ["maas preflight", "infra/catalog/access.py PERMISSIONS"], ExitCode.FAILED),
     (400, "RoleDefinitionDoesNotExist", "The specified role definition with ID 'abc' does not exist.",
      ["wait a minute", "pulumi up"], ExitCode.FAILED),
     (400, "PrincipalNotFound", "Principal 1234 does not exist in the directory 5678.",

@@ -370,7 +370,7 @@ def test_a_role_action_azure_does_not_list_is_named_before_pulumi_up(
                                       f"Azure lists: {HOW_TO_WILDCARD} (in "
                                       "maas-fleet contoso-dev deployer (workspace))")
     assert "InvalidActionOrNotAction" in check["detail"]
-    assert "infra/catalog.py PERMISSIONS" in check["fix"] and f"--namespace {ML}" in check["fix"]
+    assert "infra/catalog/access.py PERMISSIONS" in check["fix"] and f"--namespace {ML}" in check["fix"]
     # the same role, sent to the fake ARM as `pulumi up` would, is refused over that action alone
     from provisioning.azure.errors import ArmError
     from provisioning.azure.session import AzureSession
