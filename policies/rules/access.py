@@ -115,8 +115,8 @@ def custom_role_least_privilege(record: ResourceRecord) -> Iterator[Finding]:
             record.name,
             f"{label(record)} grants actions beyond the documented serverless permissions: "
             f"{', '.join(repr(a) for a in broad)}",
-            f"limit actions to infra/catalog/access.py PERMISSIONS ({len(_ALLOWED_ACTIONS)} actions across subscription, "
-            f"resource group and workspace scope); wildcards broader than those are refused",
+            f"limit actions to infra/catalog/access.py PERMISSIONS ({len(_ALLOWED_ACTIONS)} actions across "
+            "subscription, resource group and workspace scope); wildcards broader than those are refused",
         )
     if data:
         yield Finding(

@@ -114,7 +114,9 @@ def name_valid(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-@resource_rule("model-in-catalog", _A, _MODEL_USERS, fix="use a catalog model id or add the model to infra/catalog/offer.py")
+@resource_rule(
+    "model-in-catalog", _A, _MODEL_USERS, fix="use a catalog model id or add the model to infra/catalog/offer.py",
+)
 def model_in_catalog(record: ResourceRecord) -> Iterator[Finding]:
     """Endpoints and marketplace subscriptions name a catalog model (advisory: other models are allowed, but no region
     or capability check can apply to them)."""

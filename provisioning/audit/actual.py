@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 from provisioning.audit.graph import MARKETPLACE_TYPE, GraphUnavailable, query_resources
 from provisioning.audit.model import MarketplaceRecord, Source, workspace_key
-from provisioning.azure.arm import ArmId
 from provisioning.azure.errors import ArmError
+from provisioning.azure.resource_ids import ArmId
 from provisioning.azure.session import ApiVersion, AzureSession
 from provisioning.errors import ExitCode
 from provisioning.operations.endpoints import CONCURRENCY, ENDPOINT_TYPE, WORKSPACE_TYPE, DeployedEndpoint, WorkspaceRef

@@ -37,7 +37,7 @@ from infra.config import FleetConfig
 from provisioning.audit.actual import ActualState, SourceMode, collect, read_marketplace
 from provisioning.audit.drift import compare
 from provisioning.audit.model import Cell, DesiredEndpoint, MarketplaceRecord, Status, workspace_key
-from provisioning.azure.arm import workspace_scope
+from provisioning.azure.resource_ids import workspace_scope
 from provisioning.azure.session import AzureSession
 from provisioning.operations.endpoints import WorkspaceRef
 from provisioning.operations.planned import PlannedEndpoint, PlannedFleet, planned_fleet

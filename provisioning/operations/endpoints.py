@@ -18,8 +18,8 @@ from pydantic import SecretStr
 
 from infra.catalog import TAG_PROJECT, model_for_asset_id
 from infra.resource_types import ENDPOINT_ARM_TYPE, WORKSPACE_ARM_TYPE
-from provisioning.azure.arm import ArmId, workspace_scope
 from provisioning.azure.errors import ArmError, from_sdk_error
+from provisioning.azure.resource_ids import ArmId, workspace_scope
 from provisioning.azure.session import ApiVersion, AzureSession
 from provisioning.inputs.inventory import InventoryEndpoint
 from provisioning.redact import REDACTOR

@@ -20,8 +20,8 @@ from enum import StrEnum
 from typing import Any
 
 from infra.catalog import KEY_EXPIRY_WARNING_DAYS, KEY_LIFETIME_DAYS
-from provisioning.azure.arm import resource_group_scope
 from provisioning.azure.errors import ArmError
+from provisioning.azure.resource_ids import resource_group_scope
 from provisioning.azure.session import ApiVersion, AzureSession
 from provisioning.errors import ExitCode
 from provisioning.operations.endpoints import CONCURRENCY

@@ -32,10 +32,11 @@ from typing import Any, Final
 
 from infra.catalog import KEY_ROTATION_PERMISSIONS
 from infra.naming import Namer
-from provisioning.azure.arm import ArmId, ArmResponse, ArmRest
+from provisioning.azure.arm import ArmResponse, ArmRest
 from provisioning.azure.errors import ArmError
 from provisioning.azure.permissions import PermissionEntry, how_to_grant, missing
 from provisioning.azure.polling import Poll, WaitTimeout, wait_for
+from provisioning.azure.resource_ids import ArmId
 from provisioning.azure.session import ApiVersion, AzureSession
 from provisioning.errors import BadInput, ExitCode, MaasError
 from provisioning.operations.endpoints import endpoint_keys

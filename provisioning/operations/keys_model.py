@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 
-from provisioning.azure.arm import endpoint_scope, workspace_scope
+from provisioning.azure.resource_ids import endpoint_scope, workspace_scope
 from provisioning.errors import BadInput, ExitCode, MaasError
 from provisioning.redact import REDACTOR, mask
 

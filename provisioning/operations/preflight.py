@@ -30,11 +30,11 @@ from infra.catalog import (
     normalise_region,
 )
 from infra.rbac import custom_roles
-from provisioning.azure.arm import resource_group_scope, subscription_scope
 from provisioning.azure.errors import ArmError, from_sdk_error
 from provisioning.azure.permissions import SCOPE_LABEL, PermissionEntry, describe_missing, how_to_grant, missing
 from provisioning.azure.polling import Poll, WaitTimeout, wait_for
 from provisioning.azure.provider_operations import namespace_of, read_operations
+from provisioning.azure.resource_ids import resource_group_scope, subscription_scope
 from provisioning.azure.session import (
     ENV_ACCESS_TOKEN,
     ApiVersion,
@@ -366,7 +366,8 @@ class Preflight(MarketplaceChecks, EndpointNameChecks):
                          f"Azure lists no operations for {namespace} (providerOperations), so {len(actions)} "
                          f"action(s) could not be checked before `pulumi up`: {', '.join(actions)}",
                          f"nothing to do unless `pulumi up` reports InvalidActionOrNotAction for them; then compare "
-                         f"with `az provider operation show --namespace {namespace}` and correct infra/catalog/access.py")
+                         f"with `az provider operation show --namespace {namespace}` and correct "
+                         "infra/catalog/access.py")
                 continue
             unknown = listed.unmatched(actions)
             if not unknown:

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Final
 
 from infra.catalog import REGISTRY
-from provisioning.azure.arm import subscription_scope
 from provisioning.azure.errors import ArmError
+from provisioning.azure.resource_ids import subscription_scope
 from provisioning.azure.session import ApiVersion
 from provisioning.errors import ExitCode
 from provisioning.operations.endpoints import WorkspaceRef

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from provisioning.azure.arm import ArmId, ArmResponse, parse_retry_after
+from provisioning.azure.arm import ArmResponse, parse_retry_after
 from provisioning.azure.errors import ArmError
+from provisioning.azure.resource_ids import ArmId
 from provisioning.azure.session import ApiVersion, AzureSession
 from provisioning.errors import ExitCode
 from tests.support.fake_arm import SUB, FakeArm, FakeArmServer, write_stack
