@@ -9,7 +9,7 @@ import typer
 
 from provisioning.cli.app import app
 from provisioning.cli.options import TableOrJson, output_file_problem, write_failed
-from provisioning.cli.session import say
+from provisioning.cli.session import emit, say
 from provisioning.cli.stack_target import StackTarget, stack_target_options
 from provisioning.errors import BadInput
 
@@ -29,7 +29,6 @@ def adopt_command(
     """
     from provisioning.operations.adopt import Action, find_adoptable, write_json_atomically
     from provisioning.operations.adopt_render import adopt_table
-    from provisioning.ui.console import emit_json, stdout
 
     problem = output_file_problem(out, "--out", create_parents=True, regular=True)
     if problem:
@@ -37,12 +36,7 @@ def adopt_command(
     with target.open() as opened:
         result = find_adoptable(opened.session, opened.fleet, opened.subscription.id, say=say)
 
-    if output == "json":
-        emit_json(result.document())
-    else:
-        stdout.print(adopt_table(result))
-    for error in result.errors:
-        say(f"error: {error}")
+    emit(output, result.document(), adopt_table(result), result.errors)
     if result.errors:
         say(f"not written: {out} (Azure could not be read completely, an import document would be incomplete)")
     elif result.importable == 0:

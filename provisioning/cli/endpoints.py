@@ -9,7 +9,7 @@ import typer
 
 from provisioning.cli.app import app
 from provisioning.cli.options import ArmEndpoint, Subscriptions, TableOrJson, output_file_problem, write_failed
-from provisioning.cli.session import azure_session, say, stack_config
+from provisioning.cli.session import azure_session, emit, say, stack_config
 from provisioning.errors import BadInput
 
 
@@ -30,7 +30,6 @@ def endpoints_command(
     from provisioning.operations.endpoints import list_endpoints, list_workspaces, stack_workspaces, to_inventory
     from provisioning.operations.endpoints_render import endpoints_table, missing_workspaces_line
     from provisioning.private_files import private_file_problem
-    from provisioning.ui.console import emit_json, stdout
 
     if inventory_out is not None:
         problem = (output_file_problem(inventory_out, "--inventory-out", regular=True)
@@ -49,10 +48,8 @@ def endpoints_command(
             workspaces = [ws for sub in resolved for ws in list_workspaces(session, sub.id)]
         listing = list_endpoints(session, workspaces, skip_missing=fleet is not None)
         entries, skipped = (to_inventory(session, listing.endpoints) if inventory_out is not None else ([], []))
-    if output == "json":
-        emit_json({"endpoints": [e.document() for e in listing.endpoints]})
-    else:
-        stdout.print(endpoints_table(listing, with_subscription=len(resolved) > 1))
+    emit(output, {"endpoints": [e.document() for e in listing.endpoints]},
+         endpoints_table(listing, with_subscription=len(resolved) > 1))
     missing = missing_workspaces_line(listing)
     if missing:
         say(missing)

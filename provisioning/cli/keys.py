@@ -9,7 +9,7 @@ import typer
 from provisioning.cli.app import app
 from provisioning.cli.option_errors import reject
 from provisioning.cli.options import EndpointName, Region, ResourceGroup, TableOrJson, Workspace
-from provisioning.cli.session import say
+from provisioning.cli.session import emit, say
 from provisioning.cli.stack_target import StackTarget, stack_target_options
 
 keys_app = typer.Typer(help="Show or rotate serverless endpoint keys (masked unless --reveal).", no_args_is_help=True)
@@ -252,16 +252,10 @@ def keys_status_command(
     from provisioning.operations.key_status import key_statuses
     from provisioning.operations.key_status_render import counts_line, key_status_table
     from provisioning.operations.planned import planned_fleet
-    from provisioning.ui.console import emit_json, stdout
 
     with target.open() as opened:
         planned = planned_fleet(opened.fleet, opened.subscription.id)
         report = key_statuses(opened.session, opened.subscription.id, planned.endpoints, stack=opened.fleet.stack)
-    if output == "json":
-        emit_json(report.document())
-    else:
-        stdout.print(key_status_table(report))
-    for error in report.errors:
-        say(f"error: {error}")
+    emit(output, report.document(), key_status_table(report), report.errors)
     say(counts_line(report))
     raise typer.Exit(report.exit_code)

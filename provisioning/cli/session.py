@@ -3,7 +3,7 @@ an Azure session whose errors leave as one line, and the stderr channel for note
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,3 +46,16 @@ def one_subscription(session: Any, subscription: str | None, fleet: FleetConfig 
     if resolved.note:
         say(resolved.note)
     return resolved
+
+
+def emit(output: str, document: Any, table: Any, errors: Iterable[str] = ()) -> None:
+    """The result in the chosen format (--format json: `document` on stdout; else the Rich `table`), then
+    each error as its own line on stderr, in every format."""
+    from provisioning.ui.console import emit_json, stdout
+
+    if output == "json":
+        emit_json(document)
+    else:
+        stdout.print(table)
+    for error in errors:
+        say(f"error: {error}")
