@@ -26,12 +26,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import anyio.to_thread
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from infra.catalog import Size
+from provisioning.emulator.azure_dialect import AzureImageRequest
+from provisioning.emulator.hosted_dialect import HostedImageRequest
 from provisioning.redact import REDACTOR
 
 K = TypeVar("K")
@@ -81,21 +83,6 @@ def decode_init_image(text: str) -> InitImage:
     return InitImage(image=image, digest=hashlib.sha256(raw).hexdigest())
 
 
-class PromptRequest(Protocol):
-    """What a parsed request of every dialect carries (azure_dialect and hosted_dialect)."""
-
-    @property
-    def prompt(self) -> str: ...
-    @property
-    def negative_prompt(self) -> str: ...
-    @property
-    def size(self) -> Size: ...
-    @property
-    def output_format(self) -> str: ...
-    @property
-    def seed(self) -> int: ...
-
-
 @dataclass(frozen=True)
 class ImageJob:
     """Everything that determines the bytes of one generated image."""
@@ -132,7 +119,7 @@ class ImageJob:
     def from_request(
         cls,
         model: str,
-        request: PromptRequest,
+        request: AzureImageRequest | HostedImageRequest,
         *,
         init: InitImage | None = None,
         strength: float | None = None,
