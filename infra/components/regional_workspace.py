@@ -89,25 +89,24 @@ class RegionalWorkspace(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        self.key_vault = keyvault.Vault(
-            f"{name}-kv",
-            vault_name=global_names.apply(lambda n: n.key_vault),
-            resource_group_name=rg_name,
-            location=region,
-            properties={**_vault_properties(args.tenant_id), **closed},
-            tags=tags,
-            opts=guarded,
-        )
+
+        def vault(suffix: str, vault_name: pulumi.Output[str], vault_tags: dict[str, str]) -> keyvault.Vault:
+            """Both vaults are alike but for name and tags: RBAC-only, purge-protected, guarded."""
+            return keyvault.Vault(
+                f"{name}-{suffix}",
+                vault_name=vault_name,
+                resource_group_name=rg_name,
+                location=region,
+                properties={**_vault_properties(args.tenant_id), **closed},
+                tags=vault_tags,
+                opts=guarded,
+            )
+
+        self.key_vault = vault("kv", global_names.apply(lambda n: n.key_vault), tags)
         # A vault of its own for endpoint keys: a consumer's read grant then covers endpoint keys of
         # this unit and nothing the workspace keeps in its own vault.
-        self.keys_vault = keyvault.Vault(
-            f"{name}-kvk",
-            vault_name=global_names.apply(lambda n: n.keys_vault),
-            resource_group_name=rg_name,
-            location=region,
-            properties={**_vault_properties(args.tenant_id), **closed},
-            tags={**tags, catalog.TAG_HOLDS: catalog.HOLDS_ENDPOINT_KEYS},
-            opts=guarded,
+        self.keys_vault = vault(
+            "kvk", global_names.apply(lambda n: n.keys_vault), {**tags, catalog.TAG_HOLDS: catalog.HOLDS_ENDPOINT_KEYS}
         )
         self.log_analytics = logs = operationalinsights.Workspace(
             f"{name}-log",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,6 +13,12 @@ from provisioning.cli.options import Config, Stack, TableOrJson, output_file_pro
 from provisioning.errors import BadInput
 
 _LIST_HELP = "Repeat the option or separate values with commas"
+
+
+def _knob(flag: str, metavar: str, help: str) -> Any:
+    """An option for how the emulated endpoints misbehave or limit (latency, faults, caps, their seed):
+    one panel of `maas emulate --help`, apart from what selects the fleet and where it is served."""
+    return typer.Option(flag, metavar=metavar, help=help, rich_help_panel="Faults and limits")
 
 
 def _emulator_defaults() -> tuple[str, str]:
@@ -47,47 +53,29 @@ def emulate(
             f"{_LIST_HELP}.",
         ),
     ] = None,
-    latency_ms: Annotated[
-        float, typer.Option("--latency-ms", metavar="MS", help="Latency added to each image request (ms).")
-    ] = 0,
-    jitter_ms: Annotated[
-        float, typer.Option("--jitter-ms", metavar="MS", help="Random extra latency, uniform 0..N ms.")
-    ] = 0,
-    throttle_rate: Annotated[
-        float, typer.Option("--throttle-rate", metavar="P", help="Probability (0..1) of a 429 with Retry-After.")
-    ] = 0.0,
-    retry_after: Annotated[
-        int, typer.Option("--retry-after", metavar="SECONDS", help="Retry-After seconds sent with random 429s.")
-    ] = 1,
-    error_rate: Annotated[float, typer.Option("--error-rate", metavar="P", help="Probability (0..1) of a 500.")] = 0.0,
-    content_filter_word: Annotated[
-        str,
-        typer.Option(
-            "--content-filter-word", metavar="WORD", help="Prompts containing it get the content-filter 400 ('' = off)."
-        ),
-    ] = "forbidden",
-    requests_per_minute: Annotated[
-        int | None,
-        typer.Option(
-            "--requests-per-minute",
-            metavar="N",
-            help="Per-endpoint request cap (429 beyond it; default: the catalog's 1000).",
-        ),
-    ] = None,
-    rate_limit: Annotated[
-        str | None,
-        typer.Option("--rate-limit", metavar="N/SECONDS", help="Per-endpoint cap in any SECONDS (e.g. 10/1 for tests); "
-                     "instead of --requests-per-minute."),
-    ] = None,
-    fail_region: Annotated[
-        list[str] | None,
-        typer.Option("--fail-region", metavar="REGION", help=f"Every endpoint of it answers 503. {_LIST_HELP}."),
-    ] = None,
+    latency_ms: Annotated[float, _knob("--latency-ms", "MS", "Latency added to each image request (ms).")] = 0,
+    jitter_ms: Annotated[float, _knob("--jitter-ms", "MS", "Random extra latency, uniform 0..N ms.")] = 0,
+    throttle_rate: Annotated[float, _knob(
+        "--throttle-rate", "P", "Probability (0..1) of a 429 with Retry-After."
+    )] = 0.0,
+    retry_after: Annotated[int, _knob("--retry-after", "SECONDS", "Retry-After seconds sent with random 429s.")] = 1,
+    error_rate: Annotated[float, _knob("--error-rate", "P", "Probability (0..1) of a 500.")] = 0.0,
+    content_filter_word: Annotated[str, _knob(
+        "--content-filter-word", "WORD", "Prompts containing it get the content-filter 400 ('' = off)."
+    )] = "forbidden",
+    requests_per_minute: Annotated[int | None, _knob(
+        "--requests-per-minute", "N", "Per-endpoint request cap (429 beyond it; default: the catalog's 1000)."
+    )] = None,
+    rate_limit: Annotated[str | None, _knob(
+        "--rate-limit", "N/SECONDS",
+        "Per-endpoint cap in any SECONDS (e.g. 10/1 for tests); instead of --requests-per-minute.",
+    )] = None,
+    fail_region: Annotated[list[str] | None, _knob(
+        "--fail-region", "REGION", f"Every endpoint of it answers 503. {_LIST_HELP}."
+    )] = None,
+    seed: Annotated[int, _knob("--seed", "N", "Seed for the random knobs (throttle, errors, jitter).")] = 0,
     stack: Stack = None,
     config_file: Config = None,
-    seed: Annotated[
-        int, typer.Option("--seed", metavar="N", help="Seed for the random knobs (throttle, errors, jitter).")
-    ] = 0,
     hosted: Annotated[
         bool | None, typer.Option("--hosted/--no-hosted", help=(
             "Serve (or not) the hosted-dialect SD 3.5 Large endpoint. Default: served unless --models is "

@@ -36,7 +36,7 @@ from starlette.routing import Route as StarletteRoute
 from infra.catalog import CONTENT_FILTER_CODE, Route
 from provisioning.emulator import azure_dialect, hosted_dialect
 from provisioning.emulator.fleet import FakeEndpoint
-from provisioning.emulator.images import ImageCache, ImageJob, InitImageCache, InitImageError
+from provisioning.emulator.images import ImageCache, ImageJob, InitImageError, image_cache, init_image_cache
 from provisioning.emulator.settings import EmulatorSettings
 from provisioning.emulator.wire import (
     INTERNAL_ERROR,
@@ -106,8 +106,8 @@ class EmulatorState:
 
     def __init__(self, fleet: tuple[FakeEndpoint, ...], settings: EmulatorSettings, cache: ImageCache | None = None):
         self.settings = settings
-        self.cache = cache or ImageCache()
-        self.init_images = InitImageCache()
+        self.cache = cache or image_cache()
+        self.init_images = init_image_cache()
         self.runtimes: dict[tuple[str, str], EndpointRuntime] = {}
         for ep in fleet:
             seed = f"{settings.seed}|{ep.region}|{ep.name}"
@@ -314,7 +314,7 @@ class ImageApi:
                 shape=error_shape,
             )
 
-        image_b64 = await self.state.cache.get_base64(job)
+        image_b64 = await self.state.cache.get(job)
         # Spliced rather than json.dumps'd: base64 needs no escaping, and encoding a megabyte-sized
         # string per answer would cost more than everything else the emulator does for it.
         created = str(int(time.time())).encode()
@@ -335,14 +335,8 @@ class ImageApi:
     async def _job(self, body: Any, request: Request, endpoint: FakeEndpoint) -> tuple[ImageJob, dict[str, Any]]:
         if endpoint.dialect == "hosted":
             hosted = hosted_dialect.parse_request(body)
-            job = ImageJob(
-                model=endpoint.model.name,
-                prompt=hosted.prompt,
-                size=hosted.size,
-                output_format=hosted.output_format,
-                seed=hosted.seed,
-                negative_prompt=hosted.negative_prompt,
-                extras=(("steps", str(hosted.steps)), ("cfg", repr(hosted.cfg))),
+            job = ImageJob.from_request(
+                endpoint.model.name, hosted, extras=(("steps", str(hosted.steps)), ("cfg", repr(hosted.cfg)))
             )
             meta = {
                 "model": endpoint.model.slug,
@@ -360,22 +354,12 @@ class ImageApi:
         init = None
         if azure.image_b64 is not None:
             try:
-                init = await self.state.init_images.decode(azure.image_b64)
+                init = await self.state.init_images.get(azure.image_b64)
             except InitImageError as exc:
                 raise ApiError(
                     400, INVALID_VALUE, f"image_prompt.image {exc}", loc=["body", "image_prompt", "image"]
                 ) from None
-        job = ImageJob(
-            model=endpoint.model.name,
-            prompt=azure.prompt,
-            size=azure.size,
-            output_format=azure.output_format,
-            seed=azure.seed,
-            negative_prompt=azure.negative_prompt,
-            init=init,
-            strength=azure.strength,
-        )
-        return job, {}
+        return ImageJob.from_request(endpoint.model.name, azure, init=init, strength=azure.strength), {}
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:

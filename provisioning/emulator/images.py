@@ -32,8 +32,11 @@ import anyio.to_thread
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from infra.catalog import Size
+from provisioning.emulator.azure_dialect import AzureImageRequest
+from provisioning.emulator.hosted_dialect import HostedImageRequest
 from provisioning.redact import REDACTOR
 
+K = TypeVar("K")
 V = TypeVar("V")
 
 _JPEG_QUALITY = 90
@@ -112,6 +115,29 @@ class ImageJob:
         )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
+    @classmethod
+    def from_request(
+        cls,
+        model: str,
+        request: AzureImageRequest | HostedImageRequest,
+        *,
+        init: InitImage | None = None,
+        strength: float | None = None,
+        extras: tuple[tuple[str, str], ...] = (),
+    ) -> ImageJob:
+        """The job for a parsed request of either dialect: what both carry, plus what only one does."""
+        return cls(
+            model=model,
+            prompt=request.prompt,
+            size=request.size,
+            output_format=request.output_format,
+            seed=request.seed,
+            negative_prompt=request.negative_prompt,
+            init=init,
+            strength=strength,
+            extras=extras,
+        )
+
 
 @lru_cache(maxsize=16)
 def _font(size: int) -> _FontType:
@@ -173,20 +199,27 @@ def render(job: ImageJob) -> bytes:
     return buf.getvalue()
 
 
-class _SingleFlightLRU(Generic[V]):
-    """Finished values by key (least recently used dropped first), computed at most once at a time
-    per key in a worker thread: concurrent askers for the same key share one computation.
+class SingleFlightMemo(Generic[K, V]):
+    """`compute(arg)` remembered by `key(arg)` (least recently used dropped first), computed at most
+    once at a time per key in a worker thread: concurrent askers for the same key share one computation.
 
     The LRU is guarded by a lock (threads may read it); in-flight computations are tracked per event
     loop, which is the emulator's one server loop.
     """
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, compute: Callable[[K], V], key: Callable[[K], str], max_entries: int) -> None:
+        self._compute = compute
+        self._key = key
         self._max = max_entries
         self._lock = threading.Lock()
         self._done: OrderedDict[str, V] = OrderedDict()
         self._pending: dict[str, asyncio.Task[V]] = {}
-        self._computed = 0  # how many times a value was actually computed (for tests and benchmarks)
+        self._computed = 0
+
+    @property
+    def computed(self) -> int:
+        """How many times a value was actually computed (for tests and benchmarks)."""
+        return self._computed
 
     def _get(self, key: str) -> V | None:
         with self._lock:
@@ -202,68 +235,61 @@ class _SingleFlightLRU(Generic[V]):
             while len(self._done) > self._max:
                 self._done.popitem(last=False)
 
-    async def _get_or_compute(self, key: str, compute: Callable[[], V]) -> V:
+    async def get(self, arg: K) -> V:
+        """The value for `arg`: remembered, being computed for another asker, or computed now."""
+        key = self._key(arg)
         cached = self._get(key)
         if cached is not None:
             return cached
         task = self._pending.get(key)
         if task is None:
-            task = asyncio.get_running_loop().create_task(self._compute(key, compute))
+            task = asyncio.get_running_loop().create_task(self._computation(key, arg))
             task.add_done_callback(_retrieve)
             self._pending[key] = task
         # A client that disconnects cancels its own wait, never the shared computation.
         return await asyncio.shield(task)
 
-    async def _compute(self, key: str, compute: Callable[[], V]) -> V:
+    async def _computation(self, key: str, arg: K) -> V:
         try:
             self._computed += 1
-            value = await anyio.to_thread.run_sync(compute)
+            value = await anyio.to_thread.run_sync(self._compute, arg)
             self._put(key, value)  # a failed computation (an invalid input) is not remembered
             return value
         finally:
             self._pending.pop(key, None)
 
 
-class ImageCache(_SingleFlightLRU[bytes]):
-    """Rendered images, kept base64-encoded (as they are served)."""
-
-    def __init__(self, max_entries: int = 64, renderer: Callable[[ImageJob], bytes] = render) -> None:
-        super().__init__(max_entries)
-        self._renderer = renderer
-
-    @property
-    def renders(self) -> int:
-        return self._computed
-
-    async def get_base64(self, job: ImageJob) -> bytes:
-        """The encoded image for `job` as base64 (ASCII bytes)."""
-        return await self._get_or_compute(job.digest, lambda: base64.b64encode(self._renderer(job)))
+ImageCache = SingleFlightMemo[ImageJob, bytes]
+InitImageCache = SingleFlightMemo[str, InitImage]
 
 
-class InitImageCache(_SingleFlightLRU[InitImage]):
-    """Decoded image-to-image inputs by content.
+def image_cache(max_entries: int = 64, renderer: Callable[[ImageJob], bytes] = render) -> ImageCache:
+    """Rendered images by job digest, kept base64-encoded (as they are served)."""
+    return SingleFlightMemo(lambda job: base64.b64encode(renderer(job)), key=_job_digest, max_entries=max_entries)
+
+
+def init_image_cache(
+    max_entries: int = 16, decoder: Callable[[str], InitImage] = decode_init_image
+) -> InitImageCache:
+    """Decoded image-to-image inputs (`image_prompt.image` values) by content; InitImageError when unusable.
 
     Why: a smoke test sends the same probe picture to every image-to-image endpoint at once, and
     decoding a 1024x1024 PNG takes ~20 ms of a worker thread; fifty identical uploads were fifty
     decodes competing with the server for two cores. Same bytes, same decoded image (never
     modified: rendering derives new images from it). Invalid inputs are not remembered.
     """
+    return SingleFlightMemo(decoder, key=_text_digest, max_entries=max_entries)
 
-    def __init__(self, max_entries: int = 16, decoder: Callable[[str], InitImage] = decode_init_image) -> None:
-        super().__init__(max_entries)
-        self._decoder = decoder
 
-    @property
-    def decodes(self) -> int:
-        return self._computed
+def _job_digest(job: ImageJob) -> str:
+    return job.digest
 
-    async def decode(self, text: str) -> InitImage:
-        """The decoded image for the `image_prompt.image` value `text`; InitImageError when unusable."""
-        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        return await self._get_or_compute(key, lambda: self._decoder(text))
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
-    """Mark a failed rendering's exception as seen: the waiters re-raise it, or nobody is left."""
+    """Mark a failed computation's exception as seen: the waiters re-raise it, or nobody is left."""
     if not task.cancelled():
         task.exception()

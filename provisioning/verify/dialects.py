@@ -15,8 +15,9 @@ included ones.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from infra.catalog import HOSTED_SD35_LARGE, MODELS, SIZES, Capability, Route, Size
 from provisioning.inputs.inventory import Dialect
@@ -49,22 +50,6 @@ class GenerationRequest:
     formats: tuple[str, ...]  # acceptable output formats
 
 
-class DialectSpec(Protocol):
-    name: Dialect
-
-    def routes(self, configured: Route) -> tuple[Route, ...]: ...
-    def supports(self, model: str, capability: Capability) -> bool: ...
-    def price_usd(self, model: str, size: Size) -> float: ...
-    def text_to_image(
-        self, route: Route, size: Size, output_format: str, seed: int, prompt: str = PROMPT
-    ) -> GenerationRequest: ...
-    def image_to_image(
-        self, route: Route, size: Size, output_format: str, seed: int, image_b64: str
-    ) -> GenerationRequest: ...
-    def invalid_size(self, route: Route, output_format: str, seed: int) -> GenerationRequest: ...
-    def parse(self, document: Any) -> tuple[str, int]: ...
-
-
 def _parse_image_created(document: Any) -> tuple[str, int]:
     if not isinstance(document, dict):
         raise SchemaProblem(f"answer is a JSON {type(document).__name__}, expected an object")
@@ -79,8 +64,51 @@ def _parse_image_created(document: Any) -> tuple[str, int]:
     return image, created
 
 
-class AzureDialect:
+class DialectSpec(ABC):
+    """One dialect: its routes, what its models can do and cost, and the requests of the suite.
+
+    Every request is the dialect's payload for a size, format, seed and prompt (`_payload`), sent on
+    the chosen route and expected back at the size asked in that format; a dialect adds to that
+    payload only where it has more to say (Azure's image prompt).
+    """
+
+    name: Dialect
+    refused_size: Size  # a size the dialect's route refuses: a realistic client mistake
+
+    @abstractmethod
+    def routes(self, configured: Route) -> tuple[Route, ...]: ...
+
+    @abstractmethod
+    def supports(self, model: str, capability: Capability) -> bool: ...
+
+    @abstractmethod
+    def price_usd(self, model: str, size: Size) -> float: ...
+
+    @abstractmethod
+    def _payload(self, size: Size, output_format: str, seed: int, prompt: str = PROMPT) -> dict[str, Any]: ...
+
+    def text_to_image(
+        self, route: Route, size: Size, output_format: str, seed: int, prompt: str = PROMPT
+    ) -> GenerationRequest:
+        return GenerationRequest(route, self._payload(size, output_format, seed, prompt), size, (output_format,))
+
+    def image_to_image(
+        self, route: Route, size: Size, output_format: str, seed: int, image_b64: str
+    ) -> GenerationRequest:
+        raise NotImplementedError(f"the {self.name} dialect has no image prompt")
+
+    def invalid_size(self, route: Route, output_format: str, seed: int) -> GenerationRequest:
+        size = self.refused_size
+        return GenerationRequest(route, self._payload(size, output_format, seed), size, (output_format,))
+
+    def parse(self, document: Any) -> tuple[str, int]:
+        """Both dialects answer `image` (base64) and `created` (unix seconds)."""
+        return _parse_image_created(document)
+
+
+class AzureDialect(DialectSpec):
     name: Dialect = "azure"
+    refused_size = INVALID_SIZE
 
     def routes(self, configured: Route) -> tuple[Route, ...]:
         """The configured route first, then once the other spelling (docs vs working clients)."""
@@ -94,7 +122,7 @@ class AzureDialect:
     def price_usd(self, model: str, size: Size) -> float:
         return MODELS[model].price_usd_per_image
 
-    def _base(self, size: Size, output_format: str, seed: int, prompt: str = PROMPT) -> dict[str, Any]:
+    def _payload(self, size: Size, output_format: str, seed: int, prompt: str = PROMPT) -> dict[str, Any]:
         return {
             "prompt": prompt,
             "negative_prompt": NEGATIVE_PROMPT,
@@ -103,28 +131,18 @@ class AzureDialect:
             "seed": seed,
         }
 
-    def text_to_image(
-        self, route: Route, size: Size, output_format: str, seed: int, prompt: str = PROMPT
-    ) -> GenerationRequest:
-        return GenerationRequest(route, self._base(size, output_format, seed, prompt), size, (output_format,))
-
     def image_to_image(
         self, route: Route, size: Size, output_format: str, seed: int, image_b64: str
     ) -> GenerationRequest:
-        payload = self._base(size, output_format, seed) | {
+        payload = self._payload(size, output_format, seed) | {
             "image_prompt": {"image": image_b64, "strength": IMAGE_STRENGTH}
         }
         return GenerationRequest(route, payload, size, (output_format,))
 
-    def invalid_size(self, route: Route, output_format: str, seed: int) -> GenerationRequest:
-        return GenerationRequest(route, self._base(INVALID_SIZE, output_format, seed), INVALID_SIZE, (output_format,))
 
-    def parse(self, document: Any) -> tuple[str, int]:
-        return _parse_image_created(document)
-
-
-class HostedDialect:
+class HostedDialect(DialectSpec):
     name: Dialect = "hosted"
+    refused_size = HOSTED_INVALID_SIZE
 
     def routes(self, configured: Route) -> tuple[Route, ...]:
         return (HOSTED_SD35_LARGE.route,)
@@ -147,23 +165,6 @@ class HostedDialect:
             "seed": seed,
             "output_format": output_format,
         }
-
-    def text_to_image(
-        self, route: Route, size: Size, output_format: str, seed: int, prompt: str = PROMPT
-    ) -> GenerationRequest:
-        return GenerationRequest(route, self._payload(size, output_format, seed, prompt), size, (output_format,))
-
-    def image_to_image(
-        self, route: Route, size: Size, output_format: str, seed: int, image_b64: str
-    ) -> GenerationRequest:
-        raise NotImplementedError("the hosted dialect has no image prompt")
-
-    def invalid_size(self, route: Route, output_format: str, seed: int) -> GenerationRequest:
-        payload = self._payload(HOSTED_INVALID_SIZE, output_format, seed)
-        return GenerationRequest(route, payload, HOSTED_INVALID_SIZE, (output_format,))
-
-    def parse(self, document: Any) -> tuple[str, int]:
-        return _parse_image_created(document)
 
 
 DIALECTS: dict[Dialect, DialectSpec] = {"azure": AzureDialect(), "hosted": HostedDialect()}

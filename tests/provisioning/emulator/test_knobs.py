@@ -120,7 +120,7 @@ def test_fifty_concurrent_requests_from_inside_a_running_loop() -> None:
             return (
                 [a.status_code for a in answers],
                 [decode(a.json()).size for a in answers[:10]],
-                emu.state.cache.renders,
+                emu.state.cache.computed,
                 len(distinct),
             )
 
