@@ -14,6 +14,7 @@ from typing import Any
 
 from infra.catalog import REQUESTS_PER_MINUTE
 from infra.config import FleetConfig
+from provisioning.camel_document import camel_document
 from provisioning.inputs.inventory import Dialect, InventoryEndpoint
 
 
@@ -32,15 +33,8 @@ class FleetRoute:
     dialect: Dialect = "azure"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "region": self.region,
-            "project": self.project,
-            "uri": self.uri,
-            "keySecretUri": self.key_secret_uri or None,
-            "rpmLimit": self.rpm_limit,
-            "weight": self.weight,
-        }
+        """One route under its model's key (so without the model); the dialect is the client's concern."""
+        return camel_document(self, omit=("model", "dialect"), values={"key_secret_uri": lambda uri: uri or None})
 
 
 RoutingTable = dict[str, list[FleetRoute]]
