@@ -106,6 +106,18 @@ class CapacityTarget(BaseModel):
     survive: str = "none"
 
 
+@dataclass(frozen=True)
+class DeclaredEndpoint:
+    """One endpoint a stack declares, named as the program names it; nothing deployed is read."""
+
+    region: str
+    project: str
+    model: str  # catalog slug
+    name: str
+    resource_group: str
+    workspace: str
+
+
 class FleetConfig(BaseModel):
     """What one stack deploys. Field names are the camelCase keys of `maas-fleet:*`."""
 
@@ -243,6 +255,18 @@ class FleetConfig(BaseModel):
 
     def endpoints(self) -> list[tuple[str, str, ModelSpec]]:
         return [(r, p, m) for r, p in self.units() for m in self.model_specs]
+
+    def declared_endpoints(self) -> list[DeclaredEndpoint]:
+        """`endpoints()` with the names the program gives each one and its unit's resource group and
+        workspace (those two do not depend on the subscription), for commands that work before or
+        without a deployment: dry runs, routes, finding an endpoint's workspace."""
+        namer = self.namer
+        declared = []
+        for region, project, model in self.endpoints():
+            names = namer.workspace_names(region, project)
+            declared.append(DeclaredEndpoint(region, project, model.slug, namer.endpoint(project, model),
+                                             names.resource_group, names.workspace))
+        return declared
 
     def tags_for(self, project: str) -> dict[str, str]:
         return {

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from infra.catalog import MODELS, ModelSpec
+from provisioning.camel_document import camel_document
 from provisioning.operations.endpoints import DeployedEndpoint
 
 SCHEMA_VERSION: Final = 1
@@ -159,8 +160,7 @@ class VerifyOutcome:
     detail: str = ""
 
     def document(self) -> dict[str, Any]:
-        return {"status": self.status, "latencyMs": None if self.latency_ms is None else round(self.latency_ms, 1),
-                "failedChecks": list(self.failed_checks), "detail": self.detail}
+        return camel_document(self, values={"latency_ms": lambda ms: None if ms is None else round(ms, 1)})
 
 
 @dataclass
@@ -200,28 +200,9 @@ class Cell:
         return MODELS.get(self.model)
 
     def document(self) -> dict[str, Any]:
-        return {
-            "subscription": self.subscription,
-            "region": self.region,
-            "project": self.project,
-            "model": self.model,
-            "endpoint": self.endpoint,
-            "status": str(self.status),
-            "problems": [str(p) for p in self.problems],
-            "stack": self.stack,
-            "workspace": self.workspace,
-            "resourceGroup": self.resource_group,
-            "provisioningState": self.provisioning_state,
-            "endpointState": self.endpoint_state,
-            "contentSafety": self.content_safety,
-            "marketplaceSubscription": self.marketplace_status,
-            "servedModel": self.served_model,
-            "modelVersion": self.model_version,
-            "pinnedVersion": self.pinned_version,
-            "uri": self.uri,
-            "verify": self.verify.document() if self.verify is not None else None,
-            "key": self.key,
-        }
+        return camel_document(self, omit=("message", "fix", "deployed"),
+                              keys={"marketplace_status": "marketplaceSubscription"},
+                              values={"verify": lambda verify: verify.document() if verify is not None else None})
 
     def drift_document(self) -> dict[str, Any]:
         cell = self.document()
@@ -296,10 +277,8 @@ class AuditReport:
             "generatedAt": self.generated_at,
             "source": str(self.source),
             "marketplaceSource": str(self.marketplace_source),
-            "stacks": [{"name": s.name, "file": s.file, "subscription": s.subscription,
-                        "subscriptionSource": s.subscription_source, "inScope": s.in_scope} for s in self.stacks],
-            "subscriptions": [{"id": s.id, "name": s.name, "state": s.state, "visible": s.visible}
-                              for s in self.subscriptions],
+            "stacks": [camel_document(s) for s in self.stacks],
+            "subscriptions": [camel_document(s) for s in self.subscriptions],
             "cells": [c.document() for c in self.cells],
             "drift": [c.drift_document() for c in self.drift],
             "errors": list(self.errors),

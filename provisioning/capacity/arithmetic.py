@@ -16,6 +16,7 @@ from typing import Any
 
 from infra.catalog import MODELS, REQUESTS_PER_MINUTE
 from infra.config_model import SURVIVE_CHOICES, CapacityTarget, FleetConfig
+from provisioning.camel_document import camel_document
 from provisioning.errors import BadInput
 
 MINUTES_PER_HOUR = 60
@@ -43,20 +44,7 @@ class ModelCapacity:
         return self.capacity_rpm_after_region_loss if self.survive == "region" else self.capacity_rpm
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "targetRpm": self.target_rpm,
-            "survive": self.survive,
-            "regions": list(self.regions),
-            "projects": list(self.projects),
-            "deploymentsConfigured": self.deployments_configured,
-            "capacityRpm": self.capacity_rpm,
-            "capacityRpmAfterRegionLoss": self.capacity_rpm_after_region_loss,
-            "deploymentsNeeded": self.deployments_needed,
-            "projectsNeeded": self.projects_needed,
-            "meetsTarget": self.meets_target,
-            "estimatedUsdPerHourAtTarget": self.estimated_usd_per_hour_at_target,
-        }
+        return camel_document(self, omit=("configured",))
 
 
 def projects_needed(target_rpm: int, regions: int, survive: str, per_deployment: int = REQUESTS_PER_MINUTE) -> int:

@@ -21,6 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from provisioning.camel_document import camel_document
 from provisioning.client.breaker import CircuitState
 from provisioning.client.errors import FleetClientError
 from provisioning.client.fleet import AsyncFleetClient
@@ -60,23 +61,14 @@ class LoadTestResult:
         return self.achieved_rps / ceiling if ceiling > 0 else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "offeredRps": self.offered_rps,
-            "durationS": self.duration_s,
-            "sent": self.sent,
-            "succeeded": self.succeeded,
-            "failed": self.failed,
-            "throttledRetries": self.throttled_retries,
-            "achievedRps": round(self.achieved_rps, 3),
-            "aggregateLimitRps": round(self.aggregate_limit_rps, 3),
+        return camel_document(
+            self,
+            omit=("p50_ms", "p95_ms", "per_endpoint", "failures"),
+            values={"achieved_rps": lambda rps: round(rps, 3), "aggregate_limit_rps": lambda rps: round(rps, 3)},
+        ) | {
             "ratio": round(self.ratio, 4),
             "latencyMs": {"p50": round(self.p50_ms, 1), "p95": round(self.p95_ms, 1)},
-            "perEndpoint": [
-                {"name": e.name, "region": e.region, "succeeded": e.succeeded, "throttled": e.throttled,
-                 "failed": e.failed}
-                for e in self.per_endpoint
-            ],
+            "perEndpoint": [camel_document(e) for e in self.per_endpoint],
         }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from infra.catalog import REQUESTS_PER_MINUTE
 from infra.config import FleetConfig
+from provisioning.camel_document import camel_document
 from provisioning.inputs.inventory import Dialect, InventoryEndpoint
 
 
@@ -32,15 +33,8 @@ class FleetRoute:
     dialect: Dialect = "azure"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "region": self.region,
-            "project": self.project,
-            "uri": self.uri,
-            "keySecretUri": self.key_secret_uri or None,
-            "rpmLimit": self.rpm_limit,
-            "weight": self.weight,
-        }
+        """One route under its model's key (so without the model); the dialect is the client's concern."""
+        return camel_document(self, omit=("model", "dialect"), values={"key_secret_uri": lambda uri: uri or None})
 
 
 RoutingTable = dict[str, list[FleetRoute]]
@@ -81,18 +75,17 @@ def routes_from_config(config: FleetConfig, rpm_limit: int = REQUESTS_PER_MINUTE
     at creation), and the secret each key will be stored in when the config names its subscription (the
     vault's name is derived from it; without it the URI is unknown, so it is left out)."""
     rows = []
-    for region, project, model in config.endpoints():
-        name = config.namer.endpoint(project, model)
+    for endpoint in config.declared_endpoints():
         secret_uri = ""
         if config.subscription_id:
-            vault = config.namer.workspace_names(region, project, config.subscription_id).keys_vault
-            secret_uri = f"https://{vault}.vault.azure.net/secrets/{config.namer.key_secret(name)}"
+            vault = config.namer.workspace_names(endpoint.region, endpoint.project, config.subscription_id).keys_vault
+            secret_uri = f"https://{vault}.vault.azure.net/secrets/{config.namer.key_secret(endpoint.name)}"
         rows.append(
             {
-                "model": model.slug,
-                "name": name,
-                "region": region,
-                "project": project,
+                "model": endpoint.model,
+                "name": endpoint.name,
+                "region": endpoint.region,
+                "project": endpoint.project,
                 "uri": None,
                 "key_secret_uri": secret_uri,
                 "rpm_limit": rpm_limit,

@@ -9,31 +9,13 @@ regions needs `--region` to say which.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
 from infra.catalog import REGIONS, normalise_region
 from infra.config import FleetConfig
+from infra.config_model import DeclaredEndpoint
 from infra.naming import ENDPOINT_TAG_LEN
 from provisioning.errors import BadInput
-
-
-@dataclass(frozen=True)
-class EndpointAddress:
-    name: str
-    region: str
-    project: str
-    resource_group: str
-    workspace: str
-
-
-def declared_endpoints(config: FleetConfig) -> list[EndpointAddress]:
-    namer = config.namer
-    found = []
-    for region, project, model in config.endpoints():
-        names = namer.workspace_names(region, project)
-        found.append(EndpointAddress(namer.endpoint(project, model), region, project, names.resource_group,
-                                     names.workspace))
-    return found
 
 
 def _same_endpoint(declared: str, given: str, *, tag_known: bool) -> bool:
@@ -47,12 +29,13 @@ def _same_endpoint(declared: str, given: str, *, tag_known: bool) -> bool:
     return stem == given_stem and len(tag) == ENDPOINT_TAG_LEN and all(c in "0123456789abcdef" for c in tag)
 
 
-def resolve_endpoint(config: FleetConfig, name: str, region: str | None = None) -> EndpointAddress:
-    """The one endpoint `name` (in `region`, when given) of the stack; BadInput naming the choices."""
+def resolve_endpoint(config: FleetConfig, name: str, region: str | None = None) -> DeclaredEndpoint:
+    """The one endpoint `name` (in `region`, when given) of the stack, under the name given; BadInput
+    naming the choices."""
     wanted_region = normalise_region(region) if region else None
     if wanted_region is not None and wanted_region not in REGIONS:
         raise BadInput(f"--region {region!r} is not a catalog region (allowed: {', '.join(REGIONS)})")
-    declared = declared_endpoints(config)
+    declared = config.declared_endpoints()
     named = [e for e in declared if _same_endpoint(e.name, name, tag_known=bool(config.subscription_id))]
     if not named:
         known = ", ".join(sorted({e.name for e in declared})) or "none"
@@ -66,5 +49,4 @@ def resolve_endpoint(config: FleetConfig, name: str, region: str | None = None) 
         regions = ", ".join(e.region for e in named)
         raise BadInput(f"endpoint {name!r} of stack {config.stack} is deployed in {len(named)} regions ({regions}); "
                        "choose one with --region")
-    found = named[0]
-    return EndpointAddress(name, found.region, found.project, found.resource_group, found.workspace)
+    return replace(named[0], name=name)

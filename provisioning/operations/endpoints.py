@@ -21,6 +21,7 @@ from infra.resource_types import ENDPOINT_ARM_TYPE, WORKSPACE_ARM_TYPE
 from provisioning.azure.errors import ArmError, from_sdk_error
 from provisioning.azure.resource_ids import ArmId, workspace_scope
 from provisioning.azure.session import ApiVersion, AzureSession
+from provisioning.camel_document import camel_document
 from provisioning.inputs.inventory import InventoryEndpoint
 from provisioning.redact import REDACTOR
 
@@ -74,17 +75,7 @@ class DeployedEndpoint:
         return model_for_asset_id(self.model_id) is not None
 
     def document(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "subscription": self.subscription,
-            "region": self.region,
-            "resourceGroup": self.resource_group,
-            "workspace": self.workspace,
-            "model": self.model,
-            "provisioningState": self.provisioning_state,
-            "contentSafety": self.content_safety,
-            "uri": self.uri,
-        }
+        return camel_document(self, omit=("id", "model_id", "endpoint_state", "auth_mode", "project"))
 
     @classmethod
     def from_arm(cls, body: dict[str, Any], workspace: WorkspaceRef) -> DeployedEndpoint:

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from infra.catalog import ModelSpec, model_for_asset_id
 from infra.config import FleetConfig
+from infra.resource_types import KEY_VAULT_SECRET, MARKETPLACE_SUBSCRIPTION, SERVERLESS_ENDPOINT
 from provisioning.plan.program import PlannedResource, plan
-
-ENDPOINT_TOKEN: Final = "azure-native:machinelearningservices:ServerlessEndpoint"
-MARKETPLACE_TOKEN: Final = "azure-native:machinelearningservices:MarketplaceSubscription"
-SECRET_TOKEN: Final = "azure-native:keyvault:Secret"
 
 
 @dataclass(frozen=True)
@@ -50,19 +47,24 @@ class PlannedEndpoint:
 
     @property
     def marketplace_name(self) -> str:
-        return str(self.marketplace.inputs.get("name") or "") if self.marketplace else ""
+        return _input(self.marketplace, "name")
 
     @property
     def vault_name(self) -> str:
-        return str(self.secret.inputs.get("vaultName") or "") if self.secret else ""
+        return _input(self.secret, "vaultName")
 
     @property
     def vault_resource_group(self) -> str:
-        return str(self.secret.inputs.get("resourceGroupName") or "") if self.secret else ""
+        return _input(self.secret, "resourceGroupName")
 
     @property
     def secret_name(self) -> str:
-        return str(self.secret.inputs.get("secretName") or "") if self.secret else ""
+        return _input(self.secret, "secretName")
+
+
+def _input(sibling: PlannedResource | None, key: str) -> str:
+    """One input of a sibling the program declares; "" when it declares none (or leaves the input out)."""
+    return str(sibling.inputs.get(key) or "") if sibling is not None else ""
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def group(stack: str, subscription: str, resources: Sequence[PlannedResource],
     for r in resources:
         children.setdefault(r.parent, []).append(r)
     registered = {_key(r.inputs.get("resourceGroupName"), r.inputs.get("workspaceName"), r.inputs.get("name")): r
-                  for r in resources if r.type == ENDPOINT_TOKEN}
+                  for r in resources if r.type == SERVERLESS_ENDPOINT}
     out: list[PlannedEndpoint] = []
     for entry in outputs:
         endpoint = registered.get(_key(entry.get("resourceGroup"), entry.get("workspace"), entry.get("name")))
@@ -117,8 +119,8 @@ def group(stack: str, subscription: str, resources: Sequence[PlannedResource],
             resource_group=str(endpoint.inputs.get("resourceGroupName")),
             workspace=str(endpoint.inputs.get("workspaceName")),
             endpoint=endpoint,
-            marketplace=next((s for s in siblings if s.type == MARKETPLACE_TOKEN), None),
-            secret=next((s for s in siblings if s.type == SECRET_TOKEN), None),
+            marketplace=next((s for s in siblings if s.type == MARKETPLACE_SUBSCRIPTION), None),
+            secret=next((s for s in siblings if s.type == KEY_VAULT_SECRET), None),
             lineage=tuple(lineage),
             key_secret_uri=str(entry.get("keySecretUri") or ""),
         ))

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from provisioning.azure.errors import ArmError
+from provisioning.camel_document import camel_document
 from provisioning.errors import ExitCode
 
 
@@ -26,7 +27,7 @@ class Check:
     fix: str = ""
 
     def document(self) -> dict[str, str]:
-        return {"name": self.name, "status": str(self.status), "detail": self.detail, "fix": self.fix}
+        return camel_document(self)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from infra.naming import PLACEHOLDER_SUBSCRIPTION
 from infra.resource_types import RESOURCE_TYPES
 from policies.records import ResourceRecord, Severity, Violation
 from policies.sources.documents import SECRET_SIG, SIG_KEY
+from provisioning.camel_document import camel_document
 from provisioning.capacity.violations import capacity_violations
 
 PROJECT = "maas-fleet"
@@ -54,15 +55,7 @@ class PlannedResource:
     protect: bool = False  # Pulumi's `protect` resource option
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "name": self.name,
-            "parent": self.parent,
-            "dependsOn": list(self.depends_on),
-            "inputs": self.inputs,
-            "secretInputs": list(self.secret_paths),
-            "protect": self.protect,
-        }
+        return camel_document(self, omit=("custom",), keys={"secret_paths": "secretInputs"})
 
     def record(self) -> ResourceRecord:
         return ResourceRecord(

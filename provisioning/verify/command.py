@@ -17,7 +17,7 @@ from rich.console import Console
 from provisioning.errors import BadInput, ExitCode, MaasError
 from provisioning.inputs.inventory import InventoryEndpoint
 from provisioning.ui import console
-from provisioning.verify.cost import CostEstimate, enforce, estimate
+from provisioning.verify.cost import enforce, estimate
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.progress import RichObserver, summary_table
 from provisioning.verify.reports import check_report_dir, prepare_report_dir, write_reports
@@ -110,8 +110,8 @@ def _dry_run(*, inventory: Path | None, stack: str | None, config: Path | None, 
 
         fleet = load_config(stack, config)
         source = f"stack {fleet.stack} (planned)"
-        plan = dry_run.from_plan(selection.apply(dry_run.planned_endpoints(fleet), source), options, source)
-    cost = CostEstimate(len(plan.endpoints), plan.images, plan.usd)
+        plan = dry_run.from_plan(selection.apply(fleet.declared_endpoints(), source), options, source)
+    cost = plan.cost
     if as_json:
         console.emit_json(plan.document())
     else:

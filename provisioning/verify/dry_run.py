@@ -16,9 +16,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from infra.catalog import INFERENCE_HOST_SUFFIX
-from infra.config import FleetConfig
+from infra.config_model import DeclaredEndpoint
+from provisioning.camel_document import camel_document
 from provisioning.inputs.inventory import InventoryEndpoint
 from provisioning.verify.checks import Target, expected_images
+from provisioning.verify.cost import CostEstimate
 from provisioning.verify.dialects import DIALECTS
 from provisioning.verify.options import VerifyOptions
 
@@ -34,8 +36,8 @@ class DryRunEndpoint:
     usd: float
 
     def document(self) -> dict[str, Any]:
-        return {"name": self.name, "region": self.region, "project": self.project, "model": self.model,
-                "uri": self.uri, "billableImages": self.images, "estimatedCostUsd": round(self.usd, 6)}
+        return camel_document(self, keys={"images": "billableImages", "usd": "estimatedCostUsd"},
+                              values={"usd": lambda usd: round(usd, 6)})
 
 
 @dataclass(frozen=True)
@@ -45,32 +47,15 @@ class DryRun:
     planned: bool
 
     @property
-    def images(self) -> int:
-        return sum(e.images for e in self.endpoints)
-
-    @property
-    def usd(self) -> float:
-        return sum(e.usd for e in self.endpoints)
+    def cost(self) -> CostEstimate:
+        """The totals in the cost guard's terms: what a run would weigh against --max-images."""
+        return CostEstimate(len(self.endpoints), sum(e.images for e in self.endpoints),
+                            sum(e.usd for e in self.endpoints))
 
     def document(self) -> dict[str, Any]:
-        return {"endpoints": [e.document() for e in self.endpoints], "billableImages": self.images,
-                "estimatedCostUsd": round(self.usd, 6)}
-
-
-@dataclass(frozen=True)
-class PlannedEndpoint:
-    """An endpoint the program would create (a stack config, nothing deployed yet)."""
-
-    name: str
-    region: str
-    project: str
-    model: str
-
-
-def planned_endpoints(config: FleetConfig) -> list[PlannedEndpoint]:
-    namer = config.namer
-    return [PlannedEndpoint(namer.endpoint(project, spec), region, project, spec.slug)
-            for region, project, spec in config.endpoints()]
+        cost = self.cost
+        return {"endpoints": [e.document() for e in self.endpoints], "billableImages": cost.images,
+                "estimatedCostUsd": round(cost.usd, 6)}
 
 
 def _cost(endpoint: InventoryEndpoint, options: VerifyOptions) -> list[float]:
@@ -87,7 +72,7 @@ def from_inventory(endpoints: Sequence[InventoryEndpoint], options: VerifyOption
     return DryRun(rows, source, planned=False)
 
 
-def from_plan(endpoints: Sequence[PlannedEndpoint], options: VerifyOptions, source: str) -> DryRun:
+def from_plan(endpoints: Sequence[DeclaredEndpoint], options: VerifyOptions, source: str) -> DryRun:
     rows = []
     for planned in endpoints:
         # The suite a planned endpoint gets depends on its model and dialect, not on its address: the
@@ -113,5 +98,6 @@ def table(plan: DryRun) -> Table:
     for e in plan.endpoints:
         out.add_row(escape(e.region), escape(e.project), escape(e.model), escape(e.name), str(e.images),
                     f"{e.usd:.4f}")
-    out.add_row("", "", "", "total", str(plan.images), f"{plan.usd:.4f}", style="bold")
+    total = plan.cost
+    out.add_row("", "", "", "total", str(total.images), f"{total.usd:.4f}", style="bold")
     return out

@@ -11,7 +11,6 @@ import yaml
 from infra.config import load_stack_file
 from provisioning.emulator.fleet import planned_fleet
 from provisioning.plan.program import plan
-from provisioning.verify.dry_run import planned_endpoints
 from tests.support.policy_builders import SUBSCRIPTION
 
 
@@ -25,8 +24,10 @@ def test_plan_emulator_and_dry_run_agree_on_endpoint_names(
     path = tmp_path / "Pulumi.dev.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     config = load_stack_file(path)
-    planned = {(r.inputs["location"], r.inputs["name"]) for r in plan(config).resources
-               if r.type.endswith(":ServerlessEndpoint")}
+    registered = [r.inputs for r in plan(config).resources if r.type.endswith(":ServerlessEndpoint")]
+    planned = {(i["location"], i["name"]) for i in registered}
     emulated = {(e.region, e.name) for e in planned_fleet(config)}
-    dry = {(e.region, e.name) for e in planned_endpoints(config)}
+    dry = {(e.region, e.name) for e in config.declared_endpoints()}  # what dry runs, routes and `keys --stack` use
     assert len(planned) == 6 and planned == emulated == dry
+    assert {(i["name"], i["resourceGroupName"], i["workspaceName"]) for i in registered} == {
+        (e.name, e.resource_group, e.workspace) for e in config.declared_endpoints()}
