@@ -325,7 +325,8 @@ def run_program(
                 type=reg.type,
                 name=reg.name,
                 parent=None if _is_stack(reg.parent_urn) else _urn_name(reg.parent_urn),
-                depends_on=tuple(dict.fromkeys(_urn_name(u) for u in reg.dependency_urns)),
+                # Sorted: the SDK gathers dependencies in a set, whose order changes from run to run.
+                depends_on=tuple(sorted({_urn_name(u) for u in reg.dependency_urns})),
                 inputs=_mask_paths(inputs, secrets),
                 secret_paths=tuple(secrets),
                 custom=reg.custom,

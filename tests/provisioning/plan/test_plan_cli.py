@@ -37,6 +37,18 @@ def test_json_matches_the_documented_shape(project_root: Path) -> None:
     assert "planned-primary-key" not in result.stdout
 
 
+def test_the_json_is_the_same_whatever_the_hash_seed(project_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pulumi gathers a resource's dependencies in a set, whose order follows the process's hash seed: a
+    plan diffed between two runs (GitOps reviews, `plan --compare`) must not change for that reason."""
+    outputs = []
+    for seed in ("1", "2"):
+        monkeypatch.setenv("PYTHONHASHSEED", seed)
+        result = maas("plan", "--stack", "dev", "--format", "json", cwd=project_root)
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
