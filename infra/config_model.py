@@ -256,11 +256,12 @@ class FleetConfig(BaseModel):
     def endpoints(self) -> list[tuple[str, str, ModelSpec]]:
         return [(r, p, m) for r, p in self.units() for m in self.model_specs]
 
-    def declared_endpoints(self) -> list[DeclaredEndpoint]:
+    def declared_endpoints(self, subscription: str | None = None) -> list[DeclaredEndpoint]:
         """`endpoints()` with the names the program gives each one and its unit's resource group and
-        workspace (those two do not depend on the subscription), for commands that work before or
-        without a deployment: dry runs, routes, finding an endpoint's workspace."""
-        namer = self.namer
+        workspace: for dry runs, routes and finding an endpoint's workspace (the stack's subscription or
+        the plan's placeholder), and for the audit and preflight in the `subscription` they look at
+        (endpoint names carry a hash of it; resource group and workspace names do not)."""
+        namer = self.namer if subscription is None else self.namer.for_subscription(subscription)
         declared = []
         for region, project, model in self.endpoints():
             names = namer.workspace_names(region, project)

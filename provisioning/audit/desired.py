@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from infra.catalog import MODELS
 from infra.config import ConfigError, FleetConfig, load_stack_file
 from provisioning.audit.model import DesiredEndpoint, StackScope, SubscriptionInfo
 from provisioning.azure.session import enum_value, validate_subscription_id
@@ -66,14 +67,12 @@ def load_stacks(stacks: Sequence[str], configs: Sequence[Path], directory: Path 
 def desired_endpoints(stack: LoadedStack, subscription: str) -> list[DesiredEndpoint]:
     """region x project x model of one stack, named exactly as the Pulumi program names them."""
     config = stack.config
-    namer = config.namer.for_subscription(subscription)  # endpoint names carry a hash of it
     out = []
-    for region, project, model in config.endpoints():
-        names = namer.workspace_names(region, project)
-        out.append(DesiredEndpoint(stack=stack.name, subscription=subscription, region=region, project=project,
-                                   model=model, name=namer.endpoint(project, model), workspace=names.workspace,
-                                   resource_group=names.resource_group,
-                                   marketplace_subscription=namer.marketplace_subscription(model),
+    for e in config.declared_endpoints(subscription):
+        model = MODELS[e.model]
+        out.append(DesiredEndpoint(stack=stack.name, subscription=subscription, region=e.region, project=e.project,
+                                   model=model, name=e.name, workspace=e.workspace, resource_group=e.resource_group,
+                                   marketplace_subscription=config.namer.marketplace_subscription(model),
                                    model_version=config.model_versions.get(model.slug)))
     return out
 

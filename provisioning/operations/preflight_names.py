@@ -55,16 +55,14 @@ class EndpointNameChecks(CheckGroup):
         scope = f"the {searched} subscription(s) you can read"
         if left_out:
             scope += f" ({left_out} more not searched)"
-        namer = self.config.namer.for_subscription(self.sub)  # endpoint names carry a hash of it
-        for region, project, model in self.config.endpoints():
-            name = namer.endpoint(project, model)
-            names = self.config.namer.workspace_names(region, project)
+        for planned in self.config.declared_endpoints(self.sub):  # endpoint names carry a hash of it
+            region, name = planned.region, planned.name
             label = f"endpoint name {name} ({region})"
             holder = taken.get((region, name.lower()))
             if holder is not None:
                 if (holder.subscription.lower(), holder.resource_group.lower(), holder.workspace.lower()) == (
-                        self.sub.lower(), names.resource_group.lower(), names.workspace.lower()):
-                    self.add(label, Status.PASS, f"exists in the planned workspace {names.workspace} "
+                        self.sub.lower(), planned.resource_group.lower(), planned.workspace.lower()):
+                    self.add(label, Status.PASS, f"exists in the planned workspace {planned.workspace} "
                                                  f"({holder.model}, {holder.provisioning_state}); pulumi up keeps it")
                 else:
                     self.add(label, Status.FAIL,
