@@ -173,13 +173,12 @@ def keys_rotate_command(
 def _planned_secret(fleet: Any, ref: Any) -> str:
     """Where the program keeps this endpoint's key (its unit's keys vault), from the stack's plan; ""
     when the stack does not declare the endpoint (then the workspace's own vault is looked at)."""
-    from provisioning.operations.key_status import secret_path
     from provisioning.operations.planned import planned_fleet
 
     wanted = (ref.resource_group.lower(), ref.workspace.lower(), ref.name.lower())
     for p in planned_fleet(fleet, ref.subscription).endpoints:
         if (p.resource_group.lower(), p.workspace.lower(), p.name.lower()) == wanted and p.secret is not None:
-            return secret_path(ref.subscription, p)
+            return p.secret_id(ref.subscription)
     return ""
 
 

@@ -21,7 +21,6 @@ from typing import Any
 
 from infra.catalog import KEY_EXPIRY_WARNING_DAYS, KEY_LIFETIME_DAYS
 from provisioning.azure.errors import ArmError
-from provisioning.azure.resource_ids import resource_group_scope
 from provisioning.azure.session import ApiVersion, AzureSession
 from provisioning.errors import ExitCode
 from provisioning.operations.endpoints import CONCURRENCY
@@ -128,15 +127,10 @@ class KeyReport:
                             "warningDays": KEY_EXPIRY_WARNING_DAYS}}
 
 
-def secret_path(subscription: str, p: PlannedEndpoint) -> str:
-    return (f"{resource_group_scope(subscription, p.vault_resource_group or p.resource_group)}/providers/"
-            f"Microsoft.KeyVault/vaults/{p.vault_name}/secrets/{p.secret_name}")
-
-
 def read_secret_meta(session: AzureSession, subscription: str, p: PlannedEndpoint) -> SecretMeta | None:
     """The key secret's attributes; None when the secret (or its vault) does not exist."""
     try:
-        body = session.arm.get(secret_path(subscription, p), ApiVersion.KEY_VAULT,
+        body = session.arm.get(p.secret_id(subscription), ApiVersion.KEY_VAULT,
                                what=f"reading Key Vault secret {p.secret_name} of endpoint {p.name}").body
     except ArmError as exc:
         if exc.not_found:

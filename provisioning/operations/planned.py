@@ -18,7 +18,7 @@ from typing import Any
 
 from infra.catalog import ModelSpec, model_for_asset_id
 from infra.config import FleetConfig
-from infra.resource_types import KEY_VAULT_SECRET, MARKETPLACE_SUBSCRIPTION, SERVERLESS_ENDPOINT
+from infra.resource_types import KEY_VAULT_SECRET, MARKETPLACE_SUBSCRIPTION, RESOURCE_TYPES, SERVERLESS_ENDPOINT
 from provisioning.plan.program import PlannedResource, plan
 
 
@@ -54,12 +54,15 @@ class PlannedEndpoint:
         return _input(self.secret, "vaultName")
 
     @property
-    def vault_resource_group(self) -> str:
-        return _input(self.secret, "resourceGroupName")
-
-    @property
     def secret_name(self) -> str:
         return _input(self.secret, "secretName")
+
+    def secret_id(self, subscription: str) -> str:
+        """The ARM id of the key's Key Vault secret, from the inputs the program gives it; "" when the
+        program keeps no secret for this endpoint."""
+        if self.secret is None:
+            return ""
+        return RESOURCE_TYPES[KEY_VAULT_SECRET].arm_id(subscription, self.secret_name, self.secret.inputs)
 
 
 def _input(sibling: PlannedResource | None, key: str) -> str:

@@ -21,7 +21,6 @@ from typing import Any
 
 from provisioning.azure.session import AzureSession
 from provisioning.errors import ExitCode, MaasError
-from provisioning.operations.key_status import secret_path
 from provisioning.operations.keys import Rotation
 from provisioning.operations.keys_model import EndpointRef, RotationInterrupted, RotationResult
 from provisioning.operations.planned import PlannedEndpoint
@@ -125,7 +124,7 @@ def rotate_all(session: AzureSession, subscription: str, endpoints: Sequence[Pla
             say(f"{prefix}: {line}")
 
         rotation = Rotation(session, item.ref, None, True, timeout, grace, tell,
-                            secret_id=secret_path(subscription, item.planned) if item.planned.secret else "")
+                            secret_id=item.planned.secret_id(subscription))
         try:
             item.result = rotation.run()
         except KeyboardInterrupt:
