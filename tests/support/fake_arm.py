@@ -55,7 +55,6 @@ import contextlib
 import json
 import re
 import secrets
-import socket
 import tempfile
 import threading
 import time
@@ -72,6 +71,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from infra.catalog import MODELS, REGIONS, RESOURCE_PROVIDERS
+from tests.support.loopback_server import LoopbackServer, LoopbackTls
 
 ML = "Microsoft.MachineLearningServices"
 ENDPOINT_TYPE = f"{ML}/workspaces/serverlessEndpoints"
@@ -1618,56 +1618,21 @@ class FakeArmServer:
     """Runs a FakeArm under uvicorn in a thread on 127.0.0.1:<free port> with a trustme CA."""
 
     def __init__(self, workdir: Path | None = None) -> None:
-        import trustme
-
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-arm-") if workdir is None else None
         self.dir = Path(self._tmp.name) if self._tmp else workdir  # type: ignore[assignment]
-        ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1", "localhost")
-        self.ca_path = self.dir / "ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_path))
-        self._cert_path = self.dir / "server.pem"
-        self._key_path = self.dir / "server.key"
-        cert.private_key_pem.write_to_path(str(self._key_path))
-        with self._cert_path.open("wb") as f:
-            for blob in cert.cert_chain_pems:
-                f.write(blob.bytes())
-        # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say so; without it every
-        # answer waits ~40 ms for a delayed ACK (Nagle), which made each fake call cost 45 ms.
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
+        self._tls = LoopbackTls.issue(self.dir)
+        self.ca_path = self._tls.ca_path
+        self._loopback = LoopbackServer(name="fake ARM")
+        self.port = self._loopback.port
         self.url = f"https://127.0.0.1:{self.port}"
         self.arm = FakeArm(self.url)
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
 
     def start(self) -> FakeArmServer:
-        import uvicorn
-
-        config = uvicorn.Config(self.arm.app, log_level="critical", ssl_certfile=str(self._cert_path),
-                                ssl_keyfile=str(self._key_path), lifespan="off", access_log=False,
-                                timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
-                                        name="fake-arm", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("fake ARM did not start within 10 s")
-            time.sleep(0.01)
+        self._loopback.start(self.arm.app, **self._tls.uvicorn_options())
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-            self._server.force_exit = True  # clients' idle keep-alive connections must not delay the exit
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        with contextlib.suppress(OSError):
-            self._sock.close()
+        self._loopback.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
 
