@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from infra import resource_types as t
 from infra.propagation import (
     RoleDefinitionNotReady,
     RoleDefinitionReadyProvider,
@@ -162,25 +163,25 @@ def test_the_dynamic_provider_creates_once_the_definition_is_served(arm: FakeArm
 
 
 def test_plan_shows_definition_then_wait_then_assignment(fleet_plan: PlanResult) -> None:
-    definitions = {r.name for r in fleet_plan.of_type("authorization:RoleDefinition")}
+    definitions = {r.name for r in fleet_plan.of_type(t.ROLE_DEFINITION)}
     waits = {r.name: r for r in fleet_plan.resources if r.type == READY}
     assert len(waits) == len(definitions) == 3
     for name, wait in waits.items():
         (definition,) = [d for d in wait.depends_on if d in definitions]
         assert name == f"{definition}-ready"
         assert wait.inputs["roleDefinitionId"].endswith(
-            next(r.inputs["roleDefinitionId"] for r in fleet_plan.of_type("authorization:RoleDefinition")
+            next(r.inputs["roleDefinitionId"] for r in fleet_plan.of_type(t.ROLE_DEFINITION)
                  if r.name == definition))
         assert "__provider" not in wait.inputs  # the pickled provider is code, not a planned input
-    custom_ids = {str(r.inputs["roleDefinitionId"]) for r in fleet_plan.of_type("authorization:RoleDefinition")}
-    custom = [a for a in fleet_plan.of_type("authorization:RoleAssignment")
+    custom_ids = {str(r.inputs["roleDefinitionId"]) for r in fleet_plan.of_type(t.ROLE_DEFINITION)}
+    custom = [a for a in fleet_plan.of_type(t.ROLE_ASSIGNMENT)
               if str(a.inputs["roleDefinitionId"]).rsplit("/", 1)[-1] in custom_ids]
     assert custom
     for assignment in custom:
         (wait,) = [d for d in assignment.depends_on if d in waits]
         assert wait.removesuffix("-ready") in assignment.depends_on
     # principalType is stated on every assignment, the workspace identities' included.
-    for assignment in fleet_plan.of_type("authorization:RoleAssignment"):
+    for assignment in fleet_plan.of_type(t.ROLE_ASSIGNMENT):
         assert assignment.inputs.get("principalType") in {"User", "Group", "ServicePrincipal"}, assignment.name
 
 
@@ -211,7 +212,7 @@ def test_the_fake_arm_accepts_every_role_the_program_defines(arm: FakeArm, fleet
     (InvalidActionOrNotAction otherwise): the program's three roles, as planned, pass."""
     arm.add_subscription(SUB)
     with arm_client(arm) as client:
-        for role in fleet_plan.of_type("authorization:RoleDefinition"):
+        for role in fleet_plan.of_type(t.ROLE_DEFINITION):
             body = {"properties": {"roleName": role.inputs["roleName"], "permissions": role.inputs["permissions"],
                                    "assignableScopes": [f"/subscriptions/{SUB}"]}}
             answer = client.put(f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/"
