@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.responses import JSONResponse, Response
 
 from infra.catalog import KEY_VAULT_SECRET_WRITE
 from infra.config import load_stack_file
 from infra.naming import Namer
 from provisioning.inputs.inventory import load_inventory
 from provisioning.redact import mask
-from tests.support.fake_arm import SUB, Endpoint, FakeArm, Secret, write_stack
+from tests.support.fake_arm import SUB, Endpoint, FakeArm, Secret, arm_error, write_stack
 
 Maas = Callable[..., Any]
 
@@ -52,6 +54,27 @@ def deployed(arm: FakeArm, tmp_path: Path) -> tuple[Endpoint, Secret]:
     secret = arm.secret(endpoint.workspace.key_vault_id, Namer.key_secret(endpoint.name))
     assert secret is not None and secret.value == endpoint.primary_key
     return endpoint, secret
+
+
+@contextlib.contextmanager
+def regenerate_then_fail(arm: FakeArm, endpoint: Endpoint, fresh_secondary: str, failure: Response) -> Iterator[None]:
+    """regenerateKeys answers its first call (the secondary key becomes `fresh_secondary`) and every
+    later one with `failure`: a rotation that stops half way. The route is gone afterwards."""
+    calls = 0
+
+    @arm.route("POST", r".*/regeneratekeys$")
+    async def first_then_fail(fake: FakeArm, request: Any, groups: dict[str, str], body: Any) -> Response:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            return failure
+        endpoint.secondary_key = fresh_secondary
+        return JSONResponse(endpoint.keys())
+
+    try:
+        yield
+    finally:
+        arm._extra_routes.clear()
 
 
 def where(endpoint: Endpoint) -> list[str]:
@@ -182,24 +205,9 @@ def test_missing_vault_permission_refuses_before_any_change(arm: FakeArm, maas: 
 
 def test_a_failure_half_way_says_where_it_stopped(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     endpoint, secret = deployed(arm, tmp_path)
-    calls = {"n": 0}
-
-    @arm.route("POST", r".*/regeneratekeys$")
-    async def second_fails(fake: FakeArm, request: Any, groups: dict[str, str], body: Any) -> Any:
-        from starlette.responses import JSONResponse
-
-        from tests.support.fake_arm import arm_error
-
-        calls["n"] += 1
-        if calls["n"] == 2:
-            return arm_error(409, "Conflict", "The endpoint is being updated.")
-        endpoint.secondary_key = "fresh-secondary-key-0001"
-        return JSONResponse(endpoint.keys())
-
-    try:
+    with regenerate_then_fail(arm, endpoint, "fresh-secondary-key-0001",
+                              arm_error(409, "Conflict", "The endpoint is being updated.")):
         run = maas("keys", "rotate", *where(endpoint), "--both")
-    finally:
-        arm._extra_routes.clear()
     assert run.code == 1
     assert "HTTP 409 Conflict" in run.stderr
     assert "rotation stopped after: regenerate secondary; key-vault secondary" in run.stderr
@@ -348,24 +356,9 @@ def test_short_retry_afters_are_waited_inside_the_deadline(arm: FakeArm, maas: M
 
 def test_a_deadline_half_way_names_the_finishing_command(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     endpoint, secret = deployed(arm, tmp_path)
-    calls = {"n": 0}
-
-    @arm.route("POST", r".*/regeneratekeys$")
-    async def second_throttled(fake: FakeArm, request: Any, groups: dict[str, str], body: Any) -> Any:
-        from starlette.responses import JSONResponse
-
-        from tests.support.fake_arm import arm_error
-
-        calls["n"] += 1
-        if calls["n"] >= 2:
-            return arm_error(429, "TooManyRequests", "slow down", headers={"Retry-After": "600"})
-        endpoint.secondary_key = "fresh-secondary-key-0002"
-        return JSONResponse(endpoint.keys())
-
-    try:
+    with regenerate_then_fail(arm, endpoint, "fresh-secondary-key-0002",
+                              arm_error(429, "TooManyRequests", "slow down", headers={"Retry-After": "600"})):
         run = maas("keys", "rotate", *where(endpoint), "--both", "--regenerate-timeout", "30", "--no-grace")
-    finally:
-        arm._extra_routes.clear()
     assert run.code == 1
     lines = run.stderr.strip().splitlines()
     assert "rotation stopped after: regenerate secondary; key-vault secondary" in run.stderr
