@@ -17,31 +17,18 @@ from infra.naming import Namer
 from provisioning.inputs.inventory import load_inventory
 from provisioning.redact import mask
 from tests.support.fake_arm import SUB, Endpoint, FakeArm, Secret, arm_error, write_stack
+from tests.support.fake_clock import FakeClock
 
 Maas = Callable[..., Any]
 
 
-class FakeTime:
-    """The rotation's clock and sleep: grace waits and Retry-After pauses pass at once, in order."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture(autouse=True)
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The rotation's clock and sleep: grace waits and Retry-After pauses pass at once, in order."""
     import provisioning.operations.keys as keys
 
-    fake = FakeTime()
-    monkeypatch.setattr(keys, "_clock", fake.clock)
+    fake = FakeClock()
+    monkeypatch.setattr(keys, "_clock", fake)
     monkeypatch.setattr(keys, "_sleep", fake.sleep)
     return fake
 
@@ -138,7 +125,7 @@ def test_rotate_secondary_leaves_the_vault_alone(arm: FakeArm, maas: Maas, tmp_p
 
 
 def test_rotating_the_primary_moves_consumers_first(arm: FakeArm, maas: Maas, tmp_path: Path,
-                                                     fake_time: FakeTime) -> None:
+                                                     fake_time: FakeClock) -> None:
     endpoint, secret = deployed(arm, tmp_path)
     old_primary, old_secondary = endpoint.primary_key, endpoint.secondary_key
     run = maas("keys", "rotate", *where(endpoint), "--format", "json")
@@ -328,7 +315,7 @@ def test_bad_grace_is_one_line_exit_2_before_any_call(arm: FakeArm, maas: Maas, 
 
 
 def test_timeout_is_a_deadline_even_against_retry_after(arm: FakeArm, maas: Maas, tmp_path: Path,
-                                                        fake_time: FakeTime) -> None:
+                                                        fake_time: FakeClock) -> None:
     """`--regenerate-timeout 5` against `Retry-After: 10` on every regenerateKeys: one attempt, no 10 s pause, nothing
     changed, one line (azure-core's own retries would have slept 10 s three times)."""
     endpoint, secret = deployed(arm, tmp_path)
@@ -345,7 +332,7 @@ def test_timeout_is_a_deadline_even_against_retry_after(arm: FakeArm, maas: Maas
 
 
 def test_short_retry_afters_are_waited_inside_the_deadline(arm: FakeArm, maas: Maas, tmp_path: Path,
-                                                           fake_time: FakeTime) -> None:
+                                                           fake_time: FakeClock) -> None:
     endpoint, secret = deployed(arm, tmp_path)
     arm.fail(429, "TooManyRequests", "slow down", method="POST", path="/regenerateKeys$", times=2,
              headers={"Retry-After": "2"})
@@ -369,7 +356,7 @@ def test_a_deadline_half_way_names_the_finishing_command(arm: FakeArm, maas: Maa
 
 
 def test_ctrl_c_in_the_grace_wait_prints_the_state_and_the_finishing_command(
-    arm: FakeArm, maas: Maas, tmp_path: Path, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+    arm: FakeArm, maas: Maas, tmp_path: Path, fake_time: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import provisioning.operations.keys as keys
 
