@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from infra import catalog, rbac
+from infra import resource_types as t
 from infra.catalog import PERMISSIONS, Scope
 from infra.config import ConfigError, FleetConfig
 from provisioning.plan.access import access_rows
@@ -31,11 +32,11 @@ def role_name(scope: Scope) -> str:
 
 
 def roles(result: PlanResult) -> dict[str, PlannedResource]:
-    return {r.inputs["roleName"]: r for r in result.of_type("authorization:RoleDefinition")}
+    return {r.inputs["roleName"]: r for r in result.of_type(t.ROLE_DEFINITION)}
 
 
 def assignments(result: PlanResult) -> list[PlannedResource]:
-    return result.of_type("authorization:RoleAssignment")
+    return result.of_type(t.ROLE_ASSIGNMENT)
 
 
 def is_workspace_identity(a: PlannedResource) -> bool:
@@ -51,7 +52,7 @@ def test_three_custom_roles_with_exactly_the_documented_actions(fleet_plan: Plan
     defs = roles(fleet_plan)
     assert len(defs) == 3
     rgs = sorted(f"/subscriptions/{SUB}/resourceGroups/{r.inputs['resourceGroupName']}"
-                 for r in fleet_plan.of_type("resources:ResourceGroup"))
+                 for r in fleet_plan.of_type(t.RESOURCE_GROUP))
     # Azure takes management groups, subscriptions and resource groups as assignable scopes, never a
     # resource: the workspace role is assignable in the units' resource groups, assigned on workspaces.
     expected_scopes = {Scope.SUBSCRIPTION: [f"/subscriptions/{SUB}"], Scope.RESOURCE_GROUP: rgs,
@@ -86,7 +87,7 @@ def test_no_broad_builtin_role_is_ever_assigned(fleet_plan: PlanResult) -> None:
 def test_workspace_identity_gets_the_documented_pair_on_its_own_vault_only(fleet_plan: PlanResult) -> None:
     """Azure ML's table for an RBAC-mode vault: Contributor (control plane) + Key Vault Administrator
     (data plane). The only Contributor the program assigns, and never on the keys vault."""
-    workspace_vaults = {kv.inputs["vaultName"] for kv in fleet_plan.of_type("keyvault:Vault")
+    workspace_vaults = {kv.inputs["vaultName"] for kv in fleet_plan.of_type(t.KEY_VAULT)
                         if kv.name.endswith("-kv")}
     identities = [a for a in assignments(fleet_plan) if is_workspace_identity(a)]
     assert len(identities) == 2 * len(fleet_plan.config.units())
@@ -111,15 +112,15 @@ def test_every_persona_lands_on_every_region_and_project(fleet_plan: PlanResult)
     assert per_principal == {DEPLOYER: 1 + 2 * units, CONSUMER: 2 * units, AUDITOR: 1}
     rows = access_rows(fleet_plan)
     scopes = {(r.persona, r.role, r.scope) for r in rows}
-    for ws in fleet_plan.of_type("machinelearningservices:Workspace"):
+    for ws in fleet_plan.of_type(t.ML_WORKSPACE):
         name = ws.inputs["workspaceName"]
         assert ("deployer", role_name(Scope.WORKSPACE), f"workspace {name}") in scopes
         assert ("consumer", "Reader", f"workspace {name}") in scopes
-    for kv in fleet_plan.of_type("keyvault:Vault"):
+    for kv in fleet_plan.of_type(t.KEY_VAULT):
         # Consumers read the keys vault (endpoint keys only), never the workspace's own vault.
         consumer_reads = ("consumer", "Key Vault Secrets User", f"key vault {kv.inputs['vaultName']}") in scopes
         assert consumer_reads is kv.name.endswith("-kvk")
-    for rg in fleet_plan.of_type("resources:ResourceGroup"):
+    for rg in fleet_plan.of_type(t.RESOURCE_GROUP):
         assert ("deployer", role_name(Scope.RESOURCE_GROUP),
                 f"resource group {rg.inputs['resourceGroupName']}") in scopes
     assert ("auditor", "Reader", "subscription") in scopes
@@ -202,10 +203,10 @@ def test_a_consumer_of_one_project_reads_only_that_projects_keys_vaults(
                   "projects": ["batch"]}
     everything = {"principalId": AUDITOR, "principalType": "Group", "persona": "consumer"}
     result = plan(make_config(access=[only_batch, everything]))
-    vaults = {kv.name: kv.inputs["vaultName"] for kv in result.of_type("keyvault:Vault")}
+    vaults = {kv.name: kv.inputs["vaultName"] for kv in result.of_type(t.KEY_VAULT)}
     keys_vault_ids = {name: f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{v}"
                       for name, v in vaults.items()
-                      for rg in [next(r.inputs["resourceGroupName"] for r in result.of_type("keyvault:Vault")
+                      for rg in [next(r.inputs["resourceGroupName"] for r in result.of_type(t.KEY_VAULT)
                                       if r.name == name)]
                       if name.endswith("-kvk")}
     reads = {(a.inputs["principalId"], a.inputs["scope"]) for a in assignments(result)

@@ -7,18 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from infra import catalog
+from infra import resource_types as t
 from infra.config import ConfigError, FleetConfig
-from provisioning.plan.program import PlannedResource, PlanResult, plan
-
-DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting"
-LOCK = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
-VAULT = "azure-native:keyvault:Vault"
-WORKSPACE = "azure-native:machinelearningservices:Workspace"
-LOG_ANALYTICS = "azure-native:operationalinsights:Workspace"
-
-
-def of(result: PlanResult, type_: str) -> list[PlannedResource]:
-    return [r for r in result.resources if r.type == type_]
+from provisioning.plan.program import PlanResult, plan
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +21,8 @@ def one_unit(make_config: Callable[..., FleetConfig]) -> Callable[..., PlanResul
 
 def test_diagnostics_on_by_default_for_workspace_and_both_vaults(one_unit: Callable[..., PlanResult]) -> None:
     result = one_unit()
-    settings = {r.inputs["resourceUri"]: r for r in of(result, DIAGNOSTIC)}
-    logs = of(result, LOG_ANALYTICS)[0]
+    settings = {r.inputs["resourceUri"]: r for r in result.of_type(t.DIAGNOSTIC_SETTING)}
+    logs = result.of_type(t.LOG_ANALYTICS)[0]
     targets: dict[str, list[str]] = {}
     by_name = {r.name: r for r in result.resources}
     for setting in settings.values():
@@ -39,32 +30,33 @@ def test_diagnostics_on_by_default_for_workspace_and_both_vaults(one_unit: Calla
         assert setting.inputs["logAnalyticsDestinationType"] == "Dedicated"
         assert setting.inputs["metrics"] == [{"category": "AllMetrics", "enabled": True}]
         assert logs.name in setting.depends_on and setting.parent == "eastus2-main"
-        target = next(by_name[d] for d in setting.depends_on if by_name[d].type in (VAULT, WORKSPACE))
+        target = next(by_name[d] for d in setting.depends_on if by_name[d].type in (t.KEY_VAULT, t.ML_WORKSPACE))
         targets.setdefault(target.type, []).append(setting.inputs["resourceUri"])
-        if target.type == VAULT:
+        if target.type == t.KEY_VAULT:
             assert setting.inputs["logs"] == [{"category": "AuditEvent", "enabled": True}]
             assert setting.inputs["resourceUri"].endswith(f"/vaults/{target.inputs['vaultName']}")
         else:
             assert setting.inputs["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
-    assert len(targets[VAULT]) == 2 and len(targets[WORKSPACE]) == 1  # the workspace's vault and the keys vault
+    assert len(targets[t.KEY_VAULT]) == 2  # the workspace's vault and the keys vault
+    assert len(targets[t.ML_WORKSPACE]) == 1
     assert not [v for v in result.violations if v.policy == "diagnostics-to-log-analytics"]
 
 
 def test_diagnostics_off_declares_none_and_is_advisory(one_unit: Callable[..., PlanResult]) -> None:
     result = one_unit(diagnostics=False)
-    assert of(result, DIAGNOSTIC) == []
+    assert result.of_type(t.DIAGNOSTIC_SETTING) == []
     flagged = {v.resource for v in result.violations if v.policy == "diagnostics-to-log-analytics"}
-    assert flagged == {r.name for r in of(result, VAULT) + of(result, WORKSPACE)}
+    assert flagged == {r.name for r in result.of_type(t.KEY_VAULT) + result.of_type(t.ML_WORKSPACE)}
     assert all(v.severity == "advisory" for v in result.violations)
 
 
 def test_prod_is_protected_by_default(one_unit: Callable[..., PlanResult]) -> None:
     result = one_unit(environment="prod")
     assert result.config.protected
-    guarded = {r.name for r in of(result, VAULT) + of(result, WORKSPACE)}
+    guarded = {r.name for r in result.of_type(t.KEY_VAULT) + result.of_type(t.ML_WORKSPACE)}
     assert {r.name for r in result.resources if r.protect} == guarded
-    (lock,) = of(result, LOCK)
-    rg = next(r for r in result.resources if r.type == "azure-native:resources:ResourceGroup")
+    (lock,) = result.of_type(t.RESOURCE_GROUP_LOCK)
+    rg = result.of_type(t.RESOURCE_GROUP)[0]
     assert lock.inputs["level"] == "CanNotDelete" and lock.inputs["lockName"] == catalog.LOCK_NAME
     assert lock.inputs["resourceGroupName"] == rg.inputs["resourceGroupName"] and rg.name in lock.depends_on
     assert not [v for v in result.violations if v.policy == "prod-vaults-protected"]
@@ -73,12 +65,13 @@ def test_prod_is_protected_by_default(one_unit: Callable[..., PlanResult]) -> No
 
 def test_protection_off_or_dev(one_unit: Callable[..., PlanResult]) -> None:
     dev = one_unit()
-    assert not dev.config.protected and of(dev, LOCK) == [] and not any(r.protect for r in dev.resources)
-    assert one_unit(protect=True).config.protected and of(one_unit(protect=True), LOCK)
+    assert not dev.config.protected and dev.of_type(t.RESOURCE_GROUP_LOCK) == []
+    assert not any(r.protect for r in dev.resources)
+    assert one_unit(protect=True).config.protected and one_unit(protect=True).of_type(t.RESOURCE_GROUP_LOCK)
     prod_off = one_unit(environment="prod", protect=False)
-    assert of(prod_off, LOCK) == [] and not any(r.protect for r in prod_off.resources)
+    assert prod_off.of_type(t.RESOURCE_GROUP_LOCK) == [] and not any(r.protect for r in prod_off.resources)
     hits = [v for v in prod_off.violations if v.policy == "prod-vaults-protected"]
-    assert {v.resource for v in hits} == {r.name for r in of(prod_off, VAULT)} and len(hits) == 4
+    assert {v.resource for v in hits} == {r.name for r in prod_off.of_type(t.KEY_VAULT)} and len(hits) == 4
     assert all(v.severity == "advisory" for v in hits)
 
 
@@ -96,18 +89,18 @@ def test_bad_option_values_are_one_line_each(make_config: Callable[..., FleetCon
 def test_a_pinned_model_deploys_its_version(one_unit: Callable[..., PlanResult]) -> None:
     result = one_unit(models=["stable-image-ultra", {"slug": "stable-image-core", "version": 3}])
     endpoints = {r.name: r.inputs["properties"]["modelSettings"]["modelId"]
-                 for r in of(result, "azure-native:machinelearningservices:ServerlessEndpoint")}
+                 for r in result.of_type(t.SERVERLESS_ENDPOINT)}
     core, ultra = catalog.MODELS["stable-image-core"], catalog.MODELS["stable-image-ultra"]
     assert endpoints == {"eastus2-main-stable-image-core-endpoint": f"{core.asset_id}/versions/3",
                          "eastus2-main-stable-image-ultra-endpoint": ultra.asset_id}
     subscriptions = {r.inputs["properties"]["modelId"]
-                     for r in of(result, "azure-native:machinelearningservices:MarketplaceSubscription")}
+                     for r in result.of_type(t.MARKETPLACE_SUBSCRIPTION)}
     assert subscriptions == {core.asset_id, ultra.asset_id}  # the offer, not a version
     assert result.violations == []
     assert result.config.models == ("stable-image-ultra", "stable-image-core")
     unpinned = one_unit(models=[{"slug": "stable-image-core"}])
     assert [r.inputs["properties"]["modelSettings"]["modelId"]
-            for r in of(unpinned, "azure-native:machinelearningservices:ServerlessEndpoint")] == [core.asset_id]
+            for r in unpinned.of_type(t.SERVERLESS_ENDPOINT)] == [core.asset_id]
 
 
 @pytest.mark.parametrize(("entry", "says"), [
@@ -124,7 +117,6 @@ def test_bad_model_pins_are_one_line_each(make_config: Callable[..., FleetConfig
     assert len(info.value.problems) == 1 and str(info.value).startswith(says), str(info.value)
 
 
-BUDGET = "azure-native:consumption:Budget"
 BUDGET_CONFIG = {"monthlyUsd": 750, "contactEmails": ["finops@contoso.com", "ops@contoso.com"],
                  "thresholds": [100, 50]}
 
@@ -133,8 +125,8 @@ def test_budget_on_each_unit_resource_group(make_config: Callable[..., FleetConf
     from infra.components.budget import first_of_this_month
 
     result = plan(make_config(regions=["eastus2", "westus3"], projects=["main"], budget=BUDGET_CONFIG))
-    budgets = of(result, BUDGET)
-    groups = {r.name: r for r in result.resources if r.type == "azure-native:resources:ResourceGroup"}
+    budgets = result.of_type(t.BUDGET)
+    groups = {r.name: r for r in result.of_type(t.RESOURCE_GROUP)}
     assert len(budgets) == len(groups) == 2
     for b in budgets:
         rg = groups[f"{b.parent}-rg"]
@@ -157,7 +149,7 @@ def test_budget_on_each_unit_resource_group(make_config: Callable[..., FleetConf
 
 def test_no_budget_no_resource_and_no_digest(one_unit: Callable[..., PlanResult]) -> None:
     result = one_unit()
-    assert of(result, BUDGET) == [] and "budget" not in result.to_json()
+    assert result.of_type(t.BUDGET) == [] and "budget" not in result.to_json()
 
 
 def test_budget_estimate_at_capacity_targets() -> None:
@@ -195,8 +187,6 @@ def test_bad_budgets_are_one_line_each(make_config: Callable[..., FleetConfig], 
     assert len(info.value.problems) == 1 and str(info.value).startswith(says), str(info.value)
 
 
-PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
-ZONE_GROUP = "azure-native:network:PrivateDnsZoneGroup"
 SUBNET = ("/subscriptions/aaaaaaaa-0000-4000-8000-000000000001/resourceGroups/rg-net/providers/Microsoft.Network/"
           "virtualNetworks/vnet-{region}/subnets/private-endpoints")
 DNS_GROUP = "/subscriptions/aaaaaaaa-0000-4000-8000-000000000009/resourceGroups/rg-dns-hub"
@@ -211,13 +201,13 @@ def test_private_network_closes_public_access_and_adds_endpoints(make_config: Ca
     regions = ["eastus2", "westus3"]
     result = plan(make_config(regions=regions, projects=["main"], environment="prod", network=_private(regions)))
     by_name = {r.name: r for r in result.resources}
-    for ws in of(result, WORKSPACE):
+    for ws in result.of_type(t.ML_WORKSPACE):
         assert ws.inputs["publicNetworkAccess"] == "Disabled"
-    for vault in of(result, VAULT):
+    for vault in result.of_type(t.KEY_VAULT):
         assert vault.inputs["properties"]["publicNetworkAccess"] == "Disabled"
-    for account in of(result, "azure-native:storage:StorageAccount"):
+    for account in result.of_type(t.STORAGE_ACCOUNT):
         assert account.inputs["publicNetworkAccess"] == "Disabled"
-    endpoints = of(result, PRIVATE_ENDPOINT)
+    endpoints = result.of_type(t.PRIVATE_ENDPOINT)
     assert len(endpoints) == 2 * 5  # per unit: workspace, both vaults, storage blob and file
     expected_zones = {"amlworkspace": ["privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"],
                       "vault": ["privatelink.vaultcore.azure.net"], "blob": ["privatelink.blob.core.windows.net"],
@@ -228,13 +218,13 @@ def test_private_network_closes_public_access_and_adds_endpoints(make_config: Ca
         assert pe.inputs["subnet"] == {"id": SUBNET.format(region=region)}
         (connection,) = pe.inputs["privateLinkServiceConnections"]
         (group,) = connection["groupIds"]
-        target = next(by_name[d] for d in pe.depends_on if by_name[d].type in (WORKSPACE, VAULT,
-                                                                                "azure-native:storage:StorageAccount"))
+        target = next(by_name[d] for d in pe.depends_on if by_name[d].type in (t.ML_WORKSPACE, t.KEY_VAULT,
+                                                                                t.STORAGE_ACCOUNT))
         assert target.inputs["location"] == region and connection["privateLinkServiceId"].endswith(
             "/" + str(target.inputs.get("workspaceName") or target.inputs.get("vaultName")
                       or target.inputs.get("accountName")))
         seen.setdefault(region, []).append(group)
-        (zones,) = [z for z in of(result, ZONE_GROUP) if pe.name in z.depends_on]
+        (zones,) = [z for z in result.of_type(t.PRIVATE_DNS_ZONE_GROUP) if pe.name in z.depends_on]
         ids = [c["privateDnsZoneId"] for c in zones.inputs["privateDnsZoneConfigs"]]
         assert ids == [f"{DNS_GROUP}/providers/Microsoft.Network/privateDnsZones/{z}" for z in expected_zones[group]]
         assert zones.inputs["privateEndpointName"] == pe.inputs["privateEndpointName"]
@@ -247,7 +237,8 @@ def test_private_network_closes_public_access_and_adds_endpoints(make_config: Ca
 
 def test_public_network_declares_no_endpoints_and_prod_is_advisory(one_unit: Callable[..., PlanResult]) -> None:
     public = one_unit()
-    assert of(public, PRIVATE_ENDPOINT) == [] and "publicNetworkAccess" not in of(public, WORKSPACE)[0].inputs
+    assert public.of_type(t.PRIVATE_ENDPOINT) == []
+    assert "publicNetworkAccess" not in public.of_type(t.ML_WORKSPACE)[0].inputs
     def declared(result: PlanResult) -> list[tuple[str, str, list[str], str]]:  # dependsOn order is async
         return [(r.type, r.name, sorted(r.depends_on), repr(r.inputs)) for r in result.resources]
 
@@ -255,7 +246,7 @@ def test_public_network_declares_no_endpoints_and_prod_is_advisory(one_unit: Cal
     assert all("publicNetworkAccess" not in e for e in public.outputs["endpoints"])  # the output shape as before
     prod = one_unit(environment="prod")
     hits = [v for v in prod.violations if v.policy == "prod-private-networking"]
-    assert [v.resource for v in hits] == [of(prod, WORKSPACE)[0].name] and hits[0].severity == "advisory"
+    assert [v.resource for v in hits] == [prod.of_type(t.ML_WORKSPACE)[0].name] and hits[0].severity == "advisory"
 
 
 @pytest.mark.parametrize(("network", "says"), [

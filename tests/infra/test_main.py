@@ -9,6 +9,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
+from infra import resource_types as t
 from provisioning.plan.program import run_program
 
 
@@ -27,9 +28,9 @@ def test_program_runs_from_runtime_config(project_root: Path, monkeypatch: pytes
         "maas-fleet:includeDeployingIdentity": "true",
         "azure-native:location": "eastus",
     })
-    assert types.count("azure-native:machinelearningservices:ServerlessEndpoint") == 1
+    assert types.count(t.SERVERLESS_ENDPOINT) == 1
     # The deploying identity's three deployer roles, and the workspace identity's two on its own vault.
-    assert types.count("azure-native:authorization:RoleAssignment") == 3 + 2
+    assert types.count(t.ROLE_ASSIGNMENT) == 3 + 2
 
 
 def test_invalid_runtime_config_is_a_run_error_without_traceback(

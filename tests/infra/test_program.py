@@ -11,25 +11,17 @@ import pulumi
 import pytest
 
 from infra import catalog, naming
+from infra import resource_types as t
 from infra.catalog import MODELS, REGIONS
 from infra.config import FleetConfig, parse_stack_config
-from provisioning.plan.program import SECRET_MARK, PlannedResource, PlanResult, plan
-
-ENDPOINT = "azure-native:machinelearningservices:ServerlessEndpoint"
-SUBSCRIPTION = "azure-native:machinelearningservices:MarketplaceSubscription"
-WORKSPACE = "azure-native:machinelearningservices:Workspace"
-SECRET = "azure-native:keyvault:Secret"
-
-
-def by_type(result: PlanResult, type_: str) -> list[PlannedResource]:
-    return [r for r in result.resources if r.type == type_]
+from provisioning.plan.program import SECRET_MARK, PlanResult, plan
 
 
 def test_every_region_project_model_gets_subscription_then_endpoint(fleet_plan: PlanResult) -> None:
     cfg = fleet_plan.config
-    endpoints = by_type(fleet_plan, ENDPOINT)
+    endpoints = fleet_plan.of_type(t.SERVERLESS_ENDPOINT)
     subscriptions = {(r.inputs["resourceGroupName"], r.inputs["workspaceName"], r.inputs["properties"]["modelId"]): r
-                     for r in by_type(fleet_plan, SUBSCRIPTION)}
+                     for r in fleet_plan.of_type(t.MARKETPLACE_SUBSCRIPTION)}
     assert len(endpoints) == len(cfg.regions) * len(cfg.projects) * len(cfg.models) == 18
     assert len(subscriptions) == 18
     seen = set()
@@ -50,7 +42,7 @@ def test_every_region_project_model_gets_subscription_then_endpoint(fleet_plan: 
 
 
 def test_workspace_and_its_dependencies(fleet_plan: PlanResult) -> None:
-    workspaces = by_type(fleet_plan, WORKSPACE)
+    workspaces = fleet_plan.of_type(t.ML_WORKSPACE)
     assert len(workspaces) == 6
     names = {r.name: r for r in fleet_plan.resources}
     for ws in workspaces:
@@ -58,7 +50,7 @@ def test_workspace_and_its_dependencies(fleet_plan: PlanResult) -> None:
         deps = {names[d].type.rsplit(":", 1)[-1] for d in ws.depends_on}
         assert {"ResourceGroup", "StorageAccount", "Vault", "Component"} <= deps
         assert names[ws.parent].type == "maas-fleet:azure:RegionalWorkspace"
-    for vault in by_type(fleet_plan, "azure-native:keyvault:Vault"):
+    for vault in fleet_plan.of_type(t.KEY_VAULT):
         props = vault.inputs["properties"]
         assert props["enableRbacAuthorization"] is True and props["enablePurgeProtection"] is True
 
@@ -66,29 +58,30 @@ def test_workspace_and_its_dependencies(fleet_plan: PlanResult) -> None:
 def test_nothing_outside_supported_regions(fleet_plan: PlanResult) -> None:
     locations = {r.inputs["location"] for r in fleet_plan.resources if "location" in r.inputs}
     assert locations and locations <= set(REGIONS)
-    for ep in by_type(fleet_plan, ENDPOINT):
+    for ep in fleet_plan.of_type(t.SERVERLESS_ENDPOINT):
         spec = catalog.model_for_asset_id(ep.inputs["properties"]["modelSettings"]["modelId"])
         assert spec is not None and ep.inputs["location"] in spec.regions
 
 
 def test_names_unique_per_region_and_valid(fleet_plan: PlanResult) -> None:
-    per_region = Counter((ep.inputs["location"], ep.inputs["name"].lower()) for ep in by_type(fleet_plan, ENDPOINT))
+    endpoints = fleet_plan.of_type(t.SERVERLESS_ENDPOINT)
+    per_region = Counter((ep.inputs["location"], ep.inputs["name"].lower()) for ep in endpoints)
     assert max(per_region.values()) == 1
     per_workspace = Counter((ep.inputs["workspaceName"], ep.inputs["properties"]["modelSettings"]["modelId"])
-                            for ep in by_type(fleet_plan, ENDPOINT))
+                            for ep in endpoints)
     assert max(per_workspace.values()) == catalog.DEPLOYMENTS_PER_MODEL_PER_WORKSPACE
     from infra.naming import ENDPOINT_RULE, RULES
 
-    for ep in by_type(fleet_plan, ENDPOINT):
+    for ep in endpoints:
         assert ENDPOINT_RULE.problem(ep.inputs["name"]) is None
-    for st in by_type(fleet_plan, "azure-native:storage:StorageAccount"):
+    for st in fleet_plan.of_type(t.STORAGE_ACCOUNT):
         assert RULES["storage account"].problem(st.inputs["accountName"]) is None
-    for kv in by_type(fleet_plan, "azure-native:keyvault:Vault"):
+    for kv in fleet_plan.of_type(t.KEY_VAULT):
         assert RULES["key vault"].problem(kv.inputs["vaultName"]) is None
-    globally_unique = [st.inputs["accountName"] for st in by_type(fleet_plan, "azure-native:storage:StorageAccount")]
+    globally_unique = [st.inputs["accountName"] for st in fleet_plan.of_type(t.STORAGE_ACCOUNT)]
     assert len(set(globally_unique)) == len(globally_unique)
     # Two vaults per unit (the workspace's own and the keys vault), every name distinct and <= 24.
-    vaults = [kv.inputs["vaultName"] for kv in by_type(fleet_plan, "azure-native:keyvault:Vault")]
+    vaults = [kv.inputs["vaultName"] for kv in fleet_plan.of_type(t.KEY_VAULT)]
     assert len(vaults) == 2 * len(fleet_plan.config.units()) == len(set(vaults))
     assert all(len(v) <= 24 for v in vaults)
 
@@ -103,7 +96,7 @@ def test_names_are_deterministic_across_runs(fleet_plan: PlanResult, make_config
 
 
 def test_keys_are_secret_everywhere(fleet_plan: PlanResult) -> None:
-    secrets = by_type(fleet_plan, SECRET)
+    secrets = fleet_plan.of_type(t.KEY_VAULT_SECRET)
     assert len(secrets) == 18
     for s in secrets:
         assert any("properties.value".startswith(p) for p in s.secret_paths), s.secret_paths
@@ -132,7 +125,7 @@ def test_stack_outputs_shape(fleet_plan: PlanResult) -> None:
                          if (w["region"], w["project"]) == (ep["region"], ep["project"]))
         assert vault == workspace["keysVault"] != workspace["keyVault"]
     # The keys vault says what it holds, so tools starting from a workspace can find it.
-    for kv in fleet_plan.of_type("keyvault:Vault"):
+    for kv in fleet_plan.of_type(t.KEY_VAULT):
         holds = kv.inputs["tags"].get(catalog.TAG_HOLDS)
         assert holds == (catalog.HOLDS_ENDPOINT_KEYS if kv.name.endswith("-kvk") else None)
     assert len(fleet_plan.outputs["workspaces"]) == 6
@@ -190,13 +183,13 @@ def test_global_names_differ_per_subscription(make_config: Callable[..., FleetCo
                                   "azure-native:subscriptionId": subscription}, stack="test")
         result = plan(cfg)
         return {
-            kind: {str(r.inputs[key]) for r in by_type(result, type_)}
+            kind: {str(r.inputs[key]) for r in result.of_type(type_)}
             for kind, type_, key in (
-                ("storage", "azure-native:storage:StorageAccount", "accountName"),
-                ("vault", "azure-native:keyvault:Vault", "vaultName"),
-                ("role", "azure-native:authorization:RoleDefinition", "roleName"),
-                ("workspace", WORKSPACE, "workspaceName"),
-                ("endpoint", ENDPOINT, "name"),
+                ("storage", t.STORAGE_ACCOUNT, "accountName"),
+                ("vault", t.KEY_VAULT, "vaultName"),
+                ("role", t.ROLE_DEFINITION, "roleName"),
+                ("workspace", t.ML_WORKSPACE, "workspaceName"),
+                ("endpoint", t.SERVERLESS_ENDPOINT, "name"),
             )
         }
 
@@ -215,7 +208,7 @@ def test_endpoint_names_carry_a_stable_suffix_of_subscription_and_stack(
         cfg = parse_stack_config({"maas-fleet:prefix": "contoso", "maas-fleet:environment": "dev",
                                   "maas-fleet:regions": ["eastus2"], "azure-native:subscriptionId": subscription},
                                  stack=stack)
-        return sorted(str(r.inputs["name"]) for r in by_type(plan(cfg), ENDPOINT))
+        return sorted(str(r.inputs["name"]) for r in plan(cfg).of_type(t.SERVERLESS_ENDPOINT))
 
     sub_a, sub_b = "aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000002"
     a, b = endpoint_names(sub_a), endpoint_names(sub_b)
@@ -228,7 +221,7 @@ def test_endpoint_names_carry_a_stable_suffix_of_subscription_and_stack(
         assert name.startswith("contoso-dev-main-")  # still readable
     # The plan, the program and every consumer of names ask the same namer.
     cfg = make_config(regions=["eastus"], projects=["main"], models=["stable-image-core"])
-    planned = {str(r.inputs["name"]) for r in by_type(plan(cfg), ENDPOINT)}
+    planned = {str(r.inputs["name"]) for r in plan(cfg).of_type(t.SERVERLESS_ENDPOINT)}
     core = MODELS["stable-image-core"]
     assert planned == {cfg.namer.endpoint("main", core)}
     assert planned == {cfg.namer.for_subscription(str(cfg.subscription_id)).endpoint("main", core)}

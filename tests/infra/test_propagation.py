@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from infra import resource_types as t
 from infra.propagation import (
     RoleDefinitionNotReady,
     RoleDefinitionReadyProvider,
@@ -19,23 +20,11 @@ from infra.propagation import (
 )
 from provisioning.plan.program import PlanResult
 from tests.support.fake_arm import SUB, FakeArm
+from tests.support.fake_clock import FakeClock
 
 ROLE_GUID = "d089587c-4801-5885-9a37-766b7f1d84a3"
 ROLE_ID = f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{ROLE_GUID}"
 READY = "pulumi-python:dynamic/maas-fleet:RoleDefinitionReady"
-
-
-class FakeClock:
-    """Time that passes only when the code under test sleeps: no test waits for real."""
-
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
 
 
 def arm_client(arm: FakeArm) -> httpx.Client:
@@ -69,7 +58,7 @@ def test_waits_until_arm_serves_the_definition_several_times_in_a_row(arm: FakeA
         early = put_assignment(client, "5e9f0c3a-8b21-4d6e-a7f4-2c1b9d8e3f20")
         assert early.status_code == 400 and early.json()["error"]["code"] == "RoleDefinitionDoesNotExist"
         waited = wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, interval_s=5, consecutive=3,
-                                          clock=clock.now, sleep=clock.sleep)
+                                          clock=clock, sleep=clock.sleep)
         # Six reads answered 404 (t=0..25), then 200 three times in a row (t=30, 35, 40).
         assert waited.reads == 9 and waited.seconds == 40
         statuses = [r.status for r in arm.calls("GET", "/roleDefinitions/")]
@@ -95,12 +84,12 @@ def test_gives_up_at_the_deadline_with_one_line_saying_what_to_do(arm: FakeArm) 
     with arm_client(arm) as client:
         put_role(client)
     with pytest.raises(RoleDefinitionNotReady) as info:
-        wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, deadline_s=60, interval_s=5, clock=clock.now,
+        wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, deadline_s=60, interval_s=5, clock=clock,
                                  sleep=clock.sleep)
     message = str(info.value)
     assert "\n" not in message and "within 60 s" in message and "HTTP 404" in message
     assert "run `pulumi up` again" in message
-    assert clock.t - 1000.0 <= 60  # bounded: it never sleeps past the deadline
+    assert clock.now - 1000.0 <= 60  # bounded: it never sleeps past the deadline
     assert arm.token not in message
 
 
@@ -108,7 +97,7 @@ def test_an_identity_that_cannot_read_definitions_is_told_at_once(arm: FakeArm) 
     arm.add_subscription(SUB, grant_all=False)
     arm.set_permissions(f"/subscriptions/{SUB}", [{"actions": ["Microsoft.Authorization/roleDefinitions/write"]}])
     with pytest.raises(RoleDefinitionNotReady, match="HTTP 403") as info:
-        wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, clock=FakeClock().now, sleep=lambda _: None)
+        wait_for_role_definition(arm_reader(ROLE_ID), ROLE_ID, clock=FakeClock(), sleep=lambda _: None)
     assert "Microsoft.Authorization/roleDefinitions/read" in str(info.value)
     assert len(arm.calls("GET", "/roleDefinitions/")) == 1  # no pointless polling
 
@@ -123,7 +112,7 @@ def test_no_token_stops_the_wait_with_one_line_and_no_answer_means_try_again(arm
         get_token_info = get_token
 
     with pytest.raises(RoleDefinitionNotReady) as info:
-        wait_for_role_definition(arm_reader(ROLE_ID, credential=NoToken()), ROLE_ID, clock=FakeClock().now,
+        wait_for_role_definition(arm_reader(ROLE_ID, credential=NoToken()), ROLE_ID, clock=FakeClock(),
                                  sleep=lambda _: None)
     assert "\n" not in str(info.value) and "az login" in str(info.value)
     # Nothing listening: no answer is "not yet", until the deadline.
@@ -132,16 +121,16 @@ def test_no_token_stops_the_wait_with_one_line_and_no_answer_means_try_again(arm
     clock = FakeClock()
     with pytest.raises(RoleDefinitionNotReady, match="within 10 s"):
         wait_for_role_definition(arm_reader(ROLE_ID, environ=closed), ROLE_ID, deadline_s=10, interval_s=5,
-                                 clock=clock.now, sleep=clock.sleep)
+                                 clock=clock, sleep=clock.sleep)
 
 
 def test_a_read_that_cannot_succeed_stops_at_once() -> None:
     answers = iter([404, 403])
     with pytest.raises(RoleDefinitionNotReady, match="HTTP 403.*roleDefinitions/read"):
-        wait_for_role_definition(lambda: next(answers), ROLE_ID, clock=FakeClock().now, sleep=lambda _: None)
+        wait_for_role_definition(lambda: next(answers), ROLE_ID, clock=FakeClock(), sleep=lambda _: None)
     # Busy answers are "not yet", and any of them breaks a streak of 200s.
     answers = iter([200, 429, 200, 503, 200, 200, 200])
-    waited = wait_for_role_definition(lambda: next(answers), ROLE_ID, clock=FakeClock().now, sleep=lambda _: None)
+    waited = wait_for_role_definition(lambda: next(answers), ROLE_ID, clock=FakeClock(), sleep=lambda _: None)
     assert waited.reads == 7
 
 
@@ -162,25 +151,25 @@ def test_the_dynamic_provider_creates_once_the_definition_is_served(arm: FakeArm
 
 
 def test_plan_shows_definition_then_wait_then_assignment(fleet_plan: PlanResult) -> None:
-    definitions = {r.name for r in fleet_plan.of_type("authorization:RoleDefinition")}
+    definitions = {r.name for r in fleet_plan.of_type(t.ROLE_DEFINITION)}
     waits = {r.name: r for r in fleet_plan.resources if r.type == READY}
     assert len(waits) == len(definitions) == 3
     for name, wait in waits.items():
         (definition,) = [d for d in wait.depends_on if d in definitions]
         assert name == f"{definition}-ready"
         assert wait.inputs["roleDefinitionId"].endswith(
-            next(r.inputs["roleDefinitionId"] for r in fleet_plan.of_type("authorization:RoleDefinition")
+            next(r.inputs["roleDefinitionId"] for r in fleet_plan.of_type(t.ROLE_DEFINITION)
                  if r.name == definition))
         assert "__provider" not in wait.inputs  # the pickled provider is code, not a planned input
-    custom_ids = {str(r.inputs["roleDefinitionId"]) for r in fleet_plan.of_type("authorization:RoleDefinition")}
-    custom = [a for a in fleet_plan.of_type("authorization:RoleAssignment")
+    custom_ids = {str(r.inputs["roleDefinitionId"]) for r in fleet_plan.of_type(t.ROLE_DEFINITION)}
+    custom = [a for a in fleet_plan.of_type(t.ROLE_ASSIGNMENT)
               if str(a.inputs["roleDefinitionId"]).rsplit("/", 1)[-1] in custom_ids]
     assert custom
     for assignment in custom:
         (wait,) = [d for d in assignment.depends_on if d in waits]
         assert wait.removesuffix("-ready") in assignment.depends_on
     # principalType is stated on every assignment, the workspace identities' included.
-    for assignment in fleet_plan.of_type("authorization:RoleAssignment"):
+    for assignment in fleet_plan.of_type(t.ROLE_ASSIGNMENT):
         assert assignment.inputs.get("principalType") in {"User", "Group", "ServicePrincipal"}, assignment.name
 
 
@@ -211,7 +200,7 @@ def test_the_fake_arm_accepts_every_role_the_program_defines(arm: FakeArm, fleet
     (InvalidActionOrNotAction otherwise): the program's three roles, as planned, pass."""
     arm.add_subscription(SUB)
     with arm_client(arm) as client:
-        for role in fleet_plan.of_type("authorization:RoleDefinition"):
+        for role in fleet_plan.of_type(t.ROLE_DEFINITION):
             body = {"properties": {"roleName": role.inputs["roleName"], "permissions": role.inputs["permissions"],
                                    "assignableScopes": [f"/subscriptions/{SUB}"]}}
             answer = client.put(f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/"

@@ -55,7 +55,6 @@ import contextlib
 import json
 import re
 import secrets
-import socket
 import tempfile
 import threading
 import time
@@ -63,7 +62,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
@@ -72,6 +71,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from infra.catalog import MODELS, REGIONS, RESOURCE_PROVIDERS
+from tests.support.loopback_server import LoopbackServer, LoopbackTls
 
 ML = "Microsoft.MachineLearningServices"
 ENDPOINT_TYPE = f"{ML}/workspaces/serverlessEndpoints"
@@ -84,6 +84,7 @@ TENANT = "72f988bf-0000-4000-8000-000000000001"
 CALLER_OID = "a1b2c3d4-0000-4000-8000-00000000c0de"
 
 Handler = Callable[["FakeArm", Request, dict[str, str], Any], Awaitable[Response]]
+_Found = TypeVar("_Found")
 
 
 def _lower(value: str) -> str:
@@ -885,11 +886,30 @@ def _route(method: str, pattern: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def _addressed(lookup: Callable[[FakeArm, dict[str, str]], _Found | Response]) -> Callable[
+        [Callable[[FakeArm, Request, dict[str, str], Any, _Found], Awaitable[Response]]], Handler]:
+    """A route on one addressed resource: `lookup` finds it from the path or answers ARM's error for a
+    missing (or not yet usable) parent or resource; the handler runs only with what was found."""
+
+    def wrap(handler: Callable[[FakeArm, Request, dict[str, str], Any, _Found], Awaitable[Response]]) -> Handler:
+        async def resolved(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
+            found = lookup(arm, g)
+            return found if isinstance(found, Response) else await handler(arm, request, g, body, found)
+
+        return resolved
+
+    return wrap
+
+
 def _subscription(arm: FakeArm, sub: str) -> Subscription | Response:
     found = arm.subscriptions.get(sub.lower())
     if found is None:
         return arm_error(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
     return found
+
+
+def _path_subscription(arm: FakeArm, g: dict[str, str]) -> Subscription | Response:
+    return _subscription(arm, g["sub"])
 
 
 def _workspace(arm: FakeArm, g: dict[str, str]) -> Workspace | Response:
@@ -929,16 +949,15 @@ async def _list_subscriptions(arm: FakeArm, request: Request, g: dict[str, str],
 
 
 @_route("GET", _SUB)
-async def _get_subscription(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    sub = _subscription(arm, g["sub"])
-    return sub if isinstance(sub, Response) else JSONResponse(sub.body())
+@_addressed(_path_subscription)
+async def _get_subscription(arm: FakeArm, request: Request, g: dict[str, str], body: Any,
+                            sub: Subscription) -> Response:
+    return JSONResponse(sub.body())
 
 
 @_route("GET", _SUB + r"/providers")
-async def _list_providers(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    sub = _subscription(arm, g["sub"])
-    if isinstance(sub, Response):
-        return sub
+@_addressed(_path_subscription)
+async def _list_providers(arm: FakeArm, request: Request, g: dict[str, str], body: Any, sub: Subscription) -> Response:
     items = [p.body(sub.id) for (s, _), p in arm.providers.items() if s == sub.id.lower()]
     return arm.page(request, items)
 
@@ -951,10 +970,8 @@ def _tick_registration(provider: Provider) -> None:
 
 
 @_route("GET", _SUB + r"/providers/(?P<ns>[^/]+)")
-async def _get_provider(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    sub = _subscription(arm, g["sub"])
-    if isinstance(sub, Response):
-        return sub
+@_addressed(_path_subscription)
+async def _get_provider(arm: FakeArm, request: Request, g: dict[str, str], body: Any, sub: Subscription) -> Response:
     provider = arm.providers.get((sub.id.lower(), g["ns"].lower()))
     if provider is None:
         return arm_error(404, "InvalidResourceNamespace", f"The resource namespace '{g['ns']}' is invalid.")
@@ -963,10 +980,9 @@ async def _get_provider(arm: FakeArm, request: Request, g: dict[str, str], body:
 
 
 @_route("POST", _SUB + r"/providers/(?P<ns>[^/]+)/register")
-async def _register_provider(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    sub = _subscription(arm, g["sub"])
-    if isinstance(sub, Response):
-        return sub
+@_addressed(_path_subscription)
+async def _register_provider(arm: FakeArm, request: Request, g: dict[str, str], body: Any,
+                             sub: Subscription) -> Response:
     provider = arm.providers.get((sub.id.lower(), g["ns"].lower()))
     if provider is None:
         return arm_error(404, "InvalidResourceNamespace", f"The resource namespace '{g['ns']}' is invalid.")
@@ -1001,9 +1017,9 @@ def _generic_list(arm: FakeArm, request: Request, sub: str, rg: str | None) -> R
 
 
 @_route("GET", _SUB + r"/resources")
-async def _list_resources(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    sub = _subscription(arm, g["sub"])
-    return sub if isinstance(sub, Response) else _generic_list(arm, request, sub.id, None)
+@_addressed(_path_subscription)
+async def _list_resources(arm: FakeArm, request: Request, g: dict[str, str], body: Any, sub: Subscription) -> Response:
+    return _generic_list(arm, request, sub.id, None)
 
 
 @_route("GET", _RG + r"/resources")
@@ -1014,10 +1030,9 @@ async def _list_rg_resources(arm: FakeArm, request: Request, g: dict[str, str], 
 
 
 @_route("GET", _RG)
-async def _get_resource_group(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    sub = _subscription(arm, g["sub"])
-    if isinstance(sub, Response):
-        return sub
+@_addressed(_path_subscription)
+async def _get_resource_group(arm: FakeArm, request: Request, g: dict[str, str], body: Any,
+                              sub: Subscription) -> Response:
     found = arm.resource_groups.get((g["sub"].lower(), g["rg"].lower()))
     if found is None:
         if request.method == "HEAD":
@@ -1054,36 +1069,30 @@ async def _list_workspaces_sub(arm: FakeArm, request: Request, g: dict[str, str]
 
 
 @_route("GET", _WS)
-async def _get_workspace(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    ws = _workspace(arm, g)
-    return ws if isinstance(ws, Response) else JSONResponse(ws.body())
+@_addressed(_workspace)
+async def _get_workspace(arm: FakeArm, request: Request, g: dict[str, str], body: Any, ws: Workspace) -> Response:
+    return JSONResponse(ws.body())
 
 
-def _list_children(arm: FakeArm, request: Request, g: dict[str, str], store: dict[str, Any], kind: str) -> Response:
+@_route("GET", _WS + r"/(?P<kind>serverlessendpoints|marketplacesubscriptions)")
+@_addressed(_workspace)
+async def _list_children(arm: FakeArm, request: Request, g: dict[str, str], body: Any, ws: Workspace) -> Response:
     """A workspace's child resources of one kind, paged (`{value, nextLink}`), as ARM lists them."""
-    ws = _workspace(arm, g)
-    if isinstance(ws, Response):
-        return ws
+    kind = g["kind"].lower()
+    store: dict[str, Any] = {"serverlessendpoints": arm.endpoints, "marketplacesubscriptions": arm.marketplace}[kind]
     prefix = f"{_lower(ws.id)}/{kind}/"
     return arm.page(request, [item.body() for k, item in sorted(store.items()) if k.startswith(prefix)])
 
 
-@_route("GET", _WS + r"/serverlessendpoints")
-async def _list_endpoints(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    return _list_children(arm, request, g, arm.endpoints, "serverlessendpoints")
-
-
 @_route("GET", _WS + r"/serverlessendpoints/(?P<name>[^/]+)")
-async def _get_endpoint(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    ep = _endpoint(arm, g)
-    return ep if isinstance(ep, Response) else JSONResponse(ep.body())
+@_addressed(_endpoint)
+async def _get_endpoint(arm: FakeArm, request: Request, g: dict[str, str], body: Any, ep: Endpoint) -> Response:
+    return JSONResponse(ep.body())
 
 
 @_route("PUT", _WS + r"/serverlessendpoints/(?P<name>[^/]+)")
-async def _put_endpoint(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    ws = _workspace(arm, g)
-    if isinstance(ws, Response):
-        return ws
+@_addressed(_workspace)
+async def _put_endpoint(arm: FakeArm, request: Request, g: dict[str, str], body: Any, ws: Workspace) -> Response:
     props = (body or {}).get("properties", {})
     model_id = props.get("modelSettings", {}).get("modelId", "")
     location = (body or {}).get("location") or ws.location
@@ -1115,16 +1124,14 @@ async def _delete_endpoint(arm: FakeArm, request: Request, g: dict[str, str], bo
 
 
 @_route("POST", _WS + r"/serverlessendpoints/(?P<name>[^/]+)/listkeys")
-async def _list_keys(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    ep = _endpoint(arm, g)
-    return ep if isinstance(ep, Response) else JSONResponse(ep.keys())
+@_addressed(_endpoint)
+async def _list_keys(arm: FakeArm, request: Request, g: dict[str, str], body: Any, ep: Endpoint) -> Response:
+    return JSONResponse(ep.keys())
 
 
 @_route("POST", _WS + r"/serverlessendpoints/(?P<name>[^/]+)/regeneratekeys")
-async def _regenerate_keys(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    ep = _endpoint(arm, g)
-    if isinstance(ep, Response):
-        return ep
+@_addressed(_endpoint)
+async def _regenerate_keys(arm: FakeArm, request: Request, g: dict[str, str], body: Any, ep: Endpoint) -> Response:
     key_type = str((body or {}).get("keyType", ""))
     if key_type.lower() not in ("primary", "secondary"):
         return arm_error(400, "BadRequest", f"keyType '{key_type}' is invalid; expected Primary or Secondary.")
@@ -1145,10 +1152,10 @@ async def _regenerate_keys(arm: FakeArm, request: Request, g: dict[str, str], bo
     return Response(status_code=202, headers=headers)
 
 
-def _operation(arm: FakeArm, op_id: str) -> Operation | Response:
-    op = arm.operations.get(op_id)
+def _operation(arm: FakeArm, g: dict[str, str]) -> Operation | Response:
+    op = arm.operations.get(g["op"])
     if op is None:
-        return arm_error(404, "OperationNotFound", f"Operation '{op_id}' was not found.")
+        return arm_error(404, "OperationNotFound", f"Operation '{g['op']}' was not found.")
     if not op.done:
         op.polls_left -= 1
         if op.polls_left <= 0:
@@ -1160,10 +1167,8 @@ def _operation(arm: FakeArm, op_id: str) -> Operation | Response:
 
 @_route("GET", _SUB + r"/providers/microsoft\.machinelearningservices/locations/(?P<loc>[^/]+)/"
                       r"mfeoperationsstatus/(?P<op>[^/]+)")
-async def _operation_status(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    op = _operation(arm, g["op"])
-    if isinstance(op, Response):
-        return op
+@_addressed(_operation)
+async def _operation_status(arm: FakeArm, request: Request, g: dict[str, str], body: Any, op: Operation) -> Response:
     status: dict[str, Any] = {"id": request.url.path, "name": op.id,
                               "status": op.final if op.done else "InProgress"}
     if op.done and op.final == "Failed":
@@ -1173,10 +1178,8 @@ async def _operation_status(arm: FakeArm, request: Request, g: dict[str, str], b
 
 @_route("GET", _SUB + r"/providers/microsoft\.machinelearningservices/locations/(?P<loc>[^/]+)/"
                       r"mfeoperationresults/(?P<op>[^/]+)")
-async def _operation_result(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    op = _operation(arm, g["op"])
-    if isinstance(op, Response):
-        return op
+@_addressed(_operation)
+async def _operation_result(arm: FakeArm, request: Request, g: dict[str, str], body: Any, op: Operation) -> Response:
     if not op.done:
         return Response(status_code=202, headers={"Retry-After": "0", "Location": str(request.url)})
     if op.final != "Succeeded":
@@ -1184,16 +1187,9 @@ async def _operation_result(arm: FakeArm, request: Request, g: dict[str, str], b
     return JSONResponse(op.result) if op.result is not None else Response(status_code=204)
 
 
-@_route("GET", _WS + r"/marketplacesubscriptions")
-async def _list_marketplace(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    return _list_children(arm, request, g, arm.marketplace, "marketplacesubscriptions")
-
-
 @_route("GET", _WS + r"/marketplacesubscriptions/(?P<name>[^/]+)")
-async def _get_marketplace(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    ws = _workspace(arm, g)
-    if isinstance(ws, Response):
-        return ws
+@_addressed(_workspace)
+async def _get_marketplace(arm: FakeArm, request: Request, g: dict[str, str], body: Any, ws: Workspace) -> Response:
     ms = arm.marketplace.get(_lower(f"{ws.id}/marketplaceSubscriptions/{g['name']}"))
     if ms is None:
         return arm_error(404, "ResourceNotFound", f"Marketplace subscription '{g['name']}' was not found.")
@@ -1201,10 +1197,8 @@ async def _get_marketplace(arm: FakeArm, request: Request, g: dict[str, str], bo
 
 
 @_route("PUT", _WS + r"/marketplacesubscriptions/(?P<name>[^/]+)")
-async def _put_marketplace(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    ws = _workspace(arm, g)
-    if isinstance(ws, Response):
-        return ws
+@_addressed(_workspace)
+async def _put_marketplace(arm: FakeArm, request: Request, g: dict[str, str], body: Any, ws: Workspace) -> Response:
     model_id = (body or {}).get("properties", {}).get("modelId", "")
     if not model_id.lower().startswith("azureml://registries/"):
         return arm_error(400, "ServerlessOfferNotFound", "Model mapping properties not found for the given model.")
@@ -1225,10 +1219,8 @@ def _vault(arm: FakeArm, g: dict[str, str]) -> Vault | Response:
 
 
 @_route("GET", _VAULT)
-async def _get_vault(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    vault = _vault(arm, g)
-    if isinstance(vault, Response):
-        return vault
+@_addressed(_vault)
+async def _get_vault(arm: FakeArm, request: Request, g: dict[str, str], body: Any, vault: Vault) -> Response:
     return JSONResponse({"id": vault.id, "name": vault.name, "type": VAULT_TYPE, "location": vault.location,
                          "properties": {"vaultUri": f"https://{vault.name}.vault.azure.net/",
                                         "enableRbacAuthorization": True, "enablePurgeProtection": True,
@@ -1236,10 +1228,8 @@ async def _get_vault(arm: FakeArm, request: Request, g: dict[str, str], body: An
 
 
 @_route("GET", _VAULT + r"/secrets/(?P<name>[^/]+)")
-async def _get_secret(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    vault = _vault(arm, g)
-    if isinstance(vault, Response):
-        return vault
+@_addressed(_vault)
+async def _get_secret(arm: FakeArm, request: Request, g: dict[str, str], body: Any, vault: Vault) -> Response:
     secret = arm.secret(vault.id, g["name"])
     if secret is None:
         return arm_error(404, "ResourceNotFound", f"The Resource '{VAULT_TYPE}/{vault.name}/secrets/{g['name']}' "
@@ -1248,10 +1238,8 @@ async def _get_secret(arm: FakeArm, request: Request, g: dict[str, str], body: A
 
 
 @_route("PUT", _VAULT + r"/secrets/(?P<name>[^/]+)")
-async def _put_secret(arm: FakeArm, request: Request, g: dict[str, str], body: Any) -> Response:
-    vault = _vault(arm, g)
-    if isinstance(vault, Response):
-        return vault
+@_addressed(_vault)
+async def _put_secret(arm: FakeArm, request: Request, g: dict[str, str], body: Any, vault: Vault) -> Response:
     value = (body or {}).get("properties", {}).get("value")
     if not isinstance(value, str) or not value:
         return arm_error(400, "BadRequest", "properties.value is required.")
@@ -1630,56 +1618,21 @@ class FakeArmServer:
     """Runs a FakeArm under uvicorn in a thread on 127.0.0.1:<free port> with a trustme CA."""
 
     def __init__(self, workdir: Path | None = None) -> None:
-        import trustme
-
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-arm-") if workdir is None else None
         self.dir = Path(self._tmp.name) if self._tmp else workdir  # type: ignore[assignment]
-        ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1", "localhost")
-        self.ca_path = self.dir / "ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_path))
-        self._cert_path = self.dir / "server.pem"
-        self._key_path = self.dir / "server.key"
-        cert.private_key_pem.write_to_path(str(self._key_path))
-        with self._cert_path.open("wb") as f:
-            for blob in cert.cert_chain_pems:
-                f.write(blob.bytes())
-        # proto=IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say so; without it every
-        # answer waits ~40 ms for a delayed ACK (Nagle), which made each fake call cost 45 ms.
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
+        self._tls = LoopbackTls.issue(self.dir)
+        self.ca_path = self._tls.ca_path
+        self._loopback = LoopbackServer(name="fake ARM")
+        self.port = self._loopback.port
         self.url = f"https://127.0.0.1:{self.port}"
         self.arm = FakeArm(self.url)
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
 
     def start(self) -> FakeArmServer:
-        import uvicorn
-
-        config = uvicorn.Config(self.arm.app, log_level="critical", ssl_certfile=str(self._cert_path),
-                                ssl_keyfile=str(self._key_path), lifespan="off", access_log=False,
-                                timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
-                                        name="fake-arm", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("fake ARM did not start within 10 s")
-            time.sleep(0.01)
+        self._loopback.start(self.arm.app, **self._tls.uvicorn_options())
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-            self._server.force_exit = True  # clients' idle keep-alive connections must not delay the exit
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        with contextlib.suppress(OSError):
-            self._sock.close()
+        self._loopback.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
 

@@ -13,17 +13,15 @@ Behaviour from the published Key Vault REST reference and docs, not from our cod
 from __future__ import annotations
 
 import secrets
-import socket
 import tempfile
-import threading
-import time
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.support.loopback_server import LoopbackServer, LoopbackTls
 
 TENANT = "00000000-0000-0000-0000-0000000000aa"
 
@@ -65,45 +63,17 @@ class FakeKeyVaultServer:
     """Serves a FakeKeyVault with a trustme CA; `ca_path` is what REQUESTS_CA_BUNDLE should name."""
 
     def __init__(self) -> None:
-        import trustme
-
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-kv-")
-        folder = Path(self._tmp.name)
-        ca = trustme.CA()
-        cert = ca.issue_cert("127.0.0.1", "localhost")
-        self.ca_path = folder / "ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_path))
-        self._cert, self._key = folder / "server.pem", folder / "server.key"
-        cert.private_key_pem.write_to_path(str(self._key))
-        with self._cert.open("wb") as f:
-            for blob in cert.cert_chain_pems:
-                f.write(blob.bytes())
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._sock.bind(("127.0.0.1", 0))
+        self._tls = LoopbackTls.issue(Path(self._tmp.name))
+        self.ca_path = self._tls.ca_path
+        self._loopback = LoopbackServer(name="fake Key Vault")
         self.vault = FakeKeyVault()
-        self.vault.url = f"https://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self.vault.url = f"https://127.0.0.1:{self._loopback.port}"
 
     def __enter__(self) -> FakeKeyVaultServer:
-        import uvicorn
-
-        config = uvicorn.Config(self.vault.app, log_level="critical", ssl_certfile=str(self._cert),
-                                ssl_keyfile=str(self._key), lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("fake Key Vault did not start within 10 s")
-            time.sleep(0.01)
+        self._loopback.start(self.vault.app, **self._tls.uvicorn_options())
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._server.force_exit = True
-        if self._thread is not None:
-            self._thread.join(5)
-        self._sock.close()
+        self._loopback.stop()
         self._tmp.cleanup()

@@ -78,7 +78,7 @@ def test_rules_on_the_planned_example_stack(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(offer, "MODELS_BY_ASSET_ID",
                         MappingProxyType({**offer.MODELS_BY_ASSET_ID, narrowed.asset_id.lower(): narrowed}))
     result = plan(config)
-    endpoints = [r for r in result.resources if r.type == t.SERVERLESS_ENDPOINT]
+    endpoints = result.of_type(t.SERVERLESS_ENDPOINT)
     assert len(endpoints) == 2 * len(MODELS)
     found = {(v.policy, v.resource) for v in result.violations}
     assert found == {

@@ -25,7 +25,7 @@ from provisioning.client import (
 )
 from provisioning.emulator import Emulator, EmulatorSettings, planned_fleet, running_emulator, settings_for_config
 from provisioning.emulator.fleet import NAMER as EMULATOR_NAMER
-from tests.provisioning.client.clock import ManualClock
+from tests.support.fake_clock import FakeClock
 
 CORE = "stable-image-core"
 # The names the program gives (they end in a hash of subscription and stack): stack("…") has none.
@@ -41,7 +41,7 @@ def stack(*regions: str, projects: tuple[str, ...] = ("main",)) -> FleetConfig:
 
 
 @contextmanager
-def westus3_failing(clock: ManualClock) -> Iterator[tuple[Emulator, FleetClient]]:
+def westus3_failing(clock: FakeClock) -> Iterator[tuple[Emulator, FleetClient]]:
     """eastus serves, every westus3 endpoint answers 503; the client opens a circuit at the first
     failure and probes again 30 s (of `clock`) later."""
     config = stack("eastus", "westus3")
@@ -79,7 +79,7 @@ def test_fails_over_from_a_failing_region_and_opens_its_circuit() -> None:
 
 
 def test_an_open_circuit_probes_after_its_reset_time_and_closes_on_success() -> None:
-    clock = ManualClock(1000.0)
+    clock = FakeClock()
     with westus3_failing(clock) as (emu, fleet):
         for _ in range(4):
             fleet.generate(CORE, "a lighthouse", **SMALL)
@@ -96,7 +96,7 @@ def test_an_open_circuit_probes_after_its_reset_time_and_closes_on_success() -> 
 
 
 def test_a_failed_probe_opens_the_circuit_again() -> None:
-    clock = ManualClock(1000.0)
+    clock = FakeClock()
     with westus3_failing(clock) as (emu, fleet):
         for _ in range(3):
             fleet.generate(CORE, "a lighthouse", **SMALL)

@@ -10,18 +10,11 @@ from provisioning.client import FleetClient
 from provisioning.client.fleet import routes_and_keys
 from provisioning.client.keys import key_vault_refresher
 from provisioning.emulator import planned_fleet, running_emulator, settings_for_config
+from tests.support.fake_clock import FakeClock
 
 CORE = "stable-image-core"
 SMALL: dict[str, Any] = {"size": "1366x768", "output_format": "jpeg"}
 VAULT = "https://kv-acme.vault.azure.net"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def _fleet(emu: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -43,7 +36,7 @@ def test_a_rotated_key_is_re_read_from_the_vault_and_the_call_succeeds_on_the_sa
             reads.append((name, secret_uri))
             return next(iter(live.values()))
 
-        clock = Clock()
+        clock = FakeClock()
         with FleetClient(routes, stale, key_refresher=vault, clock=clock) as fleet:
             first = fleet.generate(CORE, "a lighthouse", **SMALL)
             second = fleet.generate(CORE, "a lighthouse", **SMALL)
@@ -67,7 +60,7 @@ def test_a_key_the_vault_does_not_renew_fails_over_and_is_not_re_read_on_every_c
             reads.append(name)
             return "0" * 32
 
-        with FleetClient(routes, keys, key_refresher=vault, clock=Clock()) as fleet:
+        with FleetClient(routes, keys, key_refresher=vault, clock=FakeClock()) as fleet:
             results = [fleet.generate(CORE, "a lighthouse", **SMALL) for _ in range(4)]
     assert {r.region for r in results} == {"westus3"}
     assert reads == [east.name]  # once within the refresh interval, not per call

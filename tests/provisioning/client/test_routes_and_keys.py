@@ -13,7 +13,7 @@ from provisioning.client import CircuitBreaker, CircuitState, FleetClientError, 
 from provisioning.client.keys import resolve_keys
 from provisioning.client.routes import routes_from_inventory
 from provisioning.inputs.inventory import parse_inventory
-from tests.provisioning.client.clock import ManualClock
+from tests.support.fake_clock import FakeClock
 
 KEY = "k" * 32
 VAULT_URI = "https://kv-acme-main-eus2-1a2b3c.vault.azure.net"
@@ -105,7 +105,7 @@ def test_a_key_vault_failure_names_the_endpoint_not_the_sdk_text() -> None:
 
 
 def test_breaker_opens_after_consecutive_failures_and_half_opens_for_one_probe() -> None:
-    clock = ManualClock()
+    clock = FakeClock(now=0.0)
     breaker = CircuitBreaker(failure_threshold=3, reset_after_s=10, clock=clock)
     breaker.on_failure()
     breaker.on_failure()
@@ -134,7 +134,7 @@ def test_breaker_opens_after_consecutive_failures_and_half_opens_for_one_probe()
 def test_a_refused_request_gives_its_slot_back_but_the_pause_holds() -> None:
     from provisioning.verify.ratelimit import SlidingWindowLimiter
 
-    clock = ManualClock()
+    clock = FakeClock(now=0.0)
     limiter = SlidingWindowLimiter(2, 10.0, clock=clock)
     assert limiter.try_acquire() and limiter.try_acquire() and not limiter.try_acquire()
     limiter.refund()  # the endpoint answered 429: it never counted that request

@@ -2,44 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.responses import JSONResponse, Response
 
 from infra.catalog import KEY_VAULT_SECRET_WRITE
 from infra.config import load_stack_file
 from infra.naming import Namer
 from provisioning.inputs.inventory import load_inventory
 from provisioning.redact import mask
-from tests.support.fake_arm import SUB, Endpoint, FakeArm, Secret, write_stack
+from tests.support.fake_arm import SUB, Endpoint, FakeArm, Secret, arm_error, write_stack
+from tests.support.fake_clock import FakeClock
 
 Maas = Callable[..., Any]
 
 
-class FakeTime:
-    """The rotation's clock and sleep: grace waits and Retry-After pauses pass at once, in order."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture(autouse=True)
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The rotation's clock and sleep: grace waits and Retry-After pauses pass at once, in order."""
     import provisioning.operations.keys as keys
 
-    fake = FakeTime()
-    monkeypatch.setattr(keys, "_clock", fake.clock)
+    fake = FakeClock()
+    monkeypatch.setattr(keys, "_clock", fake)
     monkeypatch.setattr(keys, "_sleep", fake.sleep)
     return fake
 
@@ -52,6 +41,27 @@ def deployed(arm: FakeArm, tmp_path: Path) -> tuple[Endpoint, Secret]:
     secret = arm.secret(endpoint.workspace.key_vault_id, Namer.key_secret(endpoint.name))
     assert secret is not None and secret.value == endpoint.primary_key
     return endpoint, secret
+
+
+@contextlib.contextmanager
+def regenerate_then_fail(arm: FakeArm, endpoint: Endpoint, fresh_secondary: str, failure: Response) -> Iterator[None]:
+    """regenerateKeys answers its first call (the secondary key becomes `fresh_secondary`) and every
+    later one with `failure`: a rotation that stops half way. The route is gone afterwards."""
+    calls = 0
+
+    @arm.route("POST", r".*/regeneratekeys$")
+    async def first_then_fail(fake: FakeArm, request: Any, groups: dict[str, str], body: Any) -> Response:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            return failure
+        endpoint.secondary_key = fresh_secondary
+        return JSONResponse(endpoint.keys())
+
+    try:
+        yield
+    finally:
+        arm._extra_routes.clear()
 
 
 def where(endpoint: Endpoint) -> list[str]:
@@ -115,7 +125,7 @@ def test_rotate_secondary_leaves_the_vault_alone(arm: FakeArm, maas: Maas, tmp_p
 
 
 def test_rotating_the_primary_moves_consumers_first(arm: FakeArm, maas: Maas, tmp_path: Path,
-                                                     fake_time: FakeTime) -> None:
+                                                     fake_time: FakeClock) -> None:
     endpoint, secret = deployed(arm, tmp_path)
     old_primary, old_secondary = endpoint.primary_key, endpoint.secondary_key
     run = maas("keys", "rotate", *where(endpoint), "--format", "json")
@@ -182,24 +192,9 @@ def test_missing_vault_permission_refuses_before_any_change(arm: FakeArm, maas: 
 
 def test_a_failure_half_way_says_where_it_stopped(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     endpoint, secret = deployed(arm, tmp_path)
-    calls = {"n": 0}
-
-    @arm.route("POST", r".*/regeneratekeys$")
-    async def second_fails(fake: FakeArm, request: Any, groups: dict[str, str], body: Any) -> Any:
-        from starlette.responses import JSONResponse
-
-        from tests.support.fake_arm import arm_error
-
-        calls["n"] += 1
-        if calls["n"] == 2:
-            return arm_error(409, "Conflict", "The endpoint is being updated.")
-        endpoint.secondary_key = "fresh-secondary-key-0001"
-        return JSONResponse(endpoint.keys())
-
-    try:
+    with regenerate_then_fail(arm, endpoint, "fresh-secondary-key-0001",
+                              arm_error(409, "Conflict", "The endpoint is being updated.")):
         run = maas("keys", "rotate", *where(endpoint), "--both")
-    finally:
-        arm._extra_routes.clear()
     assert run.code == 1
     assert "HTTP 409 Conflict" in run.stderr
     assert "rotation stopped after: regenerate secondary; key-vault secondary" in run.stderr
@@ -320,7 +315,7 @@ def test_bad_grace_is_one_line_exit_2_before_any_call(arm: FakeArm, maas: Maas, 
 
 
 def test_timeout_is_a_deadline_even_against_retry_after(arm: FakeArm, maas: Maas, tmp_path: Path,
-                                                        fake_time: FakeTime) -> None:
+                                                        fake_time: FakeClock) -> None:
     """`--regenerate-timeout 5` against `Retry-After: 10` on every regenerateKeys: one attempt, no 10 s pause, nothing
     changed, one line (azure-core's own retries would have slept 10 s three times)."""
     endpoint, secret = deployed(arm, tmp_path)
@@ -337,7 +332,7 @@ def test_timeout_is_a_deadline_even_against_retry_after(arm: FakeArm, maas: Maas
 
 
 def test_short_retry_afters_are_waited_inside_the_deadline(arm: FakeArm, maas: Maas, tmp_path: Path,
-                                                           fake_time: FakeTime) -> None:
+                                                           fake_time: FakeClock) -> None:
     endpoint, secret = deployed(arm, tmp_path)
     arm.fail(429, "TooManyRequests", "slow down", method="POST", path="/regenerateKeys$", times=2,
              headers={"Retry-After": "2"})
@@ -348,24 +343,9 @@ def test_short_retry_afters_are_waited_inside_the_deadline(arm: FakeArm, maas: M
 
 def test_a_deadline_half_way_names_the_finishing_command(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     endpoint, secret = deployed(arm, tmp_path)
-    calls = {"n": 0}
-
-    @arm.route("POST", r".*/regeneratekeys$")
-    async def second_throttled(fake: FakeArm, request: Any, groups: dict[str, str], body: Any) -> Any:
-        from starlette.responses import JSONResponse
-
-        from tests.support.fake_arm import arm_error
-
-        calls["n"] += 1
-        if calls["n"] >= 2:
-            return arm_error(429, "TooManyRequests", "slow down", headers={"Retry-After": "600"})
-        endpoint.secondary_key = "fresh-secondary-key-0002"
-        return JSONResponse(endpoint.keys())
-
-    try:
+    with regenerate_then_fail(arm, endpoint, "fresh-secondary-key-0002",
+                              arm_error(429, "TooManyRequests", "slow down", headers={"Retry-After": "600"})):
         run = maas("keys", "rotate", *where(endpoint), "--both", "--regenerate-timeout", "30", "--no-grace")
-    finally:
-        arm._extra_routes.clear()
     assert run.code == 1
     lines = run.stderr.strip().splitlines()
     assert "rotation stopped after: regenerate secondary; key-vault secondary" in run.stderr
@@ -376,7 +356,7 @@ def test_a_deadline_half_way_names_the_finishing_command(arm: FakeArm, maas: Maa
 
 
 def test_ctrl_c_in_the_grace_wait_prints_the_state_and_the_finishing_command(
-    arm: FakeArm, maas: Maas, tmp_path: Path, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+    arm: FakeArm, maas: Maas, tmp_path: Path, fake_time: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import provisioning.operations.keys as keys
 

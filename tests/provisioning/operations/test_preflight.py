@@ -31,6 +31,12 @@ def preflight_json(maas: Maas, tmp_path: Path, *args: str, **config: Any) -> tup
     return run, checks(run) if run.stdout.strip() else {}
 
 
+def preflight_line(maas: Maas, tmp_path: Path, line: str) -> tuple[Any, dict[str, str]]:
+    """Preflight of a one-region (eastus2) stack, and the one line of it a test is about."""
+    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
+    return run, found[line]
+
+
 # The workspace-scope role as the catalog spells it: the operations Azure lists (the how-to's
 # `marketplaceModelSubscriptions/*` matches none, and ARM would refuse a role holding it).
 PUBLISHED_WORKSPACE_ACTIONS = tuple(PERMISSIONS[Scope.WORKSPACE])
@@ -388,8 +394,7 @@ def test_wildcards_must_match_at_least_one_operation(arm: FakeArm, maas: Maas, t
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     arm.add_subscription(SUB)
     roles_with_workspace_actions(monkeypatch, (f"{ML}/workspaces/*/read", f"{SE}/*/action", f"{ML}/nothing*"))
-    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    check = found[f"role actions {ML}"]
+    run, check = preflight_line(maas, tmp_path, f"role actions {ML}")
     assert check["status"] == "fail" and check["detail"].startswith(
         f"1 of 3 action(s) match no operation Azure lists: {ML}/nothing* (in")
 
@@ -399,8 +404,7 @@ def test_a_namespace_azure_lists_nothing_for_could_not_be_checked(arm: FakeArm, 
                                                                    mode: str) -> None:
     arm.add_subscription(SUB)
     arm.absent_namespace_mode = mode
-    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    saas = found["role actions Microsoft.SaaS"]
+    run, saas = preflight_line(maas, tmp_path, "role actions Microsoft.SaaS")
     assert saas["status"] == "unchecked"
     assert saas["detail"].startswith("Azure lists no operations for Microsoft.SaaS")
     assert "Microsoft.SaaS/resources/write" in saas["detail"] and "unknown" not in saas["detail"]
@@ -414,8 +418,7 @@ def test_a_namespace_azure_lists_nothing_for_could_not_be_checked(arm: FakeArm, 
 def test_an_unreadable_operations_list_fails_the_line(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     arm.add_subscription(SUB)
     arm.fail(500, "InternalServerError", "boom", path=f"providerOperations/{ML}$", times=None)
-    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    check = found[f"role actions {ML}"]
+    run, check = preflight_line(maas, tmp_path, f"role actions {ML}")
     assert run.code == 1 and check["status"] == "fail"
     assert check["detail"].startswith("cannot read the operations Azure lists: ")
 
@@ -427,8 +430,7 @@ def test_an_enabled_private_marketplace_could_not_be_checked(arm: FakeArm, maas:
     arm.add_subscription(SUB)
     arm.add_private_store("disabled")
     store = arm.add_private_store("enabled", "a0e28e55-90c4-41d8-8e34-bb7ef7775406")
-    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    check = found["marketplace private store"]
+    run, check = preflight_line(maas, tmp_path, "marketplace private store")
     assert check["status"] == "unchecked" and run.code == 0
     assert f"private Azure Marketplace {store['name']} is enabled" in check["detail"]
     assert "Marketplace admin" in check["fix"] and "Stability AI" in check["fix"]
@@ -439,8 +441,7 @@ def test_an_unreadable_private_marketplace_could_not_be_checked(arm: FakeArm, ma
                                                                 mode: str) -> None:
     arm.add_subscription(SUB)
     arm.private_store_mode = mode
-    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    check = found["marketplace private store"]
+    run, check = preflight_line(maas, tmp_path, "marketplace private store")
     assert check["status"] == "unchecked" and "could not read" in check["detail"]
     assert check["detail"].endswith("(HTTP 403 AuthorizationFailed)" if mode == "forbidden" else
                                     "(HTTP 404 InvalidResourceType)")
@@ -451,8 +452,7 @@ def test_a_billing_policy_that_blocks_marketplace_purchases_fails(arm: FakeArm, 
                                                                    value: str) -> None:
     arm.add_subscription(SUB)
     arm.billing_policies[SUB] = [{**MARKETPLACE_ALLOWED[0], "value": value}]
-    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    check = found["marketplace billing policy"]
+    run, check = preflight_line(maas, tmp_path, "marketplace billing policy")
     assert run.code == 1 and check["status"] == "fail"
     assert check["detail"].startswith(f"MarketplacePurchases is {value}: paid Azure Marketplace offers")
     assert "billing administrator" in check["fix"]
@@ -461,8 +461,7 @@ def test_a_billing_policy_that_blocks_marketplace_purchases_fails(arm: FakeArm, 
 def test_a_billing_policy_arm_does_not_show_could_not_be_checked(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     arm.add_subscription(SUB)
     arm.billing_policies[SUB] = None  # an agreement type the subscription policies API does not serve
-    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    check = found["marketplace billing policy"]
+    run, check = preflight_line(maas, tmp_path, "marketplace billing policy")
     assert check["status"] == "unchecked" and run.code == 0
     assert check["detail"] == ("ARM does not show this subscription's Azure Marketplace purchase policy to this "
                                "caller (HTTP 404 NotFound)")
@@ -491,8 +490,7 @@ def test_a_suspended_marketplace_subscription_in_a_planned_workspace_fails(arm: 
 def test_a_name_no_listing_shows_is_not_called_free(arm: FakeArm, maas: Maas, tmp_path: Path) -> None:
     arm.add_subscription(SUB)
     arm.take_name_elsewhere("eastus2", CORE)  # another tenant holds it
-    run, found = preflight_json(maas, tmp_path, regions=["eastus2"])
-    check = found[f"endpoint name {CORE} (eastus2)"]
+    run, check = preflight_line(maas, tmp_path, f"endpoint name {CORE} (eastus2)")
     assert check["status"] == "pass"  # nothing the caller can read holds it ...
     assert check["detail"].startswith("not taken in the 1 subscription(s) you can read (0 serverless endpoint(s) "
                                       "in eastus2)")

@@ -14,7 +14,6 @@ import gzip
 import io
 import json
 import secrets
-import socket
 import threading
 import time
 import zlib
@@ -27,7 +26,6 @@ from urllib.parse import quote
 
 import brotli  # type: ignore[import-untyped]
 import pytest
-import uvicorn
 from PIL import Image, ImageDraw
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -42,6 +40,7 @@ from provisioning.verify.options import VerifyOptions
 from provisioning.verify.reports import write_reports
 from provisioning.verify.results import CheckName, VerifyReport
 from provisioning.verify.runner import VerifyRun
+from tests.support.loopback_server import LoopbackServer
 
 KEY = "hostile-test-key-" + secrets.token_hex(16)  # registered with the redactor by InventoryEndpoint
 MAX_STREAM = 32 * 1024 * 1024  # the huge-body mode never sends more than this
@@ -261,41 +260,9 @@ def build_app(state: ServerState) -> Starlette:
     return Starlette(routes=[StarletteRoute("/{path:path}", handle, methods=["POST", "GET"])])
 
 
-class ServerThread:
-    """uvicorn in a thread on a socket we bound ourselves (port 0: no collisions between tests)."""
-
-    def __init__(self, app: Starlette, host: str = "127.0.0.1", port: int = 0, **ssl: Any) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
-        self.host, self.port = host, self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1, **ssl)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-        self.scheme = "https" if ssl else "http"
-
-    def __enter__(self) -> ServerThread:
-        self.thread.start()
-        deadline = time.monotonic() + 5
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("test server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
-        self.sock.close()
-
-    @property
-    def base(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port}"
-
-
 @dataclass
 class Hostile:
-    server: ServerThread
+    server: LoopbackServer
     state: ServerState
 
     def set(self, mode: str) -> Hostile:
@@ -324,14 +291,18 @@ class Hostile:
 
 
 @pytest.fixture(scope="module")
-def hostile_server() -> Iterator[tuple[ServerThread, ServerState]]:
+def hostile_server() -> Iterator[tuple[LoopbackServer, ServerState]]:
     state = ServerState()
-    with ServerThread(build_app(state)) as server:
+    server = LoopbackServer(name="hostile server")
+    server.start(build_app(state))
+    try:
         yield server, state
+    finally:
+        server.stop()
 
 
 @pytest.fixture
-def hostile(hostile_server: tuple[ServerThread, ServerState]) -> Hostile:
+def hostile(hostile_server: tuple[LoopbackServer, ServerState]) -> Hostile:
     server, state = hostile_server
     state.reset()
     return Hostile(server, state)
@@ -346,21 +317,22 @@ def inventory_file(hostile: Hostile, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def server_factory() -> Iterator[Callable[..., tuple[ServerThread, ServerState]]]:
+def server_factory() -> Iterator[Callable[..., tuple[LoopbackServer, ServerState]]]:
     """Extra servers for one test (redirect targets, TLS), stopped afterwards."""
-    started: list[ServerThread] = []
+    started: list[LoopbackServer] = []
 
     def start(
         host: str = "127.0.0.1", port: int = 0, mode: str = "good", **ssl: Any
-    ) -> tuple[ServerThread, ServerState]:
+    ) -> tuple[LoopbackServer, ServerState]:
         state = ServerState(mode=mode)
-        server = ServerThread(build_app(state), host, port, **ssl).__enter__()
+        server = LoopbackServer(host, port, name="extra test server")
         started.append(server)
+        server.start(build_app(state), **ssl)
         return server, state
 
     yield start
     for server in started:
-        server.__exit__()
+        server.stop()
 
 
 def fast_options(**overrides: Any) -> VerifyOptions:

@@ -5,23 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from provisioning.verify.ratelimit import SlidingWindowLimiter
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
+from tests.support.fake_clock import FakeClock
 
 
 async def test_no_window_holds_more_than_the_limit() -> None:
-    clock = Clock()
-    limiter = SlidingWindowLimiter(3, 1.0, clock=clock, sleep=clock.sleep)
+    clock = FakeClock(now=0.0)
+    limiter = SlidingWindowLimiter(3, 1.0, clock=clock, sleep=clock.async_sleep)
     stamps = []
     for _ in range(10):
         await limiter.acquire()
@@ -33,8 +22,8 @@ async def test_no_window_holds_more_than_the_limit() -> None:
 
 
 async def test_concurrent_callers_share_the_budget() -> None:
-    clock = Clock()
-    limiter = SlidingWindowLimiter(5, 60.0, clock=clock, sleep=clock.sleep)
+    clock = FakeClock(now=0.0)
+    limiter = SlidingWindowLimiter(5, 60.0, clock=clock, sleep=clock.async_sleep)
     stamps: list[float] = []
 
     async def one() -> None:
@@ -48,8 +37,8 @@ async def test_concurrent_callers_share_the_budget() -> None:
 
 
 async def test_pause_until_delays_every_caller() -> None:
-    clock = Clock()
-    limiter = SlidingWindowLimiter(100, 60.0, clock=clock, sleep=clock.sleep)
+    clock = FakeClock(now=0.0)
+    limiter = SlidingWindowLimiter(100, 60.0, clock=clock, sleep=clock.async_sleep)
     limiter.pause_until(4.0)
     await limiter.acquire()
     assert clock.now == 4.0
@@ -58,8 +47,8 @@ async def test_pause_until_delays_every_caller() -> None:
 
 
 async def test_ready_waits_without_taking_and_try_acquire_takes_only_when_free() -> None:
-    clock = Clock()
-    limiter = SlidingWindowLimiter(1, 10.0, clock=clock, sleep=clock.sleep)
+    clock = FakeClock(now=0.0)
+    limiter = SlidingWindowLimiter(1, 10.0, clock=clock, sleep=clock.async_sleep)
     await limiter.ready()
     assert clock.now == 0.0 and limiter.sent_in_window() == 0  # ready() took nothing
     assert limiter.try_acquire() and not limiter.try_acquire()

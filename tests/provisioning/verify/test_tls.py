@@ -3,29 +3,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 
 from provisioning.inputs.inventory import InventoryEndpoint
+from tests.support.loopback_server import LoopbackTls
 
 
 @pytest.fixture(scope="module")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    folder = tmp_path_factory.mktemp("tls")
-    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
-    cert.private_key_and_cert_chain_pem.write_to_path(str(folder / "server.pem"))
-    return folder / "ca.pem", folder / "server.pem"
+def tls(tmp_path_factory: pytest.TempPathFactory) -> LoopbackTls:
+    return LoopbackTls.issue(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
-def tls_endpoint(tls_files: tuple[Path, Path], server_factory: Any, helpers: Any) -> InventoryEndpoint:
-    _, server_pem = tls_files
-    server, _ = server_factory(ssl_certfile=str(server_pem), ssl_keyfile=str(server_pem))
+def tls_endpoint(tls: LoopbackTls, server_factory: Any, helpers: Any) -> InventoryEndpoint:
+    server, _ = server_factory(**tls.uvicorn_options())
     return InventoryEndpoint.model_validate(
         {
             "region": "westus3",
@@ -52,13 +45,13 @@ async def test_untrusted_certificate_is_a_transport_failure(
 @pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"])
 async def test_trusted_ca_bundle_passes(
     variable: str,
-    tls_files: tuple[Path, Path],
+    tls: LoopbackTls,
     tls_endpoint: InventoryEndpoint,
     run_verify: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv(variable, str(tls_files[0]))
+    monkeypatch.setenv(variable, str(tls.ca_path))
     report = await run_verify([tls_endpoint])
     assert report.ok, report.to_json()

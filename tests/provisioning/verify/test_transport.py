@@ -14,30 +14,17 @@ from pydantic import SecretStr
 from provisioning.verify.options import VerifyOptions
 from provisioning.verify.results import Category
 from provisioning.verify.transport import ExchangeFailed, SafeHttp, guard_target
+from tests.support.fake_clock import FakeClock
 
 PAYLOAD = {"prompt": "an apple", "size": "1024x1024", "output_format": "png"}
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 3))
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-def make_http(fake: FakeTime, deadline_in: float | None = None, **overrides: Any) -> SafeHttp:
+def make_http(fake: FakeClock, deadline_in: float | None = None, **overrides: Any) -> SafeHttp:
     values: dict[str, Any] = {"timeout_s": 2.0, "retries": 2, "seed": 3, "backoff_base_s": 0.5}
     values.update(overrides)
     options = VerifyOptions(**values)
     deadline = None if deadline_in is None else fake.now + deadline_in
-    return SafeHttp(options, deadline_at=deadline, sleep=fake.sleep, clock=fake.clock)
+    return SafeHttp(options, deadline_at=deadline, sleep=fake.async_sleep, clock=fake)
 
 
 async def post(http: SafeHttp, url: str, key: str | None) -> Any:
@@ -53,23 +40,23 @@ def url_of(hostile: Any, route: str = "/images/generations") -> str:
 
 
 async def test_retry_after_is_honoured(hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     hostile.set("throttle_once")
     answer, gate = await post(make_http(fake), url_of(hostile), helpers.key)
     assert answer.status == 200 and answer.attempts == 2
-    assert fake.sleeps == [7.0]  # the server's Retry-After, once: the pause is shared, not doubled
+    assert fake.slept == [7.0]  # the server's Retry-After, once: the pause is shared, not doubled
     assert gate.requests == 2
 
 
 async def test_retry_after_is_capped(hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     hostile.set("throttle_once")
     answer, _ = await post(make_http(fake, max_retry_after_s=2), url_of(hostile), helpers.key)
-    assert answer.status == 200 and fake.sleeps == [2.0]
+    assert answer.status == 200 and fake.slept == [2.0]
 
 
 async def test_throttle_storm_gives_up_after_bounded_retries(hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     hostile.set("throttle")
     answer, gate = await post(make_http(fake, retries=2), url_of(hostile), helpers.key)
     assert answer.status == 429 and answer.attempts == 3
@@ -77,24 +64,24 @@ async def test_throttle_storm_gives_up_after_bounded_retries(hostile: Any, helpe
 
 
 async def test_no_retry_past_the_deadline(hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     hostile.set("throttle")
     answer, _ = await post(make_http(fake, deadline_in=5), url_of(hostile), helpers.key)
-    assert answer.status == 429 and answer.attempts == 1 and fake.sleeps == []
+    assert answer.status == 429 and answer.attempts == 1 and fake.slept == []
 
 
 @pytest.mark.parametrize(("mode", "status"), [("error500", 500), ("accept_anything", 200), ("good", 401)])
 async def test_contract_answers_are_never_retried(mode: str, status: int, hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     hostile.set(mode)
     key = None if status == 401 else helpers.key
     answer, _ = await post(make_http(fake), url_of(hostile), key)
-    assert answer.status == status and answer.attempts == 1 and fake.sleeps == []
+    assert answer.status == status and answer.attempts == 1 and fake.slept == []
     assert len(hostile.state.requests) == 1
 
 
 async def test_invalid_size_4xx_is_not_retried(hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     http = make_http(fake)
     gate = http.gate(url_of(hostile))
     try:
@@ -105,11 +92,11 @@ async def test_invalid_size_4xx_is_not_retried(hostile: Any, helpers: Any) -> No
 
 
 async def test_bad_gateway_is_retried_with_jittered_backoff(hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     hostile.set("bad_gateway_once")
     answer, _ = await post(make_http(fake, backoff_base_s=0.5), url_of(hostile), helpers.key)
     assert answer.status == 200 and answer.attempts == 2
-    assert len(fake.sleeps) == 1 and 0 <= fake.sleeps[0] <= 0.5
+    assert len(fake.slept) == 1 and 0 <= fake.slept[0] <= 0.5
 
 
 async def test_connect_errors_are_retried_then_transport(helpers: Any) -> None:
@@ -117,16 +104,16 @@ async def test_connect_errors_are_retried_then_transport(helpers: Any) -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    fake = FakeTime()
+    fake = FakeClock()
     with pytest.raises(ExchangeFailed) as caught:
         await post(make_http(fake, retries=2), f"http://127.0.0.1:{port}/x", helpers.key)
     assert caught.value.category is Category.TRANSPORT and caught.value.attempts == 3
-    assert len(fake.sleeps) == 2
+    assert len(fake.slept) == 2
     helpers.no_key(str(caught.value))
 
 
 async def test_pacing_never_exceeds_requests_per_minute(hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     http = make_http(fake, requests_per_minute=2)
     gate = http.gate(url_of(hostile))
     try:
@@ -135,18 +122,18 @@ async def test_pacing_never_exceeds_requests_per_minute(hostile: Any, helpers: A
     finally:
         await http.aclose()
     assert gate.requests == 3
-    assert len(fake.sleeps) == 1 and 59.9 <= fake.sleeps[0] <= 60.0  # the third waited for the window
+    assert len(fake.slept) == 1 and 59.9 <= fake.slept[0] <= 60.0  # the third waited for the window
 
 
 async def test_declared_oversize_body_is_refused_without_reading(hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     with pytest.raises(ExchangeFailed) as caught:
         await post(make_http(fake, max_body_bytes=2048), url_of(hostile), helpers.key)
     assert caught.value.category is Category.SCHEMA and "larger than 2048 bytes" in caught.value.detail
 
 
 async def test_redirect_loop_is_followed_once_only(hostile: Any, helpers: Any) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     hostile.set("redirect_loop")
     with pytest.raises(ExchangeFailed) as caught:
         await post(make_http(fake), url_of(hostile), helpers.key)
@@ -156,7 +143,7 @@ async def test_redirect_loop_is_followed_once_only(hostile: Any, helpers: Any) -
 
 async def test_slow_answer_times_out_without_retry(hostile: Any, helpers: Any) -> None:
     hostile.set("slow")
-    http = make_http(FakeTime(), timeout_s=0.2)
+    http = make_http(FakeClock(), timeout_s=0.2)
     with pytest.raises(ExchangeFailed) as caught:
         await post(http, url_of(hostile), helpers.key)
     assert caught.value.category is Category.TIMEOUT and caught.value.attempts == 1
