@@ -309,13 +309,12 @@ def _name_problems(config: FleetConfig) -> list[Problem]:
             note(project, kind, name, naming.RULES[kind].problem(name))
     seen: dict[tuple[str, str], str] = {}
     collisions: list[Problem] = []
-    for region, project, model in config.endpoints():
-        name = namer.endpoint(project, model)
-        note(project, naming.ENDPOINT_RULE.kind, name, naming.ENDPOINT_RULE.problem(name))
-        owner = seen.setdefault((region, name.lower()), f"{project}/{model.slug}")
-        if owner != f"{project}/{model.slug}":
-            collisions.append(Problem(f"projects[{config.projects.index(project)}]", project,
-                                      f"gives endpoint name {name!r} that collides in {region} with {owner}"))
+    for e in config.declared_endpoints():
+        note(e.project, naming.ENDPOINT_RULE.kind, e.name, naming.ENDPOINT_RULE.problem(e.name))
+        owner = seen.setdefault((e.region, e.name.lower()), f"{e.project}/{e.model}")
+        if owner != f"{e.project}/{e.model}":
+            collisions.append(Problem(f"projects[{config.projects.index(e.project)}]", e.project,
+                                      f"gives endpoint name {e.name!r} that collides in {e.region} with {owner}"))
     problems = []
     for (project, kind), (name, problem) in worst.items():
         over = len(name) - naming.RULES[kind].max_len

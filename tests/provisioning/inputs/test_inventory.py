@@ -48,17 +48,20 @@ def test_each_bad_field_is_one_line_without_the_key(change: dict, expected: str)
         assert all(secret not in line for line in lines)
 
 
-def test_malformed_files(tmp_path: Path) -> None:
-    deep = tmp_path / "deep.json"
-    deep.write_text("[" * 100_000 + "]" * 100_000)
-    with pytest.raises(BadInput, match="nested too deeply"):
-        load_inventory(deep)
-    broken = tmp_path / "broken.json"
-    broken.write_text('{"endpoints": [')
-    with pytest.raises(BadInput, match="not valid JSON"):
-        load_inventory(broken)
-    with pytest.raises(BadInput, match="no such file"):
-        load_inventory(tmp_path / "missing.json")
+@pytest.mark.parametrize(("content", "message"), [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"endpoints": [', "not valid JSON"),
+    (None, "no such file"),
+], ids=["deep", "broken", "missing"])
+def test_a_malformed_file_is_refused_in_one_line(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "inventory.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(BadInput, match=message):
+        load_inventory(path)
+
+
+def test_an_empty_endpoint_list_is_refused() -> None:
     assert problems({"endpoints": []}) == ["inv.json: the endpoints list is empty"]
 
 
