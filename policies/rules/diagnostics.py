@@ -57,10 +57,21 @@ def diagnostics_to_log_analytics(records: Sequence[ResourceRecord]) -> Iterator[
     settings = [r for r in records if is_type(r, DIAGNOSTIC_SETTING)]
     if any(is_unknown(s, "resourceUri") and not s.dependencies for s in settings):
         return  # a setting whose target cannot be told: do not guess which resource lacks one
+    # Candidates by the last segment of their resourceUri and by what they depend on, so each resource
+    # looks at its few candidates, not at every setting (a large stack has thousands of both).
+    by_name: dict[str, list[ResourceRecord]] = {}
+    for s in settings:
+        uri = (text(s.properties, "resourceUri") or "").rstrip("/").lower()
+        keys = {uri.rsplit("/", 1)[-1]} if uri else set()
+        for key in keys | {f"dep:{d}" for d in s.dependencies}:
+            by_name.setdefault(key, []).append(s)
     for resource in records:
         if not is_type(resource, KEY_VAULT, ML_WORKSPACE):
             continue
-        mine = [s for s in settings if _target_of(s, resource)]
+        name_key = next(v[0] for k, v in _NAME_KEYS.items() if is_type(resource, k))
+        name = (text(resource.properties, name_key) or "").lower()
+        candidates = {id(s): s for s in by_name.get(name, []) + by_name.get(f"dep:{resource.name}", [])}
+        mine = [s for s in candidates.values() if _target_of(s, resource)]
         to_logs = [s for s in mine if text(s.properties, "workspaceId") or is_unknown(s, "workspaceId")]
         if not to_logs:
             yield Finding(
