@@ -74,29 +74,22 @@ class Rule:
         return Violation(self.id, self.severity, finding.resource, finding.message, finding.fix)
 
 
-def _described(check: Callable[..., object], description: str | None) -> str:
-    """The rule's description: given, or the check's docstring on one line (it says why the rule exists)."""
-    text = description if description is not None else " ".join((check.__doc__ or "").split())
-    if not text:
-        raise ValueError(f"rule check {check.__name__} needs a docstring or a description")
-    return text
-
-
 def resource_rule(
-    rule_id: str, severity: Severity, types: tuple[str, ...], *, fix: str, description: str | None = None,
+    rule_id: str, severity: Severity, types: tuple[str, ...], description: str, *, fix: str,
     needs_secret_markers: bool = False,
 ) -> Callable[[ResourceCheck], Rule]:
     """Makes the decorated per-resource check a Rule, so a rule's words stand on the check they describe
-    (the module-level name then holds the Rule, which is what `policies.rules.RULES` lists)."""
-    return lambda check: Rule(rule_id, severity, _described(check, description), fix, types,
-                              resource_check=check, needs_secret_markers=needs_secret_markers)
+    (the module-level name then holds the Rule, which is what `policies.rules.RULES` lists). The
+    description is an argument, not the check's docstring: `python -OO` drops docstrings."""
+    return lambda check: Rule(rule_id, severity, description, fix, types, resource_check=check,
+                              needs_secret_markers=needs_secret_markers)
 
 
 def stack_rule(
-    rule_id: str, severity: Severity, types: tuple[str, ...], *, fix: str, description: str | None = None,
+    rule_id: str, severity: Severity, types: tuple[str, ...], description: str, *, fix: str,
 ) -> Callable[[StackCheck], Rule]:
     """Makes the decorated stack-wide check (records compared with each other) a Rule."""
-    return lambda check: Rule(rule_id, severity, _described(check, description), fix, types, stack_check=check)
+    return lambda check: Rule(rule_id, severity, description, fix, types, stack_check=check)
 
 
 def run_rules(records: Sequence[ResourceRecord], rules: Sequence[Rule]) -> list[Violation]:

@@ -5,7 +5,7 @@ the emulator and the verifier all read these facts from here, so a region added 
 price change is a one-line edit. Source: the Azure Machine Learning how-to for Stability AI models
 (serverless API, pay-as-you-go through Azure Marketplace) and the public REST specs.
 
-Three modules by subject, read as one namespace (`from infra.catalog import MODELS`, `catalog.REGIONS`):
+Four modules by subject, read as one namespace (`from infra.catalog import MODELS`, `catalog.REGIONS`):
 - offer.py: regions, models and where each is sold, the image API (sizes, formats, routes, limits), the
   hosted SD 3.5 Large offer;
 - access.py: the custom roles' permissions with the document listing each action, key rotation's and
@@ -13,7 +13,8 @@ Three modules by subject, read as one namespace (`from infra.catalog import MODE
 - resources.py: subscription prerequisites, SKUs, key lifetime, tags, the enterprise options' facts;
 - source.py: `Source`, where a fact comes from.
 A fact is stated in exactly one of them; importers use this package, never a module, so a fact can
-move between modules without touching them.
+move between modules without touching them. A test that patches a fact patches the module that
+states it (`infra.catalog.offer.MODELS_BY_ASSET_ID`): the functions beside it read it there.
 """
 
 from infra.catalog.access import *  # noqa: F403 - the package is the catalog's one namespace

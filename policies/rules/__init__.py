@@ -13,7 +13,7 @@ Two ground rules every check follows:
 - Messages name the resource and the offending value, never a secret.
 
 A new rule: a check function in the module of its subject, made a Rule by `@resource_rule(...)` or
-`@stack_rule(...)` (its docstring is the rule's description), then its place in `RULES`
+`@stack_rule(...)` (id, severity, types, description, fix), then its place in `RULES`
 below (the order is the order violations are reported in). See docs/architecture.md.
 
 Public API (used by `maas plan`, the CrossGuard adapter and `maas policy check`):

@@ -70,11 +70,11 @@ def _expected_workspace_identity_grant(record: ResourceRecord) -> bool:
 
 @resource_rule(
     "no-privileged-role-assignment", _M, (ROLE_ASSIGNMENT,),
+    "No Owner, Contributor or User Access Administrator role assignment (except the documented Contributor "
+    "of a workspace identity on its own Key Vault).",
     fix="assign the maas-fleet custom roles, Key Vault Secrets User or Reader",
 )
 def no_privileged_assignment(record: ResourceRecord) -> Iterator[Finding]:
-    """No Owner, Contributor or User Access Administrator role assignment (except the documented Contributor of a
-    workspace identity on its own Key Vault)."""
     role_id = text(record.properties, "roleDefinitionId")
     if not role_id:
         return
@@ -94,10 +94,10 @@ def no_privileged_assignment(record: ResourceRecord) -> Iterator[Finding]:
 
 @resource_rule(
     "custom-role-least-privilege", _M, (ROLE_DEFINITION,),
+    "Custom roles grant no more than the documented serverless permissions and no data actions.",
     fix="limit actions to infra/catalog/access.py PERMISSIONS",
 )
 def custom_role_least_privilege(record: ResourceRecord) -> Iterator[Finding]:
-    """Custom roles grant no more than the documented serverless permissions and no data actions."""
     permissions = dig(record.properties, "permissions")
     if not isinstance(permissions, Sequence) or isinstance(permissions, str):
         return
@@ -128,11 +128,11 @@ def custom_role_least_privilege(record: ResourceRecord) -> Iterator[Finding]:
 
 @stack_rule(
     "workspace-identity-on-own-vault", _M, (ROLE_ASSIGNMENT, ML_WORKSPACE),
+    "A workspace's system identity gets the documented Key Vault pair (Contributor + Key Vault "
+    "Administrator) on its own vault only, typed ServicePrincipal.",
     fix="scope the workspace identity's roles to its workspace's keyVault",
 )
 def workspace_identity_on_own_vault(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    """A workspace's system identity gets the documented Key Vault pair (Contributor + Key Vault Administrator) on its
-    own vault only, typed ServicePrincipal."""
     own_vaults = {
         vault.lower().rstrip("/")
         for r in records if is_type(r, ML_WORKSPACE)

@@ -18,9 +18,12 @@ _M = Severity.MANDATORY
 _CONTACT_KEYS: Final = ("contactEmails", "contactGroups", "contactRoles")  # Budgets REST API: Notification
 
 
-@resource_rule("budget-has-contacts", _M, (BUDGET,), fix="set maas-fleet:budget.contactEmails")
+@resource_rule(
+    "budget-has-contacts", _M, (BUDGET,),
+    "Every notification of a cost budget names at least one contact (e-mail, action group or role).",
+    fix="set maas-fleet:budget.contactEmails",
+)
 def budget_has_contacts(record: ResourceRecord) -> Iterator[Finding]:
-    """Every notification of a cost budget names at least one contact (e-mail, action group or role)."""
     if is_unknown(record, "notifications"):
         return
     notifications: Any = dig(record.properties, "notifications")

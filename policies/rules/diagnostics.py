@@ -49,11 +49,11 @@ def _sends_audit(setting: ResourceRecord, target: DiagnosticTarget) -> bool:
 
 @stack_rule(
     "diagnostics-to-log-analytics", _A, (ML_WORKSPACE, KEY_VAULT, DIAGNOSTIC_SETTING),
+    "Every ML workspace and Key Vault sends its logs to Log Analytics; vaults include AuditEvent (who read "
+    "an endpoint key).",
     fix="keep maas-fleet:diagnostics on (the default)",
 )
 def diagnostics_to_log_analytics(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    """Every ML workspace and Key Vault sends its logs to Log Analytics; vaults include AuditEvent (who read an
-    endpoint key)."""
     settings = [r for r in records if is_type(r, DIAGNOSTIC_SETTING)]
     if any(is_unknown(s, "resourceUri") and not s.dependencies for s in settings):
         return  # a setting whose target cannot be told: do not guess which resource lacks one

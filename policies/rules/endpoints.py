@@ -32,9 +32,12 @@ _ENDPOINT = (SERVERLESS_ENDPOINT,)
 _MODEL_USERS = (SERVERLESS_ENDPOINT, MARKETPLACE_SUBSCRIPTION)
 
 
-@resource_rule("endpoint-region-allowed", _M, _ENDPOINT, fix="deploy each model only in its catalog regions")
+@resource_rule(
+    "endpoint-region-allowed", _M, _ENDPOINT,
+    "A serverless endpoint's location must be a region where its model is offered.",
+    fix="deploy each model only in its catalog regions",
+)
 def region_allowed(record: ResourceRecord) -> Iterator[Finding]:
-    """A serverless endpoint's location must be a region where its model is offered."""
     location = text(record.properties, "location")
     _, model = model_of(record)
     if not location or model is None:
@@ -55,7 +58,7 @@ def _stated_setting_rule(rule_id: str, description: str, path: str, expected: st
     object is not judged."""
     fix = f"set {path} = {expected!r}"
 
-    @resource_rule(rule_id, _M, _ENDPOINT, description=description, fix=fix)
+    @resource_rule(rule_id, _M, _ENDPOINT, description, fix=fix)
     def check(record: ResourceRecord) -> Iterator[Finding]:
         top = path.split(".", 1)[0]
         if top not in record.properties or is_unknown(record, path):
@@ -84,9 +87,12 @@ auth_key = _stated_setting_rule(
 )
 
 
-@resource_rule("endpoint-sku-consumption", _M, _ENDPOINT, fix=f"set sku.name = {ENDPOINT_SKU!r}")
+@resource_rule(
+    "endpoint-sku-consumption", _M, _ENDPOINT,
+    f"Serverless endpoints are pay-as-you-go: sku.name is {ENDPOINT_SKU}.",
+    fix=f"set sku.name = {ENDPOINT_SKU!r}",
+)
 def sku_consumption(record: ResourceRecord) -> Iterator[Finding]:
-    """Serverless endpoints are pay-as-you-go, the only SKU Azure sells them under."""
     sku = text(record.properties, "sku.name")
     if sku is not None and sku.lower() != ENDPOINT_SKU.lower():
         yield Finding(
@@ -97,10 +103,13 @@ def sku_consumption(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-@resource_rule("endpoint-name-valid", _M, _ENDPOINT, fix="rename the endpoint")
+@resource_rule(
+    "endpoint-name-valid", _M, _ENDPOINT,
+    f"Endpoint names are {ENDPOINT_RULE.min_len}-{ENDPOINT_RULE.max_len} characters matching "
+    f"{ENDPOINT_RULE.pattern.pattern}.",
+    fix="rename the endpoint",
+)
 def name_valid(record: ResourceRecord) -> Iterator[Finding]:
-    """Endpoint names follow Azure's rule for serverless endpoint names (length and characters): the name
-    is part of the endpoint's public URL."""
     name = text(record.properties, "name")
     if name is None:
         return
@@ -115,11 +124,12 @@ def name_valid(record: ResourceRecord) -> Iterator[Finding]:
 
 
 @resource_rule(
-    "model-in-catalog", _A, _MODEL_USERS, fix="use a catalog model id or add the model to infra/catalog/offer.py",
+    "model-in-catalog", _A, _MODEL_USERS,
+    "Endpoints and marketplace subscriptions name a catalog model (advisory: other models are allowed, but "
+    "no region or capability check can apply to them).",
+    fix="use a catalog model id or add the model to infra/catalog/offer.py",
 )
 def model_in_catalog(record: ResourceRecord) -> Iterator[Finding]:
-    """Endpoints and marketplace subscriptions name a catalog model (advisory: other models are allowed, but no region
-    or capability check can apply to them)."""
     asset_id, model = model_of(record)
     if asset_id and model is None:
         known = ", ".join(m.asset_id for m in MODELS.values())
@@ -131,9 +141,12 @@ def model_in_catalog(record: ResourceRecord) -> Iterator[Finding]:
         )
 
 
-@stack_rule("endpoint-name-unique-per-region", _M, _ENDPOINT, fix="give each endpoint in a region its own name")
+@stack_rule(
+    "endpoint-name-unique-per-region", _M, _ENDPOINT,
+    "Endpoint names are unique per region (case-insensitive, across workspaces): they are part of the URL.",
+    fix="give each endpoint in a region its own name",
+)
 def name_unique_per_region(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    """Endpoint names are unique per region (case-insensitive, across workspaces): they are part of the URL."""
     groups: dict[tuple[str, str], list[ResourceRecord]] = defaultdict(list)
     for record in of_type(records, SERVERLESS_ENDPOINT):
         name = text(record.properties, "name")
@@ -156,10 +169,10 @@ def name_unique_per_region(records: Sequence[ResourceRecord]) -> Iterator[Findin
 
 @stack_rule(
     "one-endpoint-per-model-per-workspace", _M, _ENDPOINT,
+    "A workspace holds at most one serverless deployment per model.",
     fix="scale out with more projects (workspaces), not more endpoints",
 )
 def one_per_model_per_workspace(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    """A workspace holds at most one serverless deployment per model."""
     for members in by_workspace_model(records, SERVERLESS_ENDPOINT).values():
         if len(members) < 2:
             continue
@@ -178,10 +191,10 @@ def one_per_model_per_workspace(records: Sequence[ResourceRecord]) -> Iterator[F
 
 @stack_rule(
     "endpoint-depends-on-subscription", _M, _MODEL_USERS,
+    "Every endpoint depends on the marketplace subscription of its model in its workspace.",
     fix="declare the MarketplaceSubscription and add it to the endpoint's depends_on",
 )
 def depends_on_subscription(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    """Every endpoint depends on the marketplace subscription of its model in its workspace."""
     names = {r.name for r in records}
     subscriptions = by_workspace_model(records, MARKETPLACE_SUBSCRIPTION)
     for endpoint in of_type(records, SERVERLESS_ENDPOINT):
@@ -214,10 +227,13 @@ def depends_on_subscription(records: Sequence[ResourceRecord]) -> Iterator[Findi
             )
 
 
-@stack_rule("endpoint-in-workspace-region", _A, _ENDPOINT, fix="set the endpoint's location to its workspace's region")
+@stack_rule(
+    "endpoint-in-workspace-region", _A, _ENDPOINT,
+    "A serverless endpoint's location equals its workspace's region (advisory: the endpoint-region and "
+    "workspace-region rules already refuse regions without the model; a mismatch misleads audits).",
+    fix="set the endpoint's location to its workspace's region",
+)
 def in_workspace_region(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    """A serverless endpoint's location equals its workspace's region (advisory: the endpoint-region and
-    workspace-region rules already refuse regions without the model; a mismatch misleads audits)."""
     index = workspace_index(records)
     for endpoint in of_type(records, SERVERLESS_ENDPOINT):
         key = workspace_key(endpoint)

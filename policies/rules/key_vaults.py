@@ -25,7 +25,7 @@ def _vault_switch_rule(
     and unseen properties are not judged. Both switches are judged the same way, so one check serves."""
     fix = f"set {path} = True"
 
-    @resource_rule(rule_id, severity, (KEY_VAULT,), description=description, fix=fix)
+    @resource_rule(rule_id, severity, (KEY_VAULT,), description, fix=fix)
     def check(record: ResourceRecord) -> Iterator[Finding]:
         if "properties" not in record.properties or is_unknown(record, path):
             return
@@ -67,11 +67,11 @@ def _workspace_vaults(records: Sequence[ResourceRecord]) -> dict[str, str]:
 
 @stack_rule(
     "endpoint-keys-in-keys-vault", _M, (KEY_VAULT_SECRET, ROLE_ASSIGNMENT, ML_WORKSPACE),
+    "Endpoint keys, and consumers' Key Vault Secrets User grants, live in each unit's keys vault, never in "
+    "the workspace's own vault.",
     fix="store keys and grant reads on the keys vault",
 )
 def endpoint_keys_in_keys_vault(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    """Endpoint keys, and consumers' Key Vault Secrets User grants, live in each unit's keys vault, never in the
-    workspace's own vault."""
     own = _workspace_vaults(records)
     if not own:
         return

@@ -19,10 +19,11 @@ _A = Severity.ADVISORY
 
 @resource_rule(
     "prod-private-networking", _A, (ML_WORKSPACE,),
+    "ML workspaces of a prod stack have public network access Disabled (serverless endpoints follow the "
+    "workspace).",
     fix="set maas-fleet:network publicNetworkAccess Disabled with private endpoint subnets",
 )
 def prod_private_networking(record: ResourceRecord) -> Iterator[Finding]:
-    """ML workspaces of a prod stack have public network access Disabled (serverless endpoints follow the workspace)."""
     if text(record.properties, f"tags.{TAG_ENVIRONMENT}") != PROD_ENVIRONMENT or is_unknown(
         record, "publicNetworkAccess"
     ):

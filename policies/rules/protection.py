@@ -28,9 +28,12 @@ def _locked_groups(records: Sequence[ResourceRecord]) -> set[str]:
     }
 
 
-@stack_rule("prod-vaults-protected", _A, (KEY_VAULT, RESOURCE_GROUP_LOCK), fix="keep maas-fleet:protect on for prod")
+@stack_rule(
+    "prod-vaults-protected", _A, (KEY_VAULT, RESOURCE_GROUP_LOCK),
+    "Key Vaults of a prod stack are Pulumi-protected and their resource group has a CanNotDelete lock.",
+    fix="keep maas-fleet:protect on for prod",
+)
 def prod_vaults_protected(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    """Key Vaults of a prod stack are Pulumi-protected and their resource group has a CanNotDelete lock."""
     locked = _locked_groups(records)
     for vault in records:
         if not is_type(vault, KEY_VAULT) or text(vault.properties, f"tags.{TAG_ENVIRONMENT}") != PROD_ENVIRONMENT:

@@ -64,11 +64,11 @@ def _is_reference(value: str) -> bool:
 
 @resource_rule(
     "keys-only-as-secrets", _M, (ANY_TYPE,),
+    "Endpoint keys appear only as Pulumi secrets: Key Vault secret values, stack outputs and inputs.",
     fix="wrap keys in pulumi.Output.secret; export Key Vault secret URIs",
     needs_secret_markers=True,
 )
 def keys_only_as_secrets(record: ResourceRecord) -> Iterator[Finding]:
-    """Endpoint keys appear only as Pulumi secrets: Key Vault secret values, stack outputs and inputs."""
     if not record.secrets_visible:
         return
     if is_type(record, KEY_VAULT_SECRET):
@@ -101,11 +101,11 @@ def keys_only_as_secrets(record: ResourceRecord) -> Iterator[Finding]:
 
 @resource_rule(
     "key-shaped-output-in-clear", _A, (STACK,),
+    "A stack output shaped like an endpoint key, under a name that does not say so, is a Pulumi secret.",
     fix="export keys only as Pulumi secrets",
     needs_secret_markers=True,
 )
 def key_shaped_outputs(record: ResourceRecord) -> Iterator[Finding]:
-    """A stack output shaped like an endpoint key, under a name that does not say so, is a Pulumi secret."""
     if not record.secrets_visible or not is_type(record, STACK):
         return
     for path, value in walk(record.properties):

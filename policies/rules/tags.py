@@ -37,7 +37,7 @@ _M = Severity.MANDATORY
 
 @resource_rule(
     "required-tags", _M, TAGGED_TYPES,
-    description=f"Taggable resources the fleet creates carry the tags {', '.join(REQUIRED_TAGS)}.",
+    f"Taggable resources the fleet creates carry the tags {', '.join(REQUIRED_TAGS)}.",
     fix="tag with FleetConfig.tags_for(project)",
 )
 def required_tags_present(record: ResourceRecord) -> Iterator[Finding]:

@@ -17,10 +17,10 @@ _MODEL_USERS = (SERVERLESS_ENDPOINT, MARKETPLACE_SUBSCRIPTION)
 
 @stack_rule(
     "workspace-region-allowed", _M, (ML_WORKSPACE, *_MODEL_USERS),
+    "An ML workspace must be in a region that offers every model subscribed to or deployed into it.",
     fix="keep workspaces in the catalog regions of their models",
 )
 def region_allowed(records: Sequence[ResourceRecord]) -> Iterator[Finding]:
-    """An ML workspace must be in a region that offers every model subscribed to or deployed into it."""
     index = workspace_index(records)
     seen: set[tuple[str, str]] = set()
     users = of_type(records, SERVERLESS_ENDPOINT) + of_type(records, MARKETPLACE_SUBSCRIPTION)

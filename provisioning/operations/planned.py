@@ -62,7 +62,9 @@ class PlannedEndpoint:
         program keeps no secret for this endpoint."""
         if self.secret is None:
             return ""
-        return RESOURCE_TYPES[KEY_VAULT_SECRET].arm_id(subscription, self.secret_name, self.secret.inputs)
+        inputs = {**self.secret.inputs, "resourceGroupName": _input(self.secret, "resourceGroupName")
+                  or self.resource_group}  # a vault in the endpoint's own resource group unless it says
+        return RESOURCE_TYPES[KEY_VAULT_SECRET].arm_id(subscription, self.secret_name, inputs)
 
 
 def _input(sibling: PlannedResource | None, key: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 from types import MappingProxyType
 
 import pytest
@@ -21,6 +24,17 @@ from tests.support.policy_builders import (
     fleet,
     record,
 )
+
+
+def test_the_rules_load_without_docstrings() -> None:
+    """`python -OO` drops docstrings: the rule set (and with it `maas plan`, `maas policy check` and the
+    CrossGuard pack) must not depend on them."""
+    root = Path(__file__).resolve().parents[3]
+    code = "from policies.rules import RULES; assert all(r.description for r in RULES); print(len(RULES))"
+    result = subprocess.run([sys.executable, "-OO", "-c", code], cwd=root, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) == len(RULES)
 
 
 def test_rule_set_shape() -> None:
