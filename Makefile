@@ -70,7 +70,9 @@ demo: $(STAMP)
 	. $(abspath $(REPORTS))/demo/simulated.env && \
 	$(BIN)/maas audit --stack dev --format html --out $(REPORTS)/demo/audit.html; rc=$$?; \
 	kill $$pid; wait $$pid; \
-	[ $$rc -eq 0 ] && echo "audit page (against the SIMULATED control plane): $(REPORTS)/demo/audit.html"; exit $$rc
+	[ $$rc -eq 0 ] && echo "audit page (against the SIMULATED control plane): $(REPORTS)/demo/audit.html" && \
+	echo "  its endpoint names end in the simulated subscription's hash; the plan's (marked *) use a placeholder"; \
+	exit $$rc
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
