@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from provisioning.inputs.stacks import load_config
 from provisioning.plan.compare import Change, changed_paths, compare
 
 
@@ -81,6 +82,8 @@ def test_placeholder_subscription_values_are_marked_and_noted(tmp_path: Path, pr
     assert len(notes) == 1 and "azure-native:subscriptionId is not set" in notes[0]
     table = maas("plan", "--stack", "dev", cwd=project_root)
     assert "[00000000] *" in table.stdout and "kvcontosodev-eus2-" in table.stdout
+    placeholder_named = load_config("dev", None, project_root).declared_endpoints()[0].name
+    assert f"{placeholder_named} *" in table.stdout  # the endpoint's tag hashes the subscription too
     known = stack_with(tmp_path, project_root, "known", azure_subscription="11111111-2222-3333-4444-555555555555")
     assert json.loads(maas("plan", "--config", str(known), "--format", "json", cwd=tmp_path).stdout)["notes"] == []
 
