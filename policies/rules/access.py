@@ -33,6 +33,7 @@ _VAULT_SCOPE: Final = "/providers/microsoft.keyvault/vaults/"
 
 _M = Severity.MANDATORY
 
+
 def role_guid(role_definition_id: str) -> str:
     """The GUID at the end of any role definition id format (subscription-scoped, tenant-scoped `/providers/...`,
     management-group-scoped, or the bare GUID)."""

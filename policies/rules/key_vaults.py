@@ -18,6 +18,7 @@ from policies.rules.common import label, shown
 _M = Severity.MANDATORY
 _A = Severity.ADVISORY
 
+
 def _vault_switch_rule(
     rule_id: str, severity: Severity, description: str, path: str, problem: str, caveat: str = "",
 ) -> Rule:
@@ -95,4 +96,3 @@ def endpoint_keys_in_keys_vault(records: Sequence[ResourceRecord]) -> Iterator[F
                     "consumers must read endpoint keys only",
                     "grant Key Vault Secrets User on the unit's keys vault instead",
                 )
-

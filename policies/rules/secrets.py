@@ -36,6 +36,7 @@ _KEY_SHAPES: Final = (re.compile(r"[A-Za-z0-9]{32,128}"), re.compile(r"[A-Za-z0-
 _M = Severity.MANDATORY
 _A = Severity.ADVISORY
 
+
 def _field_name(path: tuple[str | int, ...]) -> str | None:
     for part in reversed(path):
         if isinstance(part, str):

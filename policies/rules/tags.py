@@ -35,6 +35,7 @@ TAGGED_TYPES: Final = (
 
 _M = Severity.MANDATORY
 
+
 @resource_rule(
     "required-tags", _M, TAGGED_TYPES,
     f"Taggable resources the fleet creates carry the tags {', '.join(REQUIRED_TAGS)}.",

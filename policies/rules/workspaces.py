@@ -15,6 +15,7 @@ from policies.rules.common import label, model_of, of_type, regions_of, shown, w
 _M = Severity.MANDATORY
 _MODEL_USERS = (SERVERLESS_ENDPOINT, MARKETPLACE_SUBSCRIPTION)
 
+
 @stack_rule(
     "workspace-region-allowed", _M, (ML_WORKSPACE, *_MODEL_USERS),
     "An ML workspace must be in a region that offers every model subscribed to or deployed into it.",
